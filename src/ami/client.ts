@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import {
+  type AddMember,
+  type MemberEvent,
+  type Pbx,
+  PbxBadValue,
+  PbxRefused,
+  PbxUnavailable,
+  type QueueMember,
+} from './pbx.js';
+
+// asterisk-ami-client ships CommonJS without types; this is the part of it we use.
+interface AmiMessage {
+  [header: string]: string | undefined;
+}
+interface AmiClientLike extends EventEmitter {
+  connect(user: string, secret: string, options: object): Promise<unknown>;
+  action(message: AmiMessage, promisable: true): Promise<AmiMessage>;
+  disconnect(): void;
+  readonly isConnected: boolean | null;
+}
+const AmiClient = createRequire(import.meta.url)('asterisk-ami-client') as new (options: object) => AmiClientLike;
+
+export interface AmiOptions {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** How often a Ping proves the connection alive; a Ping unanswered within timeoutMs forces a reconnect. */
+  heartbeatMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+interface Pending {
+  events: AmiMessage[];
+  complete: string;
+  resolve(value: AmiMessage[]): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The AMI connection: our own ActionIDs, per-action timeouts, fail-fast while disconnected,
+ * reconnect forever with backoff, and a heartbeat that notices a half-open connection.
+ */
+export class AmiPbx extends EventEmitter implements Pbx {
+  private client: AmiClientLike | undefined;
+  private abort: AbortController | undefined;
+  private ready = false;
+  private closed = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly lists = new Map<string, Pending>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: AmiOptions) {
+    super();
+    this.log = options.logger.child({ component: 'ami' });
+  }
+
+  /** Starts connecting; resolves at once. `connected` fires each time a login succeeds. */
+  start(): void {
+    void this.connect();
+  }
+
+  isConnected(): boolean {
+    return this.ready;
+  }
+
+  async queueAdd(m: AddMember): Promise<void> {
+    await this.send({
+      Action: 'QueueAdd',
+      Queue: m.queue,
+      Interface: m.interface,
+      MemberName: m.memberName,
+      StateInterface: m.stateInterface,
+      Penalty: '0',
+      Paused: m.paused ? 'true' : 'false',
+      Reason: m.paused ? m.reason : undefined,
+    });
+  }
+
+  async queueRemove(queue: string, iface: string): Promise<void> {
+    await this.send({ Action: 'QueueRemove', Queue: queue, Interface: iface });
+  }
+
+  async queuePause(iface: string, paused: boolean, reason?: string, queue?: string): Promise<void> {
+    await this.send({
+      Action: 'QueuePause',
+      Queue: queue,
+      Interface: iface,
+      Paused: paused ? 'true' : 'false',
+      Reason: paused && reason ? reason : undefined,
+    });
+  }
+
+  async queueStatus(queue?: string): Promise<QueueMember[]> {
+    const events = await this.sendList({ Action: 'QueueStatus', Queue: queue }, 'QueueStatusComplete');
+    return events.filter((e) => e.Event === 'QueueMember').map((e) => toMember(e, 'Location'));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.heartbeatTimer);
+    const client = this.client;
+    if (client && this.ready) {
+      try {
+        await this.send({ Action: 'Logoff' }, Math.min(this.options.timeoutMs, 1000));
+      } catch {
+        // Goodbye is not guaranteed; the socket is closed below either way.
+      }
+    }
+    this.drop('closing');
+  }
+
+  private async send(headers: AmiMessage, timeoutMs = this.options.timeoutMs): Promise<AmiMessage> {
+    const message = clean(headers);
+    const client = this.client;
+    if (!client || !this.ready) throw new PbxUnavailable('not connected to Asterisk', false);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true)),
+        timeoutMs,
+      );
+    });
+    try {
+      const response = await Promise.race([
+        client.action(message, true).catch((err: Error) => {
+          throw new PbxUnavailable(`connection lost during ${message.Action}: ${err.message}`, true);
+        }),
+        timeout,
+      ]);
+      if (response.Response === 'Error') {
+        throw new PbxRefused(message.Action ?? '', response.Message ?? 'unknown error');
+      }
+      return response;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** An action answered by a response plus a list of events ending in `completeEvent`. */
+  private async sendList(headers: AmiMessage, completeEvent: string): Promise<AmiMessage[]> {
+    const id = randomUUID();
+    let collect: Pending | undefined;
+    const done = new Promise<AmiMessage[]>((resolve, reject) => {
+      collect = { events: [], complete: completeEvent, resolve, reject };
+    });
+    done.catch(() => undefined);
+    this.lists.set(id, collect as Pending);
+    try {
+      await this.send({ ...headers, ActionID: id });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new PbxUnavailable(`no complete ${headers.Action} list within ${this.options.timeoutMs} ms`, false)),
+          this.options.timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([done, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      this.lists.delete(id);
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const { host, port, username, secret, timeoutMs } = this.options;
+    const abort = new AbortController();
+    const client = new AmiClient({ reconnect: false, keepAlive: false, emitEventsByTypes: false });
+    this.abort = abort;
+    this.client = client;
+    client.on('internalError', (err: Error) => this.log.debug({ err: err.message }, 'ami socket error'));
+    client.on('event', (event: AmiMessage) => this.onEvent(event));
+    client.on('disconnect', () => this.onDisconnect(client, 'connection closed'));
+    const deadline = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      await client.connect(username, secret, { host, port, signal: abort.signal });
+      clearTimeout(deadline);
+      if (this.closed || this.client !== client) {
+        client.disconnect();
+        return;
+      }
+      this.attempt = 0;
+      this.ready = true;
+      this.log.info({ host, port }, 'ami connected');
+      this.scheduleHeartbeat();
+      this.emit('connected');
+    } catch (err) {
+      clearTimeout(deadline);
+      const reason = abort.signal.aborted ? `no login answer within ${timeoutMs} ms` : (err as Error).message;
+      this.log.warn({ host, port, reason }, 'ami connect failed');
+      this.onDisconnect(client, reason);
+    }
+  }
+
+  private onDisconnect(client: AmiClientLike, reason: string): void {
+    if (this.client !== client) return;
+    const wasReady = this.ready;
+    this.ready = false;
+    this.client = undefined;
+    clearTimeout(this.heartbeatTimer);
+    this.abort?.abort();
+    client.removeAllListeners('event');
+    for (const pending of this.lists.values()) pending.reject(new PbxUnavailable('connection lost while reading a list', false));
+    if (wasReady) {
+      this.log.warn({ reason }, 'ami disconnected');
+      this.emit('disconnected', reason);
+    }
+    if (this.closed) return;
+    const { backoffMinMs = 250, backoffMaxMs = 5000 } = this.options;
+    const delay = Math.min(backoffMaxMs, backoffMinMs * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref();
+  }
+
+  private drop(reason: string): void {
+    const client = this.client;
+    if (!client) return;
+    this.onDisconnect(client, reason);
+    client.disconnect();
+  }
+
+  private scheduleHeartbeat(): void {
+    const every = this.options.heartbeatMs ?? 10_000;
+    this.heartbeatTimer = setTimeout(() => {
+      this.send({ Action: 'Ping' })
+        .then(() => this.scheduleHeartbeat())
+        .catch((err: Error) => {
+          this.log.warn({ reason: err.message }, 'ami heartbeat failed; reconnecting');
+          this.drop('heartbeat failed');
+        });
+    }, every);
+    this.heartbeatTimer.unref();
+  }
+
+  private onEvent(event: AmiMessage): void {
+    const id = event.ActionID;
+    const list = id ? this.lists.get(id) : undefined;
+    if (list) {
+      if (event.Event === list.complete) list.resolve(list.events);
+      else list.events.push(event);
+      return;
+    }
+    const kind = MEMBER_EVENTS[event.Event ?? ''];
+    if (kind) this.emit('member', { kind, member: toMember(event, 'Interface') } satisfies MemberEvent);
+  }
+}
+
+const MEMBER_EVENTS: Record<string, MemberEvent['kind'] | undefined> = {
+  QueueMemberAdded: 'added',
+  QueueMemberRemoved: 'removed',
+  QueueMemberPause: 'paused',
+};
+
+function toMember(e: AmiMessage, interfaceHeader: 'Interface' | 'Location'): QueueMember {
+  return {
+    queue: e.Queue ?? '',
+    interface: e[interfaceHeader] ?? '',
+    memberName: e.MemberName ?? e.Name ?? '',
+    stateInterface: e.StateInterface ?? '',
+    paused: e.Paused === '1',
+    reason: e.PausedReason ?? '',
+    dynamic: e.Membership === 'dynamic',
+  };
+}
+
+/** Drops absent headers, adds our own ActionID, and refuses any value that would break the framing. */
+function clean(headers: AmiMessage): AmiMessage {
+  const out: AmiMessage = { Action: headers.Action, ActionID: headers.ActionID ?? randomUUID() };
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined || key === 'Action' || key === 'ActionID') continue;
+    if (/[\r\n]/.test(value)) throw new PbxBadValue(key);
+    out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+/** What agentgate needs from Asterisk, whatever carries it. */
+export interface QueueMember {
+  queue: string;
+  interface: string;
+  memberName: string;
+  stateInterface: string;
+  paused: boolean;
+  reason: string;
+  dynamic: boolean;
+}
+
+export interface AddMember {
+  queue: string;
+  interface: string;
+  memberName: string;
+  stateInterface?: string | undefined;
+  paused?: boolean;
+  reason?: string | undefined;
+}
+
+/** Queue membership changes Asterisk reports, whoever caused them. */
+export type MemberEvent =
+  | { kind: 'added'; member: QueueMember }
+  | { kind: 'removed'; member: QueueMember }
+  | { kind: 'paused'; member: QueueMember };
+
+export interface PbxEvents {
+  /** A (re)connection is logged in and ready; resync hooks here. */
+  connected: [];
+  disconnected: [reason: string];
+  member: [event: MemberEvent];
+}
+
+export interface Pbx {
+  queueAdd(member: AddMember): Promise<void>;
+  queueRemove(queue: string, iface: string): Promise<void>;
+  /** Without `queue`, Asterisk applies it to every queue the interface is in. */
+  queuePause(iface: string, paused: boolean, reason?: string, queue?: string): Promise<void>;
+  queueStatus(queue?: string): Promise<QueueMember[]>;
+  isConnected(): boolean;
+  on<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;
+  off<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;
+  close(): Promise<void>;
+}
+
+/** Asterisk answered `Response: Error`; `message` is its `Message:` header, word for word. */
+export class PbxRefused extends Error {
+  constructor(readonly action: string, message: string) {
+    super(message);
+    this.name = 'PbxRefused';
+  }
+}
+
+/**
+ * No answer: not connected, timed out, or the connection dropped while waiting. `uncertain` is true
+ * when the action may have reached Asterisk, so only a fresh QueueStatus can tell what happened.
+ */
+export class PbxUnavailable extends Error {
+  constructor(message: string, readonly uncertain: boolean) {
+    super(message);
+    this.name = 'PbxUnavailable';
+  }
+}
+
+/** A value that would break the AMI framing (CR or LF) never reaches the wire. */
+export class PbxBadValue extends Error {
+  constructor(header: string) {
+    super(`AMI header ${header} contains a line break`);
+    this.name = 'PbxBadValue';
+  }
+}
+
+/** app_queue's answers that mean the wanted state already holds. */
+export const ALREADY_MEMBER = 'Unable to add interface: Already there';
+export const NOT_A_MEMBER = 'Unable to remove interface: Not there';

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { migrate } from './db/migrate.js';
+import { createLogger } from './log.js';
+import { ProvisionError, applyProvision, formatReport, readProvisionFile } from './provision/apply.js';
+
+/** Prints a one-line reason and exits non-zero: what an operator sees when something is wrong. */
+function fail(err: unknown): never {
+  const msg = err instanceof ConfigError || err instanceof ProvisionError ? err.message : `error: ${(err as Error).message}`;
+  process.stderr.write(`agentgate: ${msg}\n`);
+  process.exit(err instanceof ProvisionError || err instanceof ConfigError ? 2 : 1);
+}
+
+const program = new Command('agentgate')
+  .description('Call-center agents in Asterisk queues: HTTP API, FastAGI feature codes, one record in Postgres')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the service (HTTP and FastAGI); migrates the database first')
+  .action(async () => {
+    const { runServe } = await import('./main.js');
+    await runServe(loadConfig()).catch(fail);
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(async () => {
+    try {
+      const config = loadConfig();
+      const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+      try {
+        const applied = await migrate(db.knex);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      } finally {
+        await db.close();
+      }
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('provision')
+  .description('create or update queues, extensions, agents and pause reasons from a YAML file')
+  .argument('<file>', 'provisioning file (YAML)')
+  .option('--prune', 'remove what the file does not list')
+  .action(async (file: string, opts: { prune?: boolean }) => {
+    try {
+      const data = readProvisionFile(file);
+      const config = loadConfig();
+      const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+      try {
+        await migrate(db.knex);
+        const report = await applyProvision(db.knex, data, { prune: Boolean(opts.prune), path: file });
+        process.stdout.write(`${formatReport(report)}\n`);
+      } finally {
+        await db.close();
+      }
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('demo')
+  .description('embedded database + a built-in simulated Asterisk + demo data, then serve')
+  .action(async () => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo().catch(fail);
+  });
+
+program
+  .command('prompts')
+  .description('voice prompts')
+  .command('install')
+  .argument('[dir]', "Asterisk's sounds folder", '/var/lib/asterisk/sounds')
+  .description('copy the shipped prompts (pt_BR, en) into Asterisk\'s sounds folder')
+  .action(async (dir: string) => {
+    try {
+      const { installPrompts } = await import('./agi/prompts-install.js');
+      const files = await installPrompts(dir);
+      process.stdout.write(`installed ${files.length} prompt files under ${dir}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,13 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Pbx } from '../ami/pbx.js';
+
+export interface Deps {
+  db: Knex;
+  pbx: Pbx;
+  log: Logger;
+  /** `PJSIP/{exten}` unless an extension row names its own interface. */
+  memberInterface: string;
+  /** Told when an AMI action may or may not have been applied: only a resync can say which. */
+  onUncertain?: (why: string) => void;
+}

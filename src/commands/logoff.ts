@@ -1,0 +1,36 @@
+import type { Deps } from './deps.js';
+import type { Source } from './input.js';
+import { type Outcome, outcome } from './outcomes.js';
+import { deleteSession, findSession, insertEvents, lockAgent } from './store.js';
+import { transition } from './transition.js';
+
+/** Removes the agent from every queue it is logged into. */
+export function logoff(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
+  return transition(deps, { command: 'logoff', agent: input.agent }, async (trx, undo) => {
+    const agent = await lockAgent(trx, input.agent);
+    if (!agent) return outcome('agentNotExists');
+    const session = await findSession(trx, agent.login);
+    if (!session) return outcome('agentNotLogged');
+    for (const queue of session.queues) {
+      await deps.pbx.queueRemove(queue, session.interface);
+      undo.push({
+        what: `QueueRemove ${queue} ${session.interface}`,
+        run: () =>
+          deps.pbx.queueAdd({
+            queue,
+            interface: session.interface,
+            memberName: session.member_name,
+            stateInterface: session.state_interface ?? undefined,
+            paused: session.paused,
+            reason: session.reason ?? undefined,
+          }),
+      });
+    }
+    await deleteSession(trx, agent.login);
+    await insertEvents(
+      trx,
+      session.queues.map((queue) => ({ agent: agent.login, exten: session.exten, queue, kind: 'logoff' as const, source: input.source })),
+    );
+    return outcome('logoffOk');
+  });
+}

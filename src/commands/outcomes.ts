@@ -1,0 +1,61 @@
+import type { PromptName } from '../agi/prompts.js';
+
+/**
+ * Every answer agentgate gives, in one table. The `message` strings are the public wire format
+ * (typos included: `alredy` is what existing integrations match on); never change one.
+ */
+export const OUTCOMES = {
+  loginOk: { result: 'success', message: 'Login OK', http: 200, prompt: 'loginOk' },
+  logoffOk: { result: 'success', message: 'Logoff OK', http: 200, prompt: 'logoffOk' },
+  pauseOk: { result: 'success', message: 'Pause OK', http: 200, prompt: 'pauseOk' },
+  unpauseOk: { result: 'success', message: 'Unpause OK', http: 200, prompt: 'unpauseOk' },
+  statusOk: { result: 'success', message: 'Status OK', http: 200, prompt: 'statusAvailable' },
+  commandNotSpecified: { result: 'error', message: 'Command not specified', http: 400, prompt: 'argumentInvalid' },
+  argumentInvalid: { result: 'error', message: 'Argument list invalid', http: 400, prompt: 'argumentInvalid' },
+  agentNotSpecified: { result: 'error', message: 'Agent not specified', http: 400, prompt: 'agentNotSpecified' },
+  agentNotExists: { result: 'error', message: 'Agent not exists', http: 200, prompt: 'agentNotExists' },
+  queueNotExists: { result: 'error', message: 'Queue not exists', http: 200, prompt: 'queueNotExists' },
+  extenNotExists: { result: 'error', message: 'Exten not exists', http: 200, prompt: 'extenNotExists' },
+  queueNotCallcenter: { result: 'error', message: 'Queue Call Center false', http: 200, prompt: 'queueNotCallcenter' },
+  extenNotCallcenter: { result: 'error', message: 'Exten Call Center false', http: 200, prompt: 'extenNotCallcenter' },
+  agentNotLogged: { result: 'error', message: 'Agent not logged', http: 200, prompt: 'agentNotLogged' },
+  agentAlreadyPaused: { result: 'error', message: 'Agent alredy paused', http: 200, prompt: 'agentAlreadyPaused' },
+  agentAlreadyAvailable: { result: 'error', message: 'Agent alredy available', http: 200, prompt: 'agentAlreadyAvailable' },
+  agentAlreadyLogged: { result: 'error', message: 'Agent already logged', http: 200, prompt: 'agentAlreadyLogged' },
+  extenInUse: { result: 'error', message: 'Exten already in use', http: 200, prompt: 'extenInUse' },
+  pbxUnavailable: { result: 'error', message: 'PBX unavailable', http: 503, prompt: 'pbxUnavailable' },
+  pbxError: { result: 'error', message: 'PBX error', http: 502, prompt: 'pbxError' },
+  databaseUnavailable: { result: 'error', message: 'Database unavailable', http: 503, prompt: 'databaseUnavailable' },
+  internalError: { result: 'error', message: 'Internal error', http: 500, prompt: 'databaseUnavailable' },
+} as const satisfies Record<string, { result: 'success' | 'error'; message: string; http: number; prompt: PromptName }>;
+
+export type OutcomeKind = keyof typeof OUTCOMES;
+
+export type AgentState = 'available' | 'paused' | 'logged_off';
+
+export interface AgentStatus {
+  agent: string;
+  state: AgentState;
+  exten: string | null;
+  queues: string[];
+  reason: string | null;
+  since: string | null;
+}
+
+export type Outcome =
+  | { kind: Exclude<OutcomeKind, 'pbxError' | 'statusOk'> }
+  | { kind: 'pbxError'; detail: string }
+  | { kind: 'statusOk'; status: AgentStatus };
+
+export function outcome<K extends Exclude<OutcomeKind, 'pbxError' | 'statusOk'>>(kind: K): Outcome {
+  return { kind };
+}
+
+/** The exact string of CONTRACT §2: what HTTP puts in `success`/`error` and AGI in AGENTGATE_MESSAGE. */
+export function messageOf(o: Outcome): string {
+  return o.kind === 'pbxError' ? `PBX error: ${o.detail}` : OUTCOMES[o.kind].message;
+}
+
+export function isSuccess(o: Outcome): boolean {
+  return OUTCOMES[o.kind].result === 'success';
+}

@@ -1,0 +1,41 @@
+import type { Deps } from './deps.js';
+import type { Source } from './input.js';
+import { type Outcome, outcome } from './outcomes.js';
+import { findSession, insertEvents, lockAgent, normaliseReason, setPaused } from './store.js';
+import { transition } from './transition.js';
+
+/** Pauses the agent in all of its queues (one QueuePause without Queue: all or nothing in Asterisk). */
+export function pause(deps: Deps, input: { agent: string; reason: string | null; source: Source }): Promise<Outcome> {
+  return setPause(deps, { ...input, paused: true });
+}
+
+export function unpause(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
+  return setPause(deps, { ...input, reason: null, paused: false });
+}
+
+function setPause(
+  deps: Deps,
+  input: { agent: string; reason: string | null; source: Source; paused: boolean },
+): Promise<Outcome> {
+  const command = input.paused ? 'pause' : 'unpause';
+  return transition(deps, { command, agent: input.agent }, async (trx, undo) => {
+    const agent = await lockAgent(trx, input.agent);
+    if (!agent) return outcome('agentNotExists');
+    const session = await findSession(trx, agent.login);
+    if (!session) return outcome('agentNotLogged');
+    if (input.paused && session.paused) return outcome('agentAlreadyPaused');
+    if (!input.paused && !session.paused) return outcome('agentAlreadyAvailable');
+
+    const reason = input.reason === null ? null : await normaliseReason(trx, input.reason);
+    await deps.pbx.queuePause(session.interface, input.paused, reason ?? undefined);
+    undo.push({
+      what: `QueuePause ${session.interface} ${input.paused}`,
+      run: () => deps.pbx.queuePause(session.interface, session.paused, session.reason ?? undefined),
+    });
+    await setPaused(trx, agent.login, input.paused, reason);
+    await insertEvents(trx, [
+      { agent: agent.login, exten: session.exten, queue: null, kind: command, reason, source: input.source },
+    ]);
+    return outcome(input.paused ? 'pauseOk' : 'unpauseOk');
+  });
+}

@@ -1,0 +1,35 @@
+import type { Deps } from './deps.js';
+import type { Outcome } from './outcomes.js';
+import { outcome } from './outcomes.js';
+import { findAgent, findSession, lastLogoff } from './store.js';
+import { failureOutcome } from './errors.js';
+
+/** Where the agent is now; reads only, so it takes no lock. */
+export async function status(deps: Deps, input: { agent: string }): Promise<Outcome> {
+  try {
+    const agent = await findAgent(deps.db, input.agent);
+    if (!agent) return outcome('agentNotExists');
+    const session = await findSession(deps.db, agent.login);
+    if (!session) {
+      const since = await lastLogoff(deps.db, agent.login);
+      return {
+        kind: 'statusOk',
+        status: { agent: agent.login, state: 'logged_off', exten: null, queues: [], reason: null, since: since ? new Date(since).toISOString() : null },
+      };
+    }
+    return {
+      kind: 'statusOk',
+      status: {
+        agent: agent.login,
+        state: session.paused ? 'paused' : 'available',
+        exten: session.exten,
+        queues: session.queues,
+        reason: session.reason,
+        since: new Date(session.since).toISOString(),
+      },
+    };
+  } catch (err) {
+    deps.log.warn({ command: 'status', agent: input.agent, err: (err as Error).message }, 'status failed');
+    return failureOutcome(err);
+  }
+}

@@ -1,0 +1,143 @@
+import type { Knex } from 'knex';
+import type { Source } from './input.js';
+
+/** One function per statement; every one takes the transaction it must run in. */
+type Q = Knex | Knex.Transaction;
+
+export interface AgentRow {
+  login: string;
+  name: string;
+  pin_hash: string | null;
+}
+export interface QueueRow {
+  name: string;
+  number: string | null;
+  callcenter: boolean;
+}
+export interface ExtenRow {
+  exten: string;
+  callcenter: boolean;
+  interface: string | null;
+  state_interface: string | null;
+}
+export interface SessionRow {
+  agent: string;
+  exten: string;
+  interface: string;
+  state_interface: string | null;
+  member_name: string;
+  paused: boolean;
+  reason: string | null;
+  since: Date;
+  queues: string[];
+}
+export type EventKind = 'login' | 'logoff' | 'pause' | 'unpause';
+
+export function findAgent(q: Q, login: string): Promise<AgentRow | undefined> {
+  return q<AgentRow>('agents').select('login', 'name', 'pin_hash').where({ login }).first();
+}
+
+/** Locks the agent's row: every state change of one agent runs one at a time, on any instance. */
+export function lockAgent(trx: Knex.Transaction, login: string): Promise<AgentRow | undefined> {
+  return trx<AgentRow>('agents').select('login', 'name', 'pin_hash').where({ login }).forUpdate().first();
+}
+
+/** A queue by name, else by its DTMF number (the phone dials numbers). */
+export async function findQueue(q: Q, nameOrNumber: string): Promise<QueueRow | undefined> {
+  const rows = await q<QueueRow>('queues')
+    .select('name', 'number', 'callcenter')
+    .where({ name: nameOrNumber })
+    .orWhere({ number: nameOrNumber });
+  return rows.find((r) => r.name === nameOrNumber) ?? rows[0];
+}
+
+export function findExten(q: Q, exten: string): Promise<ExtenRow | undefined> {
+  return q<ExtenRow>('extensions').select('exten', 'callcenter', 'interface', 'state_interface').where({ exten }).first();
+}
+
+export function lockExten(trx: Knex.Transaction, exten: string): Promise<ExtenRow | undefined> {
+  return trx<ExtenRow>('extensions')
+    .select('exten', 'callcenter', 'interface', 'state_interface')
+    .where({ exten })
+    .forUpdate()
+    .first();
+}
+
+export async function findSession(q: Q, agent: string): Promise<SessionRow | undefined> {
+  const row = await q('agent_sessions as s')
+    .select('s.*', q.raw("coalesce(array_agg(sq.queue order by sq.queue) filter (where sq.queue is not null), '{}') as queues"))
+    .leftJoin('session_queues as sq', 'sq.agent', 's.agent')
+    .where('s.agent', agent)
+    .groupBy('s.agent')
+    .first();
+  return row as SessionRow | undefined;
+}
+
+export async function sessionOnExten(q: Q, exten: string): Promise<string | undefined> {
+  const row = await q('agent_sessions').select('agent').where({ exten }).first();
+  return row?.agent as string | undefined;
+}
+
+export function insertSession(
+  trx: Knex.Transaction,
+  s: { agent: string; exten: string; interface: string; state_interface: string | null; member_name: string },
+): Promise<unknown> {
+  return trx('agent_sessions').insert({ ...s, since: trx.fn.now(), logged_in_at: trx.fn.now() });
+}
+
+export function insertSessionQueues(trx: Knex.Transaction, agent: string, queues: string[]): Promise<unknown> {
+  return trx('session_queues').insert(queues.map((queue) => ({ agent, queue })));
+}
+
+export function deleteSessionQueues(trx: Knex.Transaction, agent: string, queues: string[]): Promise<unknown> {
+  return trx('session_queues').where({ agent }).whereIn('queue', queues).delete();
+}
+
+export function deleteSession(trx: Knex.Transaction, agent: string): Promise<unknown> {
+  return trx('agent_sessions').where({ agent }).delete();
+}
+
+export function setPaused(trx: Knex.Transaction, agent: string, paused: boolean, reason: string | null): Promise<unknown> {
+  return trx('agent_sessions').where({ agent }).update({ paused, reason: paused ? reason : null, since: trx.fn.now() });
+}
+
+export function insertEvents(
+  trx: Knex.Transaction,
+  rows: Array<{ agent: string; exten: string | null; queue: string | null; kind: EventKind; reason?: string | null; source: Source }>,
+): Promise<unknown> {
+  return rows.length ? trx('events').insert(rows.map((r) => ({ reason: null, ...r }))) : Promise.resolve();
+}
+
+export async function lastLogoff(q: Q, agent: string): Promise<Date | undefined> {
+  const row = await q('events').max('at as at').where({ agent, kind: 'logoff' }).first();
+  return (row?.at as Date | null) ?? undefined;
+}
+
+/** The configured name for a reason given by name (any case) or by code; otherwise the text as given. */
+export async function normaliseReason(q: Q, reason: string): Promise<string> {
+  const byCode = /^[0-9]{1,9}$/.test(reason);
+  const row = await q('pause_reasons')
+    .select('name')
+    .whereRaw('lower(name) = lower(?)', [reason])
+    .modify((b) => {
+      if (byCode) b.orWhere({ code: Number(reason) });
+    })
+    .first();
+  return (row?.name as string | undefined) ?? reason;
+}
+
+export async function findReasonByCode(q: Q, code: string): Promise<string | undefined> {
+  if (!/^[0-9]{1,9}$/.test(code)) return undefined;
+  const row = await q('pause_reasons').select('name').where({ code: Number(code) }).first();
+  return row?.name as string | undefined;
+}
+
+export async function reasonCode(q: Q, name: string): Promise<number | undefined> {
+  const row = await q('pause_reasons').select('code').whereRaw('lower(name) = lower(?)', [name]).first();
+  return row?.code as number | undefined;
+}
+
+export async function defaultQueues(q: Q, agent: string): Promise<string[]> {
+  const rows = await q('agent_queues').select('queue').where({ agent }).orderBy('queue');
+  return rows.map((r: { queue: string }) => r.queue);
+}

@@ -1,0 +1,37 @@
+import type { Knex } from 'knex';
+import { PbxUnavailable } from '../ami/pbx.js';
+import type { Deps } from './deps.js';
+import { failureOutcome } from './errors.js';
+import type { Outcome } from './outcomes.js';
+
+/** Puts Asterisk back as it was if the transaction that recorded an applied action does not commit. */
+export type Undo = Array<{ what: string; run: () => Promise<void> }>;
+
+/**
+ * Runs one state change: a transaction that locks the agent, sends the AMI action(s) and commits
+ * only once Asterisk accepted them. If anything fails after Asterisk applied an action, that action
+ * is reversed, so the queue and the database never disagree.
+ */
+export async function transition(
+  deps: Deps,
+  what: { command: string; agent: string },
+  body: (trx: Knex.Transaction, undo: Undo) => Promise<Outcome>,
+): Promise<Outcome> {
+  const undo: Undo = [];
+  try {
+    return await deps.db.transaction((trx) => body(trx, undo));
+  } catch (err) {
+    const result = failureOutcome(err);
+    deps.log.warn({ ...what, err: (err as Error).message, answer: result.kind }, 'command failed; nothing recorded');
+    if (err instanceof PbxUnavailable && err.uncertain) deps.onUncertain?.(`${what.command} ${what.agent}: ${err.message}`);
+    for (const step of undo.reverse()) {
+      try {
+        await step.run();
+      } catch (undoErr) {
+        deps.log.error({ ...what, undo: step.what, err: (undoErr as Error).message }, 'could not reverse an applied action');
+        deps.onUncertain?.(`undo ${step.what} failed`);
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,84 @@
+import { BlockList, isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Comma-separated CIDRs (`10.0.0.0/8,::1/128`; a bare address means one host) turned into a BlockList. */
+export function parseAllowList(text: string): BlockList {
+  const list = new BlockList();
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const [address = '', bits] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0) throw new Error(`"${entry}" is not an IP address or CIDR`);
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    const max = family === 4 ? 32 : 128;
+    const prefix = bits === undefined ? max : Number(bits);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`"${entry}" has a bad prefix length`);
+    list.addSubnet(address, prefix, type);
+  }
+  return list;
+}
+
+/** True when `address` (as a socket reports it, IPv4-mapped IPv6 included) is in `list`. */
+export function isAllowed(list: BlockList, address: string | undefined): boolean {
+  if (!address) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return list.check(mapped[1], 'ipv4');
+  return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const allowList = z.string().transform((text, ctx) => {
+  try {
+    return parseAllowList(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const schema = z.object({
+  DATABASE_URL: z.string().trim().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  AMI_HOST: z.string().min(1).default('127.0.0.1'),
+  AMI_PORT: port.default(5038),
+  AMI_USERNAME: z.string().min(1).default('agentgate'),
+  AMI_SECRET: z.string().default(''),
+  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port.default(8080),
+  AGI_HOST: z.string().min(1).default('127.0.0.1'),
+  AGI_PORT: port.default(4573),
+  AGI_ALLOW: allowList.default(parseAllowList('127.0.0.1/32,::1/128')),
+  AGI_MAX_SESSIONS: z.coerce.number().int().min(1).default(5000),
+  MEMBER_INTERFACE: z
+    .string()
+    .default('PJSIP/{exten}')
+    .refine((t) => t.includes('{exten}'), 'must contain {exten}'),
+  API_ALLOW: allowList.default(parseAllowList('127.0.0.1/32,::1/128')),
+  API_TOKENS: z
+    .string()
+    .default('')
+    .transform((t) => t.split(',').map((s) => s.trim()).filter((s) => s !== '')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration once; the only place that looks at the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,112 @@
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import pg from 'pg';
+
+export interface Database {
+  knex: Knex;
+  kind: 'postgres' | 'pglite';
+  /** Where it lives, without credentials: for logs. */
+  where: string;
+  close(): Promise<void>;
+}
+
+// bigint and numeric come back as strings from pg; ours fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export async function openDatabase(opts: { url?: string | undefined; dataDir: string }): Promise<Database> {
+  return opts.url ? openServer(opts.url) : openEmbedded(opts.dataDir);
+}
+
+function openServer(url: string): Database {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: {
+      connectionString: url,
+      application_name: 'agentgate',
+      statement_timeout: 15_000,
+      idle_in_transaction_session_timeout: 60_000,
+      connectionTimeoutMillis: 5_000,
+    },
+    pool: { min: 0, max: 20, acquireTimeoutMillis: 10_000 },
+    acquireConnectionTimeout: 10_000,
+  });
+  const where = safeUrl(url);
+  return { knex, kind: 'postgres', where, close: () => knex.destroy() };
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const release = takeLock(join(dir, 'agentgate.lock'));
+  try {
+    const knex = knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection: { filename: join(dir, 'pgdata') } });
+    await knex.raw('select 1');
+    return {
+      knex,
+      kind: 'pglite',
+      where: dir,
+      close: async () => {
+        try {
+          await knex.destroy();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export class DataDirLocked extends Error {}
+
+/**
+ * PGlite has no lock of its own and two processes on one directory corrupt it. The lock file holds
+ * the owner's PID; a file left by a process that is gone is taken over.
+ */
+function takeLock(path: string): () => void {
+  for (let i = 0; i < 2; i++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+        throw new DataDirLocked(`the embedded database in ${resolve(path, '..')} is in use by process ${owner}`);
+      }
+      unlinkSync(path);
+    }
+  }
+  throw new DataDirLocked(`cannot lock ${path}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}

@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from './config.js';
+import { runServe } from './main.js';
+import { applyProvision, readProvisionFile } from './provision/apply.js';
+import { SimAsterisk } from './sim/ami-server.js';
+
+const DEMO_YAML = fileURLToPath(new URL('../src/demo/data.yaml', import.meta.url));
+
+/**
+ * `agentgate demo`: the embedded database, a simulated Asterisk on a real AMI port and demo data,
+ * so a newcomer can try every command with curl before there is any Asterisk.
+ */
+export async function runDemo(): Promise<void> {
+  const secret = 'demo';
+  const base = loadConfig();
+  let sim: SimAsterisk;
+  try {
+    sim = await SimAsterisk.start({ host: '127.0.0.1', port: base.AMI_PORT, username: 'agentgate', secret, queues: ['support', 'sales', 'billing'] });
+  } catch {
+    sim = await SimAsterisk.start({ host: '127.0.0.1', port: 0, username: 'agentgate', secret, queues: ['support', 'sales', 'billing'] });
+  }
+  const config = loadConfig({
+    ...process.env,
+    AMI_HOST: '127.0.0.1',
+    AMI_PORT: String(sim.port),
+    AMI_USERNAME: 'agentgate',
+    AMI_SECRET: secret,
+  });
+  await runServe(config, async (svc) => {
+    await applyProvision(svc.db.knex, readProvisionFile(DEMO_YAML), { prune: false, path: 'demo data' });
+    svc.onClose(() => sim.close());
+    const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${svc.httpPort}/api/agent.php`;
+    const lines = [
+      '',
+      `agentgate demo: simulated Asterisk (AMI) on 127.0.0.1:${sim.port}, database ${svc.db.where}`,
+      `FastAGI on ${config.AGI_HOST}:${svc.agiPort}; agents 1001 (PIN 1234), 1002, 1003; queues support (100), sales (300); extensions 2001-2003`,
+      'Try:',
+      `  curl '${url}?command=login&agent=1001&exten=2001&queue=support'`,
+      `  curl '${url}?command=pause&agent=1001&reason=Almoco'`,
+      `  curl '${url}?command=status&agent=1001'`,
+      `  curl '${url}?command=unpause&agent=1001'`,
+      `  curl -d command=logoff -d agent=1001 '${url}'`,
+      `  curl -H 'content-type: application/json' -d '{"command":"login","agent":"1002","exten":"2002","queue":"sales"}' '${url}'`,
+      `  curl '${url}?command=login&agent=1001&exten=2009&queue=support'   # an error answer`,
+      'Ctrl-C stops it.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  });
+}

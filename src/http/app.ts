@@ -1,0 +1,107 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Deps } from '../commands/deps.js';
+import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
+import { runCommand } from '../commands/run.js';
+import { accessCheck } from './access.js';
+
+export interface HttpDeps extends Deps {
+  access: ReturnType<typeof accessCheck>;
+  /** Readiness of each part, for /readyz. */
+  readiness: () => Promise<Readiness>;
+}
+
+export interface Readiness {
+  database: boolean;
+  pbx: boolean;
+  detail?: Record<string, unknown>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PARAMS = ['command', 'agent', 'exten', 'queue', 'reason'] as const;
+
+/** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
+export function buildHttp(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  void app.register(formbody);
+
+  const send = (reply: FastifyReply, status: number, body: object) => reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+
+  const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
+    const params = merge(req.query, req.body);
+    if (!deps.access(req.socket.remoteAddress, bearer(req) ?? text(params.token))) {
+      return send(reply, 403, { error: 'Forbidden' });
+    }
+    const raw = Object.fromEntries(PARAMS.map((k) => [k, params[k]]));
+    const started = performance.now();
+    const result = await runCommand(deps, raw, 'http');
+    req.log.info(
+      { command: text(raw.command), agent: text(raw.agent), answer: messageOf(result), ms: Math.round(performance.now() - started) },
+      'http command',
+    );
+    return send(reply, OUTCOMES[result.kind].http, answerBody(result));
+  };
+
+  for (const url of ['/api/agent.php', '/api/agent']) {
+    app.get(url, agentApi);
+    app.post(url, agentApi);
+  }
+
+  app.get('/healthz', async (_req, reply) => send(reply, 200, { status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = await deps.readiness();
+    const ok = r.database && r.pbx;
+    return send(reply, ok ? 200 : 503, {
+      status: ok ? 'ready' : 'not ready',
+      database: r.database ? 'up' : 'down',
+      pbx: r.pbx ? 'up' : 'down',
+      ...r.detail,
+    });
+  });
+
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, { error: 'Not found' }));
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    // Unparseable or oversized input is the caller's mistake and gets the contract's answer for it.
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err: err.message }, 'unexpected error');
+    else req.log.info({ code: err.code, err: err.message }, 'bad request');
+    return send(reply, status === 415 || status === 413 ? status : status === 500 ? 500 : 400, {
+      error: status === 500 ? 'Internal error' : 'Argument list invalid',
+    });
+  });
+  return app;
+}
+
+export function answerBody(result: Outcome): Record<string, unknown> {
+  const key = OUTCOMES[result.kind].result;
+  if (result.kind === 'statusOk') return { [key]: messageOf(result), ...result.status };
+  return { [key]: messageOf(result) };
+}
+
+/** PHP's $_REQUEST: the query string, with body fields taking precedence. */
+function merge(query: unknown, body: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const source of [query, body]) {
+    if (source && typeof source === 'object' && !Array.isArray(source)) Object.assign(out, source);
+  }
+  return out;
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m?.[1];
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export type { Logger };

@@ -1,0 +1,37 @@
+import type { Config } from './config.js';
+import { createLogger } from './log.js';
+import { type Service, startService } from './service.js';
+
+/**
+ * `agentgate serve`: the only place with process-wide side effects (signals, exit code).
+ * SIGTERM/SIGINT stop accepting, let in-flight commands finish (bounded), log off AMI, close the
+ * database and exit 0.
+ */
+export async function runServe(config: Config, prepare?: (svc: Service) => Promise<void>): Promise<void> {
+  const log = createLogger(config.LOG_LEVEL);
+  const svc = await startService(config, log);
+  if (prepare) await prepare(svc);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000);
+    force.unref();
+    svc.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: Error) => {
+        log.error({ err: err.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

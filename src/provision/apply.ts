@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import type { Knex } from 'knex';
+import { parseDocument } from 'yaml';
+import { hashPin, verifyPin } from '../commands/pin.js';
+import { KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
+
+export class ProvisionError extends Error {}
+
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+export type Report = Record<Section, Counts>;
+
+/** Reads and validates a provisioning file; every problem names the file, the entry and the field. */
+export function readProvisionFile(path: string): ProvisionFile {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ProvisionError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ProvisionError(doc.errors.map((e) => `${path}: ${e.message.split('\n')[0]}`).join('\n'));
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const parsed = fileSchema.safeParse(data);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${path}: ${where(data, issue.path)}: ${issue.message}`);
+    throw new ProvisionError(lines.join('\n'));
+  }
+  const dupes = duplicates(parsed.data).map((d) => `${path}: ${d}`);
+  if (dupes.length) throw new ProvisionError(dupes.join('\n'));
+  return parsed.data;
+}
+
+function where(data: unknown, path: PropertyKey[]): string {
+  const [section, index, ...rest] = path;
+  if (section === undefined) return 'the file';
+  if (typeof index !== 'number') return `${String(section)}${rest.length ? '.' + rest.join('.') : ''}`;
+  const entry = (data as Record<string, unknown[]>)[String(section)]?.[index] as Record<string, unknown> | undefined;
+  const key = KEY_OF[section as Section];
+  const id = key && entry && typeof entry === 'object' && entry[key] !== undefined ? ` (${key} ${JSON.stringify(entry[key])})` : '';
+  const field = rest.length ? `, field "${rest.join('.')}"` : '';
+  return `${String(section)}[${index}]${id}${field}`;
+}
+
+function duplicates(file: ProvisionFile): string[] {
+  const problems: string[] = [];
+  const check = <T>(section: Section, items: T[], key: (t: T) => string, label: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      const first = seen.get(k);
+      if (first !== undefined) problems.push(`${section}[${i}]: ${label} ${JSON.stringify(k)} is already used by ${section}[${first}]`);
+      else seen.set(k, i);
+    });
+  };
+  check('queues', file.queues, (q) => q.name, 'name');
+  check('queues', file.queues.filter((q) => q.number !== undefined), (q) => q.number ?? '', 'number');
+  check('extensions', file.extensions, (e) => e.exten, 'exten');
+  check('agents', file.agents, (a) => a.agent, 'agent');
+  check('pause_reasons', file.pause_reasons, (r) => String(r.code), 'code');
+  check('pause_reasons', file.pause_reasons, (r) => r.name.toLowerCase(), 'name');
+  return problems;
+}
+
+const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, removed: 0 });
+
+/** Applies a validated file in one transaction: all of it, or nothing. */
+export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prune: boolean; path: string }): Promise<Report> {
+  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero() };
+  const pinHashes = new Map<string, string | null>();
+  // scrypt is slow on purpose: hash outside the transaction, reusing a stored hash that still matches.
+  const stored = new Map<string, string | null>(
+    (await db('agents').select('login', 'pin_hash')).map((r: { login: string; pin_hash: string | null }) => [r.login, r.pin_hash]),
+  );
+  for (const a of file.agents) {
+    const old = stored.get(a.agent) ?? null;
+    if (a.pin === undefined) pinHashes.set(a.agent, null);
+    else pinHashes.set(a.agent, old && (await verifyPin(a.pin, old)) ? old : await hashPin(a.pin));
+  }
+
+  await db.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(7346002)');
+    const fail = (msg: string): never => {
+      throw new ProvisionError(`${opts.path}: ${msg}`);
+    };
+
+    const queueNames = new Set(file.queues.map((q) => q.name));
+    const knownQueues = new Set<string>([...queueNames, ...(await trx('queues').pluck('name'))]);
+    file.agents.forEach((a, i) => {
+      for (const q of a.queues) {
+        const gone = opts.prune && !queueNames.has(q);
+        if (!knownQueues.has(q) || gone) fail(`agents[${i}] (agent "${a.agent}"), field "queues": queue "${q}" is not provisioned`);
+      }
+    });
+
+    for (const q of file.queues) {
+      // a number moving from one queue to another: free it first
+      if (q.number) await trx('queues').where({ number: q.number }).whereNot({ name: q.name }).update({ number: null });
+      await upsert(trx, 'queues', { name: q.name }, { number: q.number ?? null, callcenter: q.callcenter }, report.queues);
+    }
+    for (const e of file.extensions) {
+      await upsert(
+        trx,
+        'extensions',
+        { exten: e.exten },
+        { callcenter: e.callcenter, interface: e.interface ?? null, state_interface: e.state_interface ?? null },
+        report.extensions,
+      );
+    }
+    for (const a of file.agents) {
+      const before = report.agents.unchanged;
+      await upsert(trx, 'agents', { login: a.agent }, { name: a.name ?? a.agent, pin_hash: pinHashes.get(a.agent) ?? null }, report.agents);
+      const current: string[] = await trx('agent_queues').where({ agent: a.agent }).orderBy('queue').pluck('queue');
+      const wanted = [...new Set(a.queues)].sort();
+      if (current.join('\n') !== wanted.join('\n')) {
+        await trx('agent_queues').where({ agent: a.agent }).delete();
+        if (wanted.length) await trx('agent_queues').insert(wanted.map((queue) => ({ agent: a.agent, queue })));
+        if (report.agents.unchanged > before) {
+          report.agents.unchanged -= 1;
+          report.agents.updated += 1;
+        }
+      }
+    }
+    // pause reasons: the code is the key; free a name that moves to another code first
+    for (const r of file.pause_reasons) {
+      await trx('pause_reasons').whereRaw('lower(name) = lower(?)', [r.name]).whereNot({ code: r.code }).delete();
+      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name }, report.pause_reasons);
+    }
+
+    if (opts.prune) {
+      const agents = new Set(file.agents.map((a) => a.agent));
+      const extens = new Set(file.extensions.map((e) => e.exten));
+      const sessions: Array<{ agent: string; exten: string }> = await trx('agent_sessions').select('agent', 'exten');
+      const sessionQueues: Array<{ agent: string; queue: string }> = await trx('session_queues').select('agent', 'queue');
+      for (const s of sessions) {
+        if (!agents.has(s.agent)) fail(`--prune would remove agent "${s.agent}", who is logged in on ${s.exten}: log it off first`);
+        if (!extens.has(s.exten)) fail(`--prune would remove extension "${s.exten}", where agent "${s.agent}" is logged in: log it off first`);
+      }
+      for (const s of sessionQueues) {
+        if (!queueNames.has(s.queue)) fail(`--prune would remove queue "${s.queue}", where agent "${s.agent}" is logged in: log it off first`);
+      }
+      report.agents.removed = await trx('agents').whereNotIn('login', [...agents]).delete();
+      report.extensions.removed = await trx('extensions').whereNotIn('exten', [...extens]).delete();
+      report.queues.removed = await trx('queues').whereNotIn('name', [...queueNames]).delete();
+      report.pause_reasons.removed = await trx('pause_reasons')
+        .whereNotIn('code', file.pause_reasons.map((r) => r.code))
+        .delete();
+    }
+  });
+  return report;
+}
+
+async function upsert(
+  trx: Knex.Transaction,
+  table: string,
+  key: Record<string, string | number>,
+  values: Record<string, unknown>,
+  counts: Counts,
+): Promise<void> {
+  const existing = await trx(table).where(key).first();
+  if (!existing) {
+    await trx(table).insert({ ...key, ...values });
+    counts.created += 1;
+  } else if (Object.entries(values).some(([k, v]) => existing[k] !== v)) {
+    const stamp = 'updated_at' in existing ? { updated_at: trx.fn.now() } : {};
+    await trx(table).where(key).update({ ...values, ...stamp });
+    counts.updated += 1;
+  } else {
+    counts.unchanged += 1;
+  }
+}
+
+export function formatReport(report: Report): string {
+  return (Object.keys(report) as Section[])
+    .map((s) => {
+      const c = report[s];
+      return `${s}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.removed} removed`;
+    })
+    .join('\n');
+}

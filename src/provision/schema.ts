@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const digits = (what: string) =>
+  z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
+    const s = String(v).trim();
+    if (!/^[0-9]{1,20}$/.test(s)) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be digits only, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+const name = (what: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, `${what} may use letters, digits and _ . @ - (1 to 64 characters)`));
+
+const iface = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9]+\/[^\s,|]{1,120}$/, 'must look like TECH/resource, e.g. PJSIP/2001 or Local/2001@from-queue/n');
+
+export const fileSchema = z
+  .object({
+    queues: z
+      .array(z.strictObject({ name: name('a queue name'), number: digits('number').optional(), callcenter: z.boolean().default(true) }))
+      .default([]),
+    extensions: z
+      .array(
+        z.strictObject({
+          exten: digits('exten'),
+          callcenter: z.boolean().default(true),
+          interface: iface.optional(),
+          state_interface: iface.optional(),
+        }),
+      )
+      .default([]),
+    agents: z
+      .array(
+        z.strictObject({
+          agent: name('an agent login'),
+          name: z.string().trim().min(1).max(80).regex(/^[^\r\n\0]*$/, 'must be one line').optional(),
+          pin: digits('pin').pipe(z.string().min(4, 'pin must have 4 to 12 digits').max(12, 'pin must have 4 to 12 digits')).optional(),
+          queues: z.array(name('a queue name')).default([]),
+        }),
+      )
+      .default([]),
+    pause_reasons: z
+      .array(
+        z.strictObject({
+          code: z.number().int().min(0).max(999_999_999),
+          name: z.string().trim().min(1).max(64).regex(/^[^\r\n\0]*$/, 'must be one line'),
+        }),
+      )
+      .default([]),
+  })
+  .strict();
+
+export type ProvisionFile = z.output<typeof fileSchema>;
+export type Section = keyof ProvisionFile;
+
+/** The field that identifies an entry, used in messages: `agents[2] (agent "1003")`. */
+export const KEY_OF: { [S in Section]: string } = {
+  queues: 'name',
+  extensions: 'exten',
+  agents: 'agent',
+  pause_reasons: 'code',
+};

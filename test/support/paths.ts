@@ -1,0 +1,3 @@
+import { fileURLToPath } from 'node:url';
+
+export const BASE_YAML = fileURLToPath(new URL('../fixtures/provision/base.yaml', import.meta.url));
