@@ -8,12 +8,14 @@ import { migrate } from './db/migrate.js';
 import { accessCheck } from './http/access.js';
 import { buildHttp } from './http/app.js';
 import type { Logger } from './log.js';
+import { Keeper } from './sync/keeper.js';
 
 export interface Service {
   http: FastifyInstance;
   httpPort: number;
   db: Database;
   pbx: AmiPbx;
+  keeper: Keeper;
   deps: Deps;
   agiPort: number;
   /** Runs at shutdown, after the listeners stop and before the database closes. */
@@ -41,13 +43,23 @@ export async function startService(config: Config, log: Logger): Promise<Service
     timeoutMs: config.AMI_TIMEOUT_MS,
     logger: log,
   });
-  pbx.start();
 
   const deps: Deps = { db: db.knex, pbx, log, memberInterface: config.MEMBER_INTERFACE };
+  const keeper = new Keeper(deps);
+  deps.onUncertain = keeper.uncertain;
+  keeper.attach();
+  pbx.start();
+
   const http = buildHttp({
     ...deps,
     access: accessCheck(config.API_ALLOW, config.API_TOKENS),
-    readiness: async () => ({ database: await databaseUp(db), pbx: pbx.isConnected() }),
+    readiness: async () => ({
+      database: await databaseUp(db),
+      pbx: pbx.isConnected(),
+      detail: {
+        resync: keeper.lastError ? { error: keeper.lastError } : keeper.last ? { at: keeper.lastAt, ...keeper.last } : 'pending',
+      },
+    }),
   });
   await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   const httpPort = (http.server.address() as AddressInfo).port;
@@ -58,11 +70,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const close = () =>
     (closing ??= (async () => {
       await http.close();
+      keeper.stop();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, db, pbx, deps, agiPort: 0, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, db, pbx, keeper, deps, agiPort: 0, onClose: (fn) => hooks.push(fn), close };
 }
 
 async function databaseUp(db: Database): Promise<boolean> {

@@ -100,8 +100,8 @@ export class AmiPbx extends EventEmitter implements Pbx {
     });
   }
 
-  async queueStatus(queue?: string): Promise<QueueMember[]> {
-    const events = await this.sendList({ Action: 'QueueStatus', Queue: queue }, 'QueueStatusComplete');
+  async queueStatus(queue?: string, member?: string): Promise<QueueMember[]> {
+    const events = await this.sendList({ Action: 'QueueStatus', Queue: queue, Member: member }, 'QueueStatusComplete');
     return events.filter((e) => e.Event === 'QueueMember').map((e) => toMember(e, 'Location'));
   }
 
@@ -124,17 +124,18 @@ export class AmiPbx extends EventEmitter implements Pbx {
     const message = clean(headers);
     const client = this.client;
     if (!client || !this.ready) throw new PbxUnavailable('not connected to Asterisk', false);
+    const sent = { action: message.Action ?? '', queue: message.Queue, interface: message.Interface };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true)),
+        () => reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true, sent)),
         timeoutMs,
       );
     });
     try {
       const response = await Promise.race([
         client.action(message, true).catch((err: Error) => {
-          throw new PbxUnavailable(`connection lost during ${message.Action}: ${err.message}`, true);
+          throw new PbxUnavailable(`connection lost during ${message.Action}: ${err.message}`, true, sent);
         }),
         timeout,
       ]);

@@ -36,7 +36,8 @@ export interface Pbx {
   queueRemove(queue: string, iface: string): Promise<void>;
   /** Without `queue`, Asterisk applies it to every queue the interface is in. */
   queuePause(iface: string, paused: boolean, reason?: string, queue?: string): Promise<void>;
-  queueStatus(queue?: string): Promise<QueueMember[]>;
+  /** Members of one queue or of all; `member` narrows it to one interface (needs `queue`). */
+  queueStatus(queue?: string, member?: string): Promise<QueueMember[]>;
   isConnected(): boolean;
   on<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;
   off<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;
@@ -55,8 +56,18 @@ export class PbxRefused extends Error {
  * No answer: not connected, timed out, or the connection dropped while waiting. `uncertain` is true
  * when the action may have reached Asterisk, so only a fresh QueueStatus can tell what happened.
  */
+export interface SentAction {
+  action: string;
+  queue?: string | undefined;
+  interface?: string | undefined;
+}
+
 export class PbxUnavailable extends Error {
-  constructor(message: string, readonly uncertain: boolean) {
+  constructor(
+    message: string,
+    readonly uncertain: boolean,
+    readonly sent?: SentAction,
+  ) {
     super(message);
     this.name = 'PbxUnavailable';
   }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Pbx } from '../ami/pbx.js';
+import type { Pbx, SentAction } from '../ami/pbx.js';
 
 export interface Deps {
   db: Knex;
@@ -9,5 +9,5 @@ export interface Deps {
   /** `PJSIP/{exten}` unless an extension row names its own interface. */
   memberInterface: string;
   /** Told when an AMI action may or may not have been applied: only a resync can say which. */
-  onUncertain?: (why: string) => void;
+  onUncertain?: (sent: SentAction) => void;
 }

@@ -1,3 +1,4 @@
+import { ALREADY_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
@@ -49,15 +50,22 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
     const stateInterface = session ? session.state_interface : (exten.state_interface ?? iface);
     const memberName = session?.member_name ?? (agent.name || agent.login);
     for (const queue of missing) {
-      await deps.pbx.queueAdd({
+      const added = await deps.pbx.queueAdd({
         queue,
         interface: iface,
         memberName,
         stateInterface: stateInterface ?? undefined,
         paused: session?.paused ?? false,
         reason: session?.reason ?? undefined,
-      });
-      undo.push({ what: `QueueAdd ${queue} ${iface}`, run: () => deps.pbx.queueRemove(queue, iface) });
+      }).then(
+        () => true,
+        (err: unknown) => {
+          // Already a member (left by a crash, or added by hand): the wanted state holds.
+          if (err instanceof PbxRefused && err.message === ALREADY_MEMBER) return false;
+          throw err;
+        },
+      );
+      if (added) undo.push({ what: `QueueAdd ${queue} ${iface}`, run: () => deps.pbx.queueRemove(queue, iface) });
     }
     if (!session) {
       await insertSession(trx, {

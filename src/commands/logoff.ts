@@ -1,3 +1,4 @@
+import { NOT_A_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
@@ -12,8 +13,15 @@ export function logoff(deps: Deps, input: { agent: string; source: Source }): Pr
     const session = await findSession(trx, agent.login);
     if (!session) return outcome('agentNotLogged');
     for (const queue of session.queues) {
-      await deps.pbx.queueRemove(queue, session.interface);
-      undo.push({
+      const removed = await deps.pbx.queueRemove(queue, session.interface).then(
+        () => true,
+        (err: unknown) => {
+          // Already gone from the queue (removed by hand): the wanted state holds.
+          if (err instanceof PbxRefused && err.message === NOT_A_MEMBER) return false;
+          throw err;
+        },
+      );
+      if (removed) undo.push({
         what: `QueueRemove ${queue} ${session.interface}`,
         run: () =>
           deps.pbx.queueAdd({

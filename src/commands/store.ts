@@ -141,3 +141,21 @@ export async function defaultQueues(q: Q, agent: string): Promise<string[]> {
   const rows = await q('agent_queues').select('queue').where({ agent }).orderBy('queue');
   return rows.map((r: { queue: string }) => r.queue);
 }
+
+export async function allSessions(q: Q): Promise<SessionRow[]> {
+  const rows = await q('agent_sessions as s')
+    .select('s.*', q.raw("coalesce(array_agg(sq.queue order by sq.queue) filter (where sq.queue is not null), '{}') as queues"))
+    .leftJoin('session_queues as sq', 'sq.agent', 's.agent')
+    .groupBy('s.agent')
+    .orderBy('s.agent');
+  return rows as SessionRow[];
+}
+
+export async function agentOnInterface(q: Q, iface: string): Promise<string | undefined> {
+  const row = await q('agent_sessions').select('agent').where({ interface: iface }).first();
+  return row?.agent as string | undefined;
+}
+
+export async function queueExists(q: Q, name: string): Promise<boolean> {
+  return Boolean(await q('queues').select('name').where({ name }).first());
+}

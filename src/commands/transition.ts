@@ -23,13 +23,13 @@ export async function transition(
   } catch (err) {
     const result = failureOutcome(err);
     deps.log.warn({ ...what, err: (err as Error).message, answer: result.kind }, 'command failed; nothing recorded');
-    if (err instanceof PbxUnavailable && err.uncertain) deps.onUncertain?.(`${what.command} ${what.agent}: ${err.message}`);
+    if (err instanceof PbxUnavailable && err.uncertain && err.sent) deps.onUncertain?.(err.sent);
     for (const step of undo.reverse()) {
       try {
         await step.run();
       } catch (undoErr) {
         deps.log.error({ ...what, undo: step.what, err: (undoErr as Error).message }, 'could not reverse an applied action');
-        deps.onUncertain?.(`undo ${step.what} failed`);
+        deps.onUncertain?.(undoErr instanceof PbxUnavailable && undoErr.sent ? undoErr.sent : { action: step.what });
       }
     }
     return result;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
+import type { SentAction } from '../../src/ami/pbx.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
 import { accessCheck } from '../../src/http/access.js';
@@ -18,7 +19,7 @@ export interface Harness {
   sim: SimAsterisk;
   pbx: AmiPbx;
   deps: Deps;
-  uncertain: string[];
+  uncertain: SentAction[];
   http: ReturnType<typeof buildHttp>;
   close(): Promise<void>;
 }
@@ -41,7 +42,7 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
   const connected = new Promise<void>((resolve) => pbx.once('connected', () => resolve()));
   pbx.start();
   await connected;
-  const uncertain: string[] = [];
+  const uncertain: SentAction[] = [];
   const deps: Deps = {
     db: db.knex,
     pbx,
