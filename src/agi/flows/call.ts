@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { Deps } from '../../commands/deps.js';
+import { type Outcome, OUTCOMES, messageOf } from '../../commands/outcomes.js';
+import { PROMPTS, type PromptName } from '../prompts.js';
+import { VARIABLES } from '../variables.js';
+
+/** What a flow needs of a FastAGI session (AgiSession provides it). */
+export interface Call {
+  readonly script: string;
+  readonly params: URLSearchParams;
+  readonly callerId: string;
+  readonly hungUp: boolean;
+  answer(): Promise<unknown>;
+  getData(file: string, timeoutMs: number, maxDigits: number): Promise<{ digits: string; timedOut: boolean }>;
+  streamFile(file: string, escapeDigits?: string): Promise<unknown>;
+  sayDigits(digits: string): Promise<unknown>;
+  setVariable(name: string, value: string): Promise<unknown>;
+}
+
+export interface FlowContext {
+  deps: Deps;
+  call: Call;
+  log: Logger;
+  /** `silent`: nothing is played and nothing asked; a missing parameter is an error. */
+  silent: boolean;
+  /** The calling extension: the caller's number. */
+  exten: string;
+}
+
+export const DIGIT_TIMEOUT_MS = 6000;
+export const TRIES = 3;
+
+export function play(ctx: FlowContext, prompt: PromptName): Promise<unknown> {
+  return ctx.silent ? Promise.resolve() : ctx.call.streamFile(PROMPTS[prompt]);
+}
+
+/** Ends a flow: the channel variables first (they survive a hangup), then the outcome's prompt. */
+export async function finish(ctx: FlowContext, result: Outcome, prompt?: PromptName): Promise<Outcome> {
+  await ctx.call.setVariable(VARIABLES.result, OUTCOMES[result.kind].result);
+  await ctx.call.setVariable(VARIABLES.message, messageOf(result));
+  ctx.log.info({ answer: messageOf(result) }, 'phone command');
+  // The command is done and said so in the variables: a hangup during its prompt changes nothing.
+  if (!ctx.call.hungUp) await play(ctx, prompt ?? OUTCOMES[result.kind].prompt).catch(() => undefined);
+  return result;
+}
+
+export type Asked<T> = { ok: true; value: T } | { ok: false; failure: Outcome };
+
+/**
+ * Asks a question up to TRIES times. `check` turns the digits into a value, or names the prompt
+ * that says what was wrong and the outcome to give if the last try fails too. After the last
+ * failure the caller hears goodbye.
+ */
+export async function ask<T>(
+  ctx: FlowContext,
+  question: PromptName,
+  maxDigits: number,
+  check: (digits: string, timedOut: boolean) => Promise<{ value: T } | { retry: PromptName; failure: Outcome }>,
+): Promise<Asked<T>> {
+  let failure: Outcome = { kind: 'argumentInvalid' };
+  for (let attempt = 1; attempt <= TRIES; attempt++) {
+    const { digits, timedOut } = await ctx.call.getData(PROMPTS[question], DIGIT_TIMEOUT_MS, maxDigits);
+    const checked = await check(digits, timedOut);
+    if ('value' in checked) return { ok: true, value: checked.value };
+    failure = checked.failure;
+    if (attempt < TRIES) await ctx.call.streamFile(PROMPTS[checked.retry]);
+  }
+  return { ok: false, failure };
+}

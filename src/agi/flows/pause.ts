@@ -1,0 +1,38 @@
+import { agentOnExten, reasonForCode } from '../../commands/lookup.js';
+import type { Outcome } from '../../commands/outcomes.js';
+import { runCommand } from '../../commands/run.js';
+import { status } from '../../commands/status.js';
+import { type FlowContext, ask, finish } from './call.js';
+
+/** The agent a phone command acts for: given in the query string, or the one on the calling extension. */
+export async function phoneAgent(ctx: FlowContext): Promise<string | undefined> {
+  return ctx.call.params.get('agent') || (await agentOnExten(ctx.deps, ctx.exten));
+}
+
+/** `*51` / `*51<reason code>`: asks the reason code (`#` alone: no reason) when it was not dialed. */
+export async function pauseFlow(ctx: FlowContext): Promise<Outcome> {
+  const agent = await phoneAgent(ctx);
+  if (!agent) return finish(ctx, { kind: 'agentNotLogged' });
+  let reason: string | null = ctx.call.params.get('reason') || null;
+  if (reason === null && !ctx.silent) {
+    // Only an available agent is asked why; anyone else hears the command's own answer at once.
+    const now = await status(ctx.deps, { agent });
+    if (now.kind === 'statusOk' && now.status.state === 'available') {
+      const got = await ask<string | null>(ctx, 'enterReason', 9, async (digits, timedOut) => {
+        if (digits === '') return timedOut ? { retry: 'invalidEntry', failure: { kind: 'argumentInvalid' } } : { value: null };
+        const name = await reasonForCode(ctx.deps, digits);
+        return name ? { value: name } : { retry: 'invalidEntry', failure: { kind: 'argumentInvalid' } };
+      });
+      if (!got.ok) return finish(ctx, got.failure, 'goodbye');
+      reason = got.value;
+    }
+  }
+  return finish(ctx, await runCommand(ctx.deps, { command: 'pause', agent, reason }, 'phone'));
+}
+
+/** `*52` and `*53`: act for the agent on the calling extension. */
+export async function simpleFlow(ctx: FlowContext, command: 'unpause' | 'logoff'): Promise<Outcome> {
+  const agent = await phoneAgent(ctx);
+  if (!agent) return finish(ctx, { kind: 'agentNotLogged' });
+  return finish(ctx, await runCommand(ctx.deps, { command, agent }, 'phone'));
+}
