@@ -1,0 +1,22 @@
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY sql ./sql
+COPY sounds ./sounds
+COPY dialplan ./dialplan
+COPY src/demo/data.yaml ./src/demo/data.yaml
+USER node
+EXPOSE 8080 4573
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["serve"]
