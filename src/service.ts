@@ -7,6 +7,8 @@ import { openDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { accessCheck } from './http/access.js';
 import { buildHttp } from './http/app.js';
+import { handleCall } from './agi/flows/route.js';
+import { createAgiServer } from './agi/server.js';
 import type { Logger } from './log.js';
 import { Keeper } from './sync/keeper.js';
 
@@ -61,21 +63,46 @@ export async function startService(config: Config, log: Logger): Promise<Service
       },
     }),
   });
-  await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-  const httpPort = (http.server.address() as AddressInfo).port;
-  log.info({ msg: 'listening', http: httpPort });
+  const agi = createAgiServer({
+    host: config.AGI_HOST,
+    port: config.AGI_PORT,
+    allow: config.AGI_ALLOW,
+    maxSessions: config.AGI_MAX_SESSIONS,
+    envTimeoutMs: 5000,
+    commandTimeoutMs: 15_000,
+    sessionTimeoutMs: 300_000,
+    logger: log.child({ component: 'agi' }),
+    handler: async (session, sessionLog) => {
+      await handleCall(deps, session, sessionLog);
+    },
+  });
+  let httpPort: number;
+  let agiPort: number;
+  try {
+    await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+    httpPort = (http.server.address() as AddressInfo).port;
+    agiPort = await agi.listen();
+  } catch (err) {
+    await http.close();
+    await pbx.close();
+    await db.close();
+    throw err;
+  }
+  log.info({ http: httpPort, agi: agiPort }, 'listening');
 
   const hooks: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await http.close();
+      // Stop accepting; in-flight HTTP commands and phone calls finish (bounded) before AMI and the database close.
+      await Promise.all([http.close(), agi.close(config.SHUTDOWN_GRACE_MS)]);
       keeper.stop();
+      await keeper.idle();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, db, pbx, keeper, deps, agiPort: 0, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, db, pbx, keeper, deps, agiPort, onClose: (fn) => hooks.push(fn), close };
 }
 
 async function databaseUp(db: Database): Promise<boolean> {

@@ -29,8 +29,9 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     bodyLimit: 64 * 1024,
     trustProxy: false,
     return503OnClosing: true,
+    routerOptions: { querystringParser: parseParams },
   });
-  void app.register(formbody);
+  void app.register(formbody, { parser: parseParams });
 
   const send = (reply: FastifyReply, status: number, body: object) => reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
 
@@ -85,9 +86,22 @@ export function answerBody(result: Outcome): Record<string, unknown> {
   return { [key]: messageOf(result) };
 }
 
+/**
+ * Query strings and form bodies: a repeated key becomes a list (which the commands refuse), and
+ * invalid UTF-8 becomes U+FFFD (which they refuse too) rather than passing through undecoded.
+ */
+function parseParams(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [key, value] of new URLSearchParams(text)) {
+    const prev = out[key];
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
 /** PHP's $_REQUEST: the query string, with body fields taking precedence. */
 function merge(query: unknown, body: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const source of [query, body]) {
     if (source && typeof source === 'object' && !Array.isArray(source)) Object.assign(out, source);
   }

@@ -54,7 +54,7 @@ for (const mode of MODES) {
 
     test('login, pause, unpause and logoff: answers, AMI actions and events', async () => {
       h.sim.clearActions();
-      const before = (await events(h.knex)).length;
+      const before = (await events(h.knex, '1001')).length;
 
       const login = await call(h.http, mode, { command: 'login', agent: '1001', exten: '2001', queue: 'support' });
       assert.equal(login.status, 200);
