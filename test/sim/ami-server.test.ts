@@ -1,0 +1,679 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SimAsterisk } from '../support/asterisk.js';
+import { readTranscript, rebuild } from '../support/transcript.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'asterisk', 'ami');
+
+// ------------------------------------------------------------------------------------------------
+// A raw AMI socket: no library in between, bytes as they come.
+
+class Raw {
+  private chunks: Buffer[] = [];
+  closed = false;
+  private readonly closedP: Promise<void>;
+  private waiters: Array<() => void> = [];
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (b: Buffer) => {
+      this.chunks.push(b);
+      this.wake();
+    });
+    socket.on('error', () => {});
+    this.closedP = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number): Promise<Raw> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => resolve(new Raw(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  get data(): string {
+    return Buffer.concat(this.chunks).toString('latin1');
+  }
+
+  write(bytes: string | Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  async waitFor(pred: (data: string) => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(this.data)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed) {
+        if (pred(this.data)) return;
+        throw new Error(`timed out waiting for ${what}; received so far:\n${this.data}`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Complete AMI messages received so far (the greeting line counts as one). */
+  messages(): Array<Record<string, string>> {
+    let text = this.data;
+    const out: Array<Record<string, string>> = [];
+    if (text.startsWith('Asterisk Call Manager/')) {
+      const nl = text.indexOf('\r\n');
+      if (nl < 0) return out;
+      out.push({ Greeting: text.slice(0, nl) });
+      text = text.slice(nl + 2);
+    }
+    const blocks = text.split('\r\n\r\n');
+    blocks.pop(); // the incomplete tail
+    for (const block of blocks) {
+      const msg: Record<string, string> = {};
+      for (const line of block.split('\r\n')) {
+        const c = line.indexOf(': ');
+        const k = c < 0 ? line.replace(/:$/, '') : line.slice(0, c);
+        if (!(k in msg)) msg[k] = c < 0 ? '' : line.slice(c + 2);
+      }
+      out.push(msg);
+    }
+    return out;
+  }
+
+  async waitMessages(n: number, timeoutMs = 2000): Promise<Array<Record<string, string>>> {
+    await this.waitFor(() => this.messages().length >= n, timeoutMs, `${n} messages`);
+    return this.messages();
+  }
+
+  /** Sends an action and resolves with the message that carries its ActionID (the response). */
+  async action(headers: Record<string, string>): Promise<Record<string, string>> {
+    const id = headers.ActionID ?? `a-${Math.random().toString(36).slice(2)}`;
+    let text = '';
+    for (const [k, v] of Object.entries({ ...headers, ActionID: id })) text += `${k}: ${v}\r\n`;
+    this.write(`${text}\r\n`);
+    await this.waitFor(() => this.messages().some((m) => m.ActionID === id && 'Response' in m), 2000, `answer to ${id}`);
+    const found = this.messages().find((m) => m.ActionID === id && 'Response' in m);
+    assert.ok(found);
+    return found;
+  }
+
+  async login(user: string, secret: string, events?: string): Promise<Record<string, string>> {
+    const h: Record<string, string> = { Action: 'Login', Username: user, Secret: secret };
+    if (events !== undefined) h.Events = events;
+    return this.action(h);
+  }
+
+  waitClosed(timeoutMs = 2000): Promise<void> {
+    return Promise.race([
+      this.closedP,
+      new Promise<void>((_, reject) =>
+        setTimeout(() => reject(new Error('connection was not closed')), timeoutMs).unref(),
+      ),
+    ]);
+  }
+
+  events(name: string): Array<Record<string, string>> {
+    return this.messages().filter((m) => m.Event === name);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------------------
+// Transcript replay
+
+/**
+ * Values that depend on when and where the capture ran. Each is replaced only if it has the exact
+ * shape Asterisk uses, so a wrongly formatted value still shows up as a difference.
+ * LastPause/LoginTime of 0 are kept: "never paused" is not time-dependent.
+ */
+function normalise(s: string): string {
+  return s
+    .replace(/^(LoginTime|LastPause): [1-9][0-9]{9}\r$/gm, '$1: <epoch>\r')
+    .replace(/^Timestamp: [0-9]{10}\.[0-9]{6}\r$/gm, 'Timestamp: <epoch.usec>\r')
+    .replace(/^(Uptime|LastReload): [0-9]+\r$/gm, '$1: <seconds>\r')
+    .replace(/^(EventTV|SessionTV): [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\+0000\r$/gm, '$1: <tv>\r')
+    .replace(/^SessionID: 0x[0-9a-f]+\r$/gm, 'SessionID: <ptr>\r')
+    .replace(/^(LocalAddress|RemoteAddress): IPV4\/TCP\/127\.0\.0\.1\/[0-9]+\r$/gm, '$1: IPV4/TCP/127.0.0.1/<port>\r');
+}
+
+/** Greeting line + every blank-line-terminated message. */
+function messageCount(s: string): number {
+  const greeting = /^Asterisk Call Manager\/[^\r]*\r\n/.test(s) ? 1 : 0;
+  return greeting + (s.match(/\r\n\r\n/g)?.length ?? 0);
+}
+
+/**
+ * Replays the client side of a capture and checks that the simulator answers byte for byte what
+ * Asterisk answered. `spontaneous` are run, in order, for each `<<<` chunk that does not follow a
+ * `>>>` one (bytes Asterisk sent because of something outside the connection, e.g. CLI commands).
+ */
+async function replay(sim: SimAsterisk, file: string, spontaneous: Array<() => void> = []): Promise<void> {
+  const chunks = readTranscript(join(FIXTURES, file));
+  const c = await Raw.connect(sim.port);
+  try {
+    let expected = '';
+    let hook = 0;
+    for (const [i, chunk] of chunks.entries()) {
+      if (chunk.dir === 'in') {
+        c.write(chunk.bytes);
+      } else if (chunk.dir === 'out') {
+        if (i > 0 && chunks[i - 1]?.dir === 'out') {
+          const run = spontaneous[hook++];
+          assert.ok(run, `${file}: no trigger given for the spontaneous chunk "${chunk.marker}"`);
+          run();
+        }
+        expected += chunk.bytes.toString('latin1');
+        const want = messageCount(expected);
+        await c.waitFor((d) => messageCount(d) >= want, 3000, `${file} ${chunk.marker}`);
+        assert.equal(normalise(c.data), normalise(expected), `${file}: after ${chunk.marker}`);
+      } else {
+        assert.equal(chunk.by, 'asterisk');
+        await c.waitClosed();
+      }
+    }
+    assert.equal(hook, spontaneous.length, `${file}: unused triggers`);
+    // Nothing more than what Asterisk sent.
+    await sleep(20);
+    assert.equal(normalise(c.data), normalise(rebuild(chunks, 'out').toString('latin1')));
+  } finally {
+    c.destroy();
+  }
+}
+
+describe('transcript reader', () => {
+  test('splits markers and keeps CRLF bytes', () => {
+    const chunks = readTranscript(join(FIXTURES, '01-login-success.txt'));
+    assert.deepEqual(
+      chunks.map((c) => c.dir),
+      ['out', 'in', 'out', 'in', 'out', 'close'],
+    );
+    assert.equal(chunks[0]?.bytes.toString('latin1'), 'Asterisk Call Manager/11.0.0\r\n');
+    assert.equal(chunks[3]?.t, 0.501);
+    assert.equal(chunks[5]?.by, 'asterisk');
+    assert.equal(chunks[5]?.bytes.length, 0);
+    assert.ok(rebuild(chunks, 'in').toString('latin1').endsWith('Action: Logoff\r\nActionID: logoff-1\r\n\r\n'));
+  });
+});
+
+describe('replays the real Asterisk 22.10 captures', () => {
+  let sim: SimAsterisk;
+  before(async () => {
+    // Same credentials as the capture; authFailDelayMs stays small (Asterisk sleeps 1 s).
+    sim = await SimAsterisk.start({ username: 'agentapi', secret: 'agentapi', authFailDelayMs: 30 });
+    // README "State before the captures": devstate change Custom:2001/2002 NOT_INUSE.
+    sim.setDeviceState('Custom:2001', 'NOT_INUSE');
+    sim.setDeviceState('Custom:2002', 'NOT_INUSE');
+  });
+  after(() => sim.close());
+
+  // The captures ran in this order (README) and state carries over from one to the next, so
+  // replaying them in order on one simulator sets up the state each one starts from.
+  const sequence: Array<[string, Array<(sim: SimAsterisk) => void>]> = [
+    ['01-login-success.txt', []],
+    ['02-login-failure.txt', []],
+    ['03-queueadd-success.txt', []],
+    ['04-queueadd-already-member.txt', []],
+    ['05-queueadd-no-such-queue.txt', []],
+    ['05b-queueadd-sales-and-second-member.txt', []],
+    ['06-queuepause-success.txt', []],
+    ['07-queuepause-not-member.txt', []],
+    ['08-queuepause-all-queues.txt', []],
+    ['11-queuestatus.txt', []],
+    ['12-queuesummary.txt', []],
+    ['09-queueremove-success.txt', []],
+    ['10-queueremove-not-member.txt', []],
+    [
+      '13-events-member-lifecycle.txt',
+      // CLI `devstate change Custom:2001 INUSE`, then `NOT_INUSE`, between QueueAdd and the first QueuePause.
+      [(s) => s.setDeviceState('Custom:2001', 'INUSE'), (s) => s.setDeviceState('Custom:2001', 'NOT_INUSE')],
+    ],
+    ['14-unknown-action.txt', []],
+    ['15-ping.txt', []],
+    ['16-logoff.txt', []],
+  ];
+  for (const [file, triggers] of sequence) {
+    test(file, async () => {
+      await replay(
+        sim,
+        file,
+        triggers.map((t) => () => t(sim)),
+      );
+    });
+  }
+
+  test('state after the sequence matches the last queue show in queue_log.txt', () => {
+    assert.deepEqual(
+      sim.members().map((m) => [m.queue, m.memberName, m.interface, m.stateInterface, m.paused, m.status]),
+      [
+        ['support', '1002', 'Local/2002@from-queue/n', 'Custom:2002', false, 1],
+        ['sales', '1001', 'Local/2001@from-queue/n', 'Custom:2001', false, 1],
+      ],
+    );
+  });
+
+  test('queue_log lines match the capture (epochs aside)', () => {
+    const strip = (l: string): string => l.replace(/^[0-9]+\|/, '');
+    assert.deepEqual(sim.queueLog.map(strip), [
+      'MANAGER|support|Local/2001@from-queue/n|ADDMEMBER|',
+      'MANAGER|sales|Local/2001@from-queue/n|ADDMEMBER|',
+      'MANAGER|support|Local/2002@from-queue/n|ADDMEMBER|',
+      'NONE|support|1001|PAUSE|Almoco',
+      'NONE|NONE|1001|PAUSEALL|Pausa',
+      'NONE|support|1001|PAUSE|Pausa',
+      'NONE|sales|1001|PAUSE|Pausa',
+      'NONE|NONE|1001|UNPAUSEALL|',
+      'NONE|support|1001|UNPAUSE|',
+      'NONE|sales|1001|UNPAUSE|',
+      'MANAGER|support|Local/2001@from-queue/n|REMOVEMEMBER|',
+      'MANAGER|support|Local/2001@from-queue/n|ADDMEMBER|',
+      'NONE|support|1001|PAUSE|Almoco',
+      'NONE|support|1001|UNPAUSE|',
+      'NONE|NONE|1001|PAUSEALL|Treinamento',
+      'NONE|support|1001|PAUSE|Treinamento',
+      'NONE|sales|1001|PAUSE|Treinamento',
+      'NONE|NONE|1001|UNPAUSEALL|',
+      'NONE|support|1001|UNPAUSE|',
+      'NONE|sales|1001|UNPAUSE|',
+      'MANAGER|support|Local/2001@from-queue/n|REMOVEMEMBER|',
+    ]);
+  });
+
+  test('recorded actions: every Login (the failed one too) and everything after a successful one', () => {
+    const names = sim.actions.map((a) => a.Action);
+    assert.equal(names[0], 'Login');
+    assert.equal(sim.actionsOf('login').length, 17); // one per capture, the failed one included
+    assert.equal(sim.actionsOf('LOGOFF').length, 16);
+    assert.equal(sim.actionsOf('QueueAdd')[0]?.Interface, 'Local/2001@from-queue/n');
+    assert.equal(sim.actionsOf('FooBarBaz').length, 1);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+
+describe('SimAsterisk', () => {
+  const USER = 'agentgate';
+  const SECRET = 'secret';
+  let sim: SimAsterisk;
+  const open: Raw[] = [];
+
+  before(async () => {
+    sim = await SimAsterisk.start({ authFailDelayMs: 20 });
+  });
+  after(async () => {
+    for (const c of open) c.destroy();
+    await sim.close();
+  });
+
+  async function client(events?: string): Promise<Raw> {
+    const c = await Raw.connect(sim.port);
+    open.push(c);
+    await c.waitMessages(1);
+    const res = await c.login(USER, SECRET, events);
+    assert.equal(res.Message, 'Authentication accepted');
+    return c;
+  }
+
+  async function reset(): Promise<void> {
+    sim.mode = 'normal';
+    await sim.restart();
+    sim.clearActions();
+  }
+
+  test('defaults: port, greeting, queues, no members', async () => {
+    await reset();
+    assert.ok(sim.port > 0);
+    assert.deepEqual(sim.queueNames(), ['support', 'sales']);
+    assert.deepEqual(sim.members(), []);
+    const c = await Raw.connect(sim.port);
+    open.push(c);
+    await c.waitFor((d) => d === 'Asterisk Call Manager/11.0.0\r\n');
+  });
+
+  test('before login: Permission denied, Missing action, Logoff allowed', async () => {
+    const c = await Raw.connect(sim.port);
+    open.push(c);
+    const r = await c.action({ Action: 'QueueStatus', ActionID: 'x1' });
+    assert.deepEqual(r, { Response: 'Error', ActionID: 'x1', Message: 'Permission denied' });
+    const p = await c.action({ Action: 'Ping', ActionID: 'x2' });
+    assert.equal(p.Message, 'Permission denied');
+    c.write('ActionID: x3\r\n\r\n');
+    await c.waitFor((d) => d.includes('ActionID: x3\r\nMessage: Missing action in request\r\n\r\n'));
+    // An empty message (an extra blank line) is a message without Action too.
+    c.write('\r\n');
+    await c.waitFor((d) => d.endsWith('Response: Error\r\nMessage: Missing action in request\r\n\r\n'));
+    const bye = await c.action({ Action: 'Logoff', ActionID: 'x4' });
+    assert.equal(bye.Response, 'Goodbye');
+    await c.waitClosed();
+    assert.equal(sim.actionsOf('QueueStatus').length, 0, 'unauthenticated actions are not recorded');
+  });
+
+  test('failed login: answered after authFailDelayMs, then closed; nothing else is processed', async () => {
+    const c = await Raw.connect(sim.port);
+    open.push(c);
+    await c.waitMessages(1);
+    const t0 = Date.now();
+    c.write('Action: Login\r\nActionID: l\r\nUsername: agentgate\r\nSecret: nope\r\n\r\nAction: Ping\r\nActionID: p\r\n\r\n');
+    await c.waitClosed();
+    assert.ok(Date.now() - t0 >= 15);
+    assert.equal(c.data, 'Asterisk Call Manager/11.0.0\r\nResponse: Error\r\nActionID: l\r\nMessage: Authentication failed\r\n\r\n');
+  });
+
+  test('login without Events header gets every event (manager.c default), Events: off none', async () => {
+    await reset();
+    const all = await client();
+    const off = await client('off');
+    const agentOnly = await client('agent');
+    assert.equal(all.events('FullyBooted').length, 1);
+    assert.equal(agentOnly.events('FullyBooted').length, 0, 'FullyBooted needs the system class');
+    assert.equal(off.events('FullyBooted').length, 0);
+    sim.externalAdd('support', 'PJSIP/1', 'one');
+    await all.waitFor(() => all.events('QueueMemberAdded').length === 1);
+    await agentOnly.waitFor(() => agentOnly.events('QueueMemberAdded').length === 1);
+    assert.equal(agentOnly.events('DeviceStateChange').length, 0, 'call class not wanted');
+    assert.ok(all.events('DeviceStateChange').length > 0);
+    await sleep(30);
+    assert.equal(off.events('QueueMemberAdded').length, 0);
+    // The Events action switches the mask at runtime.
+    const on = await off.action({ Action: 'Events', EventMask: 'on', ActionID: 'ev' });
+    assert.deepEqual(on, { Response: 'Success', ActionID: 'ev', Events: 'On' });
+    sim.externalRemove('support', 'PJSIP/1');
+    await off.waitFor(() => off.events('QueueMemberRemoved').length === 1);
+  });
+
+  test('QueueAdd/Pause/Remove over AMI change members() and record actions', async () => {
+    await reset();
+    const c = await client('off');
+    const add = await c.action({
+      Action: 'QueueAdd',
+      ActionID: 'a1',
+      Queue: 'SUPPORT', // queue names are case-insensitive
+      Interface: 'Local/1001@agents/n',
+      MemberName: 'Agent 1001',
+      StateInterface: 'Custom:1001',
+      Penalty: '2',
+      Paused: 'true',
+      Reason: 'Login paused',
+    });
+    assert.equal(add.Message, 'Added interface to queue');
+    let [m] = sim.members();
+    assert.ok(m);
+    assert.equal(m.queue, 'support');
+    assert.equal(m.memberName, 'Agent 1001');
+    assert.equal(m.penalty, 2);
+    assert.equal(m.paused, true);
+    assert.equal(m.reason, 'Login paused');
+    assert.ok(Math.abs(m.loginTime - Date.now() / 1000) < 5);
+    assert.equal(m.lastPause, m.loginTime);
+
+    const unp = await c.action({ Action: 'QueuePause', ActionID: 'p1', Interface: 'local/1001@AGENTS/n', Paused: 'no' });
+    assert.equal(unp.Message, 'Interface unpaused successfully');
+    [m] = sim.members();
+    assert.equal(m?.paused, false);
+    assert.equal(m?.reason, '');
+
+    const none = await c.action({ Action: 'QueuePause', ActionID: 'p2', Interface: 'Local/1001@agents/n', Queue: 'nosuch', Paused: 'yes' });
+    assert.equal(none.Message, 'Interface not found');
+    const missing = await c.action({ Action: 'QueuePause', ActionID: 'p3', Interface: 'Local/1001@agents/n' });
+    assert.equal(missing.Message, "Need 'Interface' and 'Paused' parameters.");
+
+    const rm = await c.action({ Action: 'QueueRemove', ActionID: 'r1', Queue: 'support', Interface: 'Local/1001@agents/n' });
+    assert.equal(rm.Message, 'Removed interface from queue');
+    assert.deepEqual(sim.members(), []);
+    assert.deepEqual(
+      sim.actions.map((a) => a.Action),
+      ['Login', 'QueueAdd', 'QueuePause', 'QueuePause', 'QueuePause', 'QueueRemove'],
+    );
+    assert.equal(sim.actionsOf('queuepause')[0]?.Paused, 'no');
+  });
+
+  test('LastPause is set by pausing only; LoginTime by adding (controlled clock)', async () => {
+    let now = 1_800_000_000_000;
+    const s2 = await SimAsterisk.start({ clock: () => now });
+    try {
+      s2.externalAdd('sales', 'PJSIP/7', '7');
+      now += 5000;
+      s2.externalPause('PJSIP/7', true, 'Lunch');
+      now += 5000;
+      s2.externalPause('PJSIP/7', false);
+      const [m] = s2.members();
+      assert.equal(m?.loginTime, 1_800_000_000);
+      assert.equal(m?.lastPause, 1_800_000_005);
+      assert.deepEqual(
+        s2.queueLog,
+        [
+          '1800000000|CLI|sales|PJSIP/7|ADDMEMBER|',
+          '1800000005|NONE|NONE|7|PAUSEALL|Lunch',
+          '1800000005|NONE|sales|7|PAUSE|Lunch',
+          '1800000010|NONE|NONE|7|UNPAUSEALL|',
+          '1800000010|NONE|sales|7|UNPAUSE|',
+        ],
+      );
+    } finally {
+      await s2.close();
+    }
+  });
+
+  test('copes with one byte at a time, coalesced actions, bare LF and many connections', async () => {
+    await reset();
+    const c = await Raw.connect(sim.port);
+    open.push(c);
+    const text =
+      'Action: Login\r\nUsername: agentgate\r\nSecret: secret\r\nEvents: off\r\nActionID: L\r\n\r\n' +
+      'Action: Ping\r\nActionID: P1\r\n\r\n' +
+      'Action: QueueAdd\r\nActionID: A\r\nQueue: sales\r\nInterface: PJSIP/9\r\n\r\n';
+    for (const ch of text) {
+      c.write(ch);
+      await new Promise((r) => setImmediate(r));
+    }
+    // Back-to-back in one write, LF-only line ends.
+    c.write('Action: Ping\nActionID: P2\n\nAction: QueueStatus\nActionID: S\nQueue: sales\n\n');
+    await c.waitFor((d) => d.includes('Event: QueueStatusComplete\r\nActionID: S\r\n'));
+    const ids = c.messages().map((m) => m.ActionID ?? m.Greeting);
+    assert.deepEqual(ids.slice(0, 5), ['Asterisk Call Manager/11.0.0', 'L', 'P1', 'A', 'P2']);
+    const member = c.messages().find((m) => m.Event === 'QueueMember');
+    assert.equal(member?.Name, 'PJSIP/9', 'MemberName defaults to the interface');
+    assert.equal(member?.StateInterface, 'PJSIP/9');
+
+    const many = await Promise.all(Array.from({ length: 40 }, () => client('off')));
+    assert.equal(sim.connectionCount(), 41);
+    const pongs = await Promise.all(many.map((m, i) => m.action({ Action: 'Ping', ActionID: `m${i}` })));
+    assert.ok(pongs.every((p) => p.Ping === 'Pong' && /^[0-9]{10}\.[0-9]{6}$/.test(p.Timestamp ?? '')));
+    for (const m of many) m.destroy();
+  });
+
+  test('never crashes on garbage or resets', async () => {
+    await reset();
+    const g = await Raw.connect(sim.port);
+    g.write(Buffer.from([0, 255, 254, 10, 13, 10, 0x80, 0xc3, 10, 10]));
+    g.write(':::\r\n: \r\nno colon here\r\n\r\n');
+    g.write('x'.repeat(100_000));
+    g.socket.resetAndDestroy();
+    const h = await Raw.connect(sim.port);
+    h.write('Action: Login\r\n'); // half a message, then the socket vanishes
+    h.destroy();
+    const c = await client('off');
+    const p = await c.action({ Action: 'Ping', ActionID: 'alive' });
+    assert.equal(p.Ping, 'Pong');
+    const u = await c.action({ Action: 'FooBar', ActionID: 'u' });
+    assert.equal(u.Message, 'Invalid/unknown command: FooBar. Use Action: ListCommands to show available commands.');
+    const again = await c.action({ Action: 'Login', ActionID: 'again', Username: USER, Secret: SECRET });
+    assert.equal(again.Message, 'Already authenticated');
+  });
+
+  test('silent mode: actions are read (and recorded) but never answered nor applied', async () => {
+    await reset();
+    const c = await client('on');
+    sim.mode = 'silent';
+    c.write('Action: Ping\r\nActionID: s1\r\n\r\nAction: QueueAdd\r\nActionID: s2\r\nQueue: support\r\nInterface: PJSIP/5\r\n\r\n');
+    await sleep(150);
+    assert.ok(!c.data.includes('s1') && !c.data.includes('s2'));
+    assert.deepEqual(
+      sim.actions.map((a) => a.Action),
+      ['Login', 'Ping', 'QueueAdd'],
+    );
+    assert.deepEqual(sim.members(), []);
+    sim.mode = 'normal';
+    const p = await c.action({ Action: 'Ping', ActionID: 's3' });
+    assert.equal(p.Ping, 'Pong');
+  });
+
+  test('refuse mode: state-changing actions get Response: Error with refuseMessage', async () => {
+    await reset();
+    const c = await client('off');
+    sim.mode = 'refuse';
+    const r1 = await c.action({ Action: 'QueueAdd', ActionID: 'f1', Queue: 'support', Interface: 'PJSIP/5' });
+    assert.deepEqual(r1, { Response: 'Error', ActionID: 'f1', Message: 'Permission denied' });
+    sim.refuseMessage = 'Out of memory';
+    const r2 = await c.action({ Action: 'QueuePause', ActionID: 'f2', Interface: 'PJSIP/5', Paused: 'true' });
+    assert.equal(r2.Message, 'Out of memory');
+    const r3 = await c.action({ Action: 'QueueRemove', ActionID: 'f3', Queue: 'support', Interface: 'PJSIP/5' });
+    assert.equal(r3.Response, 'Error');
+    const ping = await c.action({ Action: 'Ping', ActionID: 'f4' });
+    assert.equal(ping.Response, 'Success', 'reads still work');
+    const st = await c.action({ Action: 'QueueStatus', ActionID: 'f5' });
+    assert.equal(st.Response, 'Success');
+    assert.deepEqual(sim.members(), []);
+    sim.refuseMessage = 'Permission denied';
+  });
+
+  test('restart(): members lost, connections dropped, same port keeps listening', async () => {
+    await reset();
+    const c = await client('off');
+    await c.action({ Action: 'QueueAdd', ActionID: 'r', Queue: 'support', Interface: 'PJSIP/1' });
+    assert.equal(sim.members().length, 1);
+    const port = sim.port;
+    await sim.restart();
+    await c.waitClosed();
+    assert.deepEqual(sim.members(), []);
+    assert.equal(sim.port, port);
+    const d = await client('off');
+    const st = await d.action({ Action: 'QueueStatus', ActionID: 'st' });
+    assert.equal(st.Response, 'Success');
+    await d.waitFor((x) => x.includes('ListItems: 2\r\n'), 2000, 'two QueueParams, no members');
+
+    // With downMs the port refuses connections for a while, then comes back.
+    const restarting = sim.restart({ downMs: 150 });
+    await d.waitClosed();
+    await sleep(50);
+    await assert.rejects(Raw.connect(port));
+    await restarting;
+    assert.equal(sim.port, port);
+    await client('off');
+  });
+
+  test('dropConnections() and connectionCount()', async () => {
+    await reset();
+    const a = await client('off');
+    const b = await client('off');
+    assert.equal(sim.connectionCount(), 2);
+    sim.dropConnections();
+    await Promise.all([a.waitClosed(), b.waitClosed()]);
+    await sleep(10);
+    assert.equal(sim.connectionCount(), 0);
+  });
+
+  test('externalPause/externalAdd/externalRemove emit the events an Events: on connection sees', async () => {
+    await reset();
+    const on = await client('on');
+    const off = await client('off');
+    assert.equal(sim.externalAdd('support', 'Local/2001@from-queue/n', '1001', 'Custom:2001'), true);
+    assert.equal(sim.externalAdd('sales', 'Local/2001@from-queue/n', '1001', 'Custom:2001'), true);
+    assert.equal(sim.externalAdd('support', 'Local/2001@from-queue/n', '1001'), false, 'already there');
+    assert.equal(sim.externalAdd('nosuch', 'X/1', '1'), false);
+    await on.waitFor(() => on.events('QueueMemberAdded').length === 2);
+
+    assert.equal(sim.externalPause('Local/2001@from-queue/n', true, 'Supervisor'), true);
+    await on.waitFor(() => on.events('QueueMemberPause').length === 2);
+    const pauses = on.events('QueueMemberPause');
+    assert.deepEqual(
+      pauses.map((e) => [e.Queue, e.Paused, e.PausedReason, e.Privilege]),
+      [
+        ['support', '1', 'Supervisor', 'agent,all'],
+        ['sales', '1', 'Supervisor', 'agent,all'],
+      ],
+    );
+    assert.equal(sim.externalPause('Local/2001@from-queue/n', false, undefined, 'sales'), true);
+    await on.waitFor(() => on.events('QueueMemberPause').length === 3);
+    assert.equal(on.events('QueueMemberPause')[2]?.PausedReason, '');
+    assert.equal(sim.externalPause('Nobody/1', true), false);
+
+    assert.equal(sim.externalRemove('support', 'Local/2001@from-queue/n'), true);
+    await on.waitFor(() => on.events('QueueMemberRemoved').length === 1);
+    assert.equal(on.events('QueueMemberRemoved')[0]?.Paused, '1', 'removed while still paused in support');
+    await sleep(30);
+    assert.equal(off.messages().filter((m) => 'Event' in m).length, 0);
+    assert.deepEqual(
+      sim.members().map((m) => [m.queue, m.paused]),
+      [['sales', false]],
+    );
+  });
+
+  test('dropNextAction: the action is applied, its connection destroyed unanswered, others see the event', async () => {
+    await reset();
+    const watcher = await client('on');
+    const c = await client('off');
+    sim.dropNextAction('QueueAdd');
+    const ping = await c.action({ Action: 'Ping', ActionID: 'd0' });
+    assert.equal(ping.Ping, 'Pong', 'other actions are not dropped');
+    c.write('Action: QueueAdd\r\nActionID: d1\r\nQueue: sales\r\nInterface: PJSIP/3\r\nMemberName: 3\r\n\r\n');
+    await c.waitClosed();
+    assert.ok(!c.data.includes('d1'));
+    assert.deepEqual(
+      sim.members().map((m) => m.interface),
+      ['PJSIP/3'],
+    );
+    await watcher.waitFor(() => watcher.events('QueueMemberAdded').length === 1);
+
+    // Without a name: the very next action (whatever it is).
+    const d = await client('off');
+    sim.dropNextAction();
+    d.write('Action: QueuePause\r\nActionID: d2\r\nInterface: PJSIP/3\r\nPaused: true\r\n\r\n');
+    await d.waitClosed();
+    assert.equal(sim.members()[0]?.paused, true);
+    const e = await client('off');
+    const p = await e.action({ Action: 'Ping', ActionID: 'd3' });
+    assert.equal(p.Ping, 'Pong', 'only one action is dropped');
+  });
+
+  test('QueueStatus Member filter, QueueSummary and device states', async () => {
+    await reset();
+    const c = await client('off');
+    sim.externalAdd('support', 'PJSIP/1', 'one', 'Custom:1');
+    sim.externalAdd('support', 'PJSIP/2', 'two', 'Custom:2');
+    sim.setDeviceState('Custom:1', 'INUSE');
+    sim.externalPause('PJSIP/2', true, 'x');
+    await c.action({ Action: 'QueueStatus', ActionID: 'q', Queue: 'support', Member: 'two' });
+    await c.waitFor((d) => d.includes('Event: QueueStatusComplete\r\nActionID: q\r\nEventList: Complete\r\nListItems: 2\r\n'));
+    const members = c.messages().filter((m) => m.Event === 'QueueMember');
+    assert.deepEqual(
+      members.map((m) => [m.Name, m.Paused, m.PausedReason]),
+      [['two', '1', 'x']],
+    );
+    await c.action({ Action: 'QueueSummary', ActionID: 'qs', Queue: 'support' });
+    await c.waitFor((d) => d.includes('Event: QueueSummaryComplete\r\nActionID: qs\r\n'));
+    const sum = c.messages().find((m) => m.Event === 'QueueSummary');
+    assert.equal(sum?.LoggedIn, '2');
+    assert.equal(sum?.Available, '0', 'one in use, one paused');
+    assert.equal(sim.members().find((m) => m.memberName === 'one')?.status, 2);
+  });
+});
