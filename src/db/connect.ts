@@ -19,9 +19,13 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
   return opts.url ? openServer(opts.url) : openEmbedded(opts.dataDir);
 }
 
+// knex prints pool errors to the console; they reach us as rejected queries anyway.
+const quiet = { warn() {}, error() {}, deprecate() {}, debug() {} };
+
 function openServer(url: string): Database {
   const knex = knexFactory({
     client: 'pg',
+    log: quiet,
     connection: {
       connectionString: url,
       application_name: 'agentgate',
@@ -41,7 +45,12 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = takeLock(join(dir, 'agentgate.lock'));
   try {
-    const knex = knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection: { filename: join(dir, 'pgdata') } });
+    const knex = knexFactory({
+      client: ClientPgLite as unknown as typeof Knex.Client,
+      dialect: 'postgres',
+      connection: { filename: join(dir, 'pgdata') },
+      log: quiet,
+    });
     await knex.raw('select 1');
     return {
       knex,

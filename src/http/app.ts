@@ -1,5 +1,5 @@
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
@@ -25,7 +25,8 @@ const PARAMS = ['command', 'agent', 'exten', 'queue', 'reason'] as const;
 export function buildHttp(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // one line per command is logged below, with its answer; fastify's own per-request lines are off
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: false,
     return503OnClosing: true,

@@ -56,7 +56,7 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
     readiness: async () => ({ database: true, pbx: pbx.isConnected() }),
   });
   await http.ready();
-  return {
+  const h: Harness = {
     db,
     knex: db.knex,
     sim,
@@ -65,12 +65,13 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
     uncertain,
     http,
     close: async () => {
-      await http.close();
-      await pbx.close();
-      await sim.close();
+      await h.http.close();
+      await h.pbx.close();
+      await h.sim.close(); // the test may have swapped in another simulator
       await db.drop();
     },
   };
+  return h;
 }
 
 /** Resolves once the AMI wrapper reports a new login. */
