@@ -217,7 +217,8 @@ export class AmiPbx extends EventEmitter implements Pbx {
     client.removeAllListeners('event');
     for (const pending of this.lists.values()) pending.reject(new PbxUnavailable('connection lost while reading a list', false));
     if (wasReady) {
-      this.log.warn({ reason }, 'ami disconnected');
+      if (this.closed) this.log.info('ami logged off');
+      else this.log.warn({ reason }, 'ami disconnected');
       this.emit('disconnected', reason);
     }
     if (this.closed) return;
