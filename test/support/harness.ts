@@ -84,3 +84,47 @@ export async function events(knex: Knex, agent?: string) {
   if (agent) q.where({ agent });
   return q;
 }
+
+/** `n` more agents (5001…) and extensions (3001…), for load and soak tests. */
+export async function provisionMany(knex: Knex, n: number): Promise<Array<{ agent: string; exten: string }>> {
+  const rows = Array.from({ length: n }, (_, i) => ({ agent: String(5001 + i), exten: String(3001 + i) }));
+  await knex('agents').insert(rows.map((r) => ({ login: r.agent, name: `Agent ${r.agent}` }))).onConflict('login').ignore();
+  await knex('extensions').insert(rows.map((r) => ({ exten: r.exten, callcenter: true }))).onConflict('exten').ignore();
+  return rows;
+}
+
+/** Asterisk's members and the database's sessions, in one comparable form. */
+export async function divergence(knex: Knex, sim: SimAsterisk): Promise<{ onlyInAsterisk: string[]; onlyInDatabase: string[] }> {
+  const db = (
+    await knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('q.queue', 's.interface', 's.paused', 's.reason')
+  ).map((r) => `${r.queue} ${r.interface} ${r.paused ? `paused:${r.reason ?? ''}` : 'available'}`);
+  const pbx = sim.members().map((m) => `${m.queue} ${m.interface} ${m.paused ? `paused:${m.reason}` : 'available'}`);
+  return { onlyInAsterisk: pbx.filter((x) => !db.includes(x)).sort(), onlyInDatabase: db.filter((x) => !pbx.includes(x)).sort() };
+}
+
+/**
+ * Replays the event log into a state and compares it with the live state: every transition must
+ * have its event, and no event may be missing or doubled.
+ */
+export async function eventsExplainState(knex: Knex): Promise<string[]> {
+  const state = new Map<string, { queues: Set<string>; paused: boolean; reason: string | null }>();
+  for (const e of await knex('events').orderBy('id')) {
+    const s = state.get(e.agent) ?? { queues: new Set<string>(), paused: false, reason: null };
+    if (e.kind === 'login') s.queues.add(e.queue);
+    if (e.kind === 'logoff') s.queues.delete(e.queue);
+    if (e.kind === 'pause') [s.paused, s.reason] = [true, e.reason];
+    if (e.kind === 'unpause') [s.paused, s.reason] = [false, null];
+    if (s.queues.size === 0) [s.paused, s.reason] = [false, null];
+    state.set(e.agent, s);
+  }
+  const replayed = [...state.entries()]
+    .filter(([, s]) => s.queues.size > 0)
+    .flatMap(([agent, s]) => [...s.queues].map((q) => `${agent} ${q} ${s.paused ? `paused:${s.reason ?? ''}` : 'available'}`))
+    .sort();
+  const live = (
+    await knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('s.agent', 'q.queue', 's.paused', 's.reason')
+  )
+    .map((r) => `${r.agent} ${r.queue} ${r.paused ? `paused:${r.reason ?? ''}` : 'available'}`)
+    .sort();
+  return [...replayed.filter((x) => !live.includes(x)).map((x) => `events say ${x}`), ...live.filter((x) => !replayed.includes(x)).map((x) => `state has ${x}`)];
+}
