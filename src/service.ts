@@ -95,14 +95,31 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const close = () =>
     (closing ??= (async () => {
       // Stop accepting; in-flight HTTP commands and phone calls finish (bounded) before AMI and the database close.
-      await Promise.all([http.close(), agi.close(config.SHUTDOWN_GRACE_MS)]);
+      await Promise.all([closeHttp(http, config.SHUTDOWN_GRACE_MS), agi.close(config.SHUTDOWN_GRACE_MS)]);
+      log.debug('listeners closed');
       keeper.stop();
       await keeper.idle();
+      log.debug('resync and events settled');
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
   return { http, httpPort, db, pbx, keeper, deps, agiPort, onClose: (fn) => hooks.push(fn), close };
+}
+
+/**
+ * Stops accepting and lets in-flight requests answer. Keep-alive connections that fall idle after
+ * the close began are closed as they do; whatever is left after the grace period is cut.
+ */
+async function closeHttp(http: FastifyInstance, graceMs: number): Promise<void> {
+  const sweep = setInterval(() => http.server.closeIdleConnections(), 50);
+  const cut = setTimeout(() => http.server.closeAllConnections(), graceMs);
+  try {
+    await http.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
 }
 
 async function databaseUp(db: Database): Promise<boolean> {

@@ -29,12 +29,27 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: false,
-    return503OnClosing: true,
+    return503OnClosing: false,
     routerOptions: { querystringParser: parseParams },
   });
   void app.register(formbody, { parser: parseParams });
 
   const send = (reply: FastifyReply, status: number, body: object) => reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+
+  // While shutting down, a request that still arrives on an open connection is refused plainly.
+  let closing = false;
+  app.addHook('onClose', async () => {
+    closing = true;
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      return send(reply, 503, { error: 'Service unavailable' });
+    }
+  });
 
   const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
     const params = merge(req.query, req.body);
