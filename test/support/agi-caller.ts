@@ -35,6 +35,8 @@ export interface AgiCallOptions {
   resetDuring?: number;
   /** `endpos` reported by STREAM FILE (default 14080, as in the capture). */
   endpos?: number;
+  /** GET DATA is answered only once this settles: the caller sits silent (idle sessions). */
+  holdGetData?: Promise<unknown>;
   /** Connect from this address (e.g. 127.0.0.2, to test the allow list). */
   localAddress?: string;
   host?: string;
@@ -58,6 +60,8 @@ export interface AgiCallRecord {
   error?: Error;
   /** All bytes the server sent. */
   received: string;
+  /** Time the server took: from each of our writes to its next command (or its close), summed. */
+  serviceMs: number;
 }
 
 export interface AgiCall {
@@ -143,6 +147,12 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
     hungUp: false,
     closedBy: 'server',
     received: '',
+    serviceMs: 0,
+  };
+  let sentAt: number | undefined;
+  const serverTurnEnds = () => {
+    if (sentAt !== undefined) record.serviceMs += performance.now() - sentAt;
+    sentAt = undefined;
   };
   const vars: Record<string, string> = { 'CALLERID(num)': opts.callerId ?? '2001', ...opts.variables };
   const dtmf = [...(opts.dtmf ?? [])];
@@ -152,7 +162,9 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
   let hangupAfterReply = false;
 
   const send = (...lines: string[]) => {
-    if (!socket.destroyed) socket.write(lines.map((l) => `${l}\n`).join(''));
+    if (socket.destroyed) return;
+    socket.write(lines.map((l) => `${l}\n`).join(''));
+    sentAt = performance.now();
   };
   const hangUp = () => {
     if (record.hungUp) return;
@@ -224,19 +236,33 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
 
   const done = new Promise<AgiCallRecord>((resolve) => {
     const finish = () => resolve(record);
-    socket.on('connect', () => socket.write(agiEnvBlock(port, opts)));
+    socket.on('connect', () => {
+      socket.write(agiEnvBlock(port, opts));
+      sentAt = performance.now();
+    });
     socket.on('data', (chunk: Buffer) => {
       record.received += chunk.toString('utf8');
       buffer += chunk.toString('utf8');
       for (let nl = buffer.indexOf('\n'); nl >= 0 && !socket.destroyed; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
+        serverTurnEnds();
         record.commands.push(line);
         const n = record.commands.length;
         if (opts.resetDuring === n) {
           record.closedBy = 'reset';
           socket.resetAndDestroy();
           return;
+        }
+        if (opts.holdGetData && /^GET DATA /i.test(line)) {
+          const hold = opts.holdGetData;
+          opts = { ...opts, holdGetData: undefined };
+          void hold.then(() => {
+            const reply = answer(line, n);
+            if (reply !== undefined) send(reply);
+          });
+          answered++;
+          continue;
         }
         const reply = answer(line, n);
         if (reply !== undefined) send(reply);
@@ -251,7 +277,10 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
       }
     });
     socket.on('end', () => socket.end());
-    socket.on('close', finish);
+    socket.on('close', () => {
+      serverTurnEnds();
+      finish();
+    });
   });
   return { socket, record, done };
 }

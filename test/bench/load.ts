@@ -1,0 +1,90 @@
+import http from 'node:http';
+
+export const CYCLE = ['login', 'pause', 'unpause', 'logoff'] as const;
+
+export interface LoadResult {
+  count: number;
+  seconds: number;
+  latencies: number[];
+  errors: Record<string, number>;
+}
+
+/** The agent (index into 5001…/3001…) and command of a worker's n-th step: whole cycles per agent. */
+export function stepOf(worker: number, concurrency: number, slot: number): { index: number; command: string } {
+  const perWorker = Math.max(1, Math.floor(1000 / concurrency));
+  return { index: worker + concurrency * (Math.floor(slot / CYCLE.length) % perWorker), command: CYCLE[slot % CYCLE.length] as string };
+}
+
+export function get(agent: http.Agent, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+function url(index: number, command: string): string {
+  return `/api/agent.php?command=${command}&agent=${5001 + index}&exten=${3001 + index}&queue=support&reason=Almoco`;
+}
+
+const OK = /"success"/;
+
+/** Closed loop: `concurrency` clients, each running whole login → pause → unpause → logoff cycles. */
+export async function closedLoop(port: number, concurrency: number, count: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const steps = Math.max(4, Math.round(count / concurrency / 4) * 4);
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      for (let slot = 0; slot < steps; slot++) {
+        const { index, command } = stepOf(w, concurrency, slot);
+        const t = performance.now();
+        const res = await get(agent, port, url(index, command));
+        latencies.push(performance.now() - t);
+        if (!OK.test(res.body)) errors[res.body] = (errors[res.body] ?? 0) + 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { count: latencies.length, seconds, latencies, errors };
+}
+
+/** Open loop: commands arrive at `rate` per second whatever the answers' pace. */
+export async function fixedRate(port: number, rate: number, seconds: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  // agents in turn, 4 commands each: an agent's next command comes 1000 commands later
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const index = i % 1000;
+    const command = CYCLE[Math.floor(i / 1000) % CYCLE.length] as string;
+    pending.push(
+      get(agent, port, url(index, command)).then((res) => {
+        latencies.push(performance.now() - due);
+        if (!OK.test(res.body)) errors[res.body] = (errors[res.body] ?? 0) + 1;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { count: latencies.length, seconds: (performance.now() - started) / 1000, latencies, errors };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}

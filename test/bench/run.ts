@@ -1,0 +1,218 @@
+/**
+ * `npm run bench`: a fresh database, the simulated Asterisk and the service each in a process of
+ * their own, then: HTTP commands against the floor, a shift-start storm of phone logins, memory
+ * with idle FastAGI sessions, and the embedded database against the server. Prints a table and
+ * writes the figures to test/bench/results.json. `--smoke` runs it all with tiny counts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openDatabase } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+import { startAgiCall } from '../support/agi-caller.js';
+import { type LoadResult, closedLoop, fixedRate, get, percentile } from './load.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface BenchOptions {
+  smoke: boolean;
+  /** Where the JSON goes. */
+  out: string;
+  log?: (line: string) => void;
+}
+
+interface Proc {
+  child: ChildProcess;
+  line: Record<string, unknown>;
+}
+
+/** Starts a process and resolves with the first JSON line on stdout that `match` accepts. */
+function start(args: string[], env: Record<string, string>, match: (l: Record<string, unknown>) => boolean): Promise<Proc> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const errors: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${errors.join('\n')}`)));
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      try {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        if (match(line)) {
+          clearTimeout(timer);
+          resolve({ child, line });
+        }
+      } catch {
+        // not JSON: ignore
+      }
+    });
+  });
+}
+
+async function stop(p: Proc | undefined): Promise<void> {
+  if (!p || p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  const force = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(force);
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function provision(knex: import('knex').Knex, n: number): Promise<void> {
+  await knex('queues').insert([{ name: 'support', number: '100' }, { name: 'sales', number: '300' }]).onConflict('name').ignore();
+  for (let i = 0; i < n; i += 500) {
+    const rows = Array.from({ length: Math.min(500, n - i) }, (_, k) => i + k);
+    await knex('agents').insert(rows.map((k) => ({ login: String(5001 + k), name: `Agent ${5001 + k}` }))).onConflict('login').ignore();
+    await knex('extensions').insert(rows.map((k) => ({ exten: String(3001 + k), callcenter: true }))).onConflict('exten').ignore();
+  }
+}
+
+function summary(r: LoadResult) {
+  return {
+    commands: r.count,
+    perSecond: Math.round(r.count / r.seconds),
+    p50ms: +percentile(r.latencies, 50).toFixed(2),
+    p99ms: +percentile(r.latencies, 99).toFixed(2),
+    errors: Object.values(r.errors).reduce((a, b) => a + b, 0),
+  };
+}
+
+async function waitReady(port: number): Promise<void> {
+  const agent = new http.Agent();
+  for (let i = 0; i < 200; i++) {
+    const res = await get(agent, port, '/readyz').catch(() => ({ status: 0 }));
+    if (res.status === 200) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('service never became ready');
+}
+
+export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const say = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const n = opts.smoke ? { agents: 1000, perLevel: 40, rate: 50, rateSeconds: 1, storm: 20, idle: 20, levels: [1, 8] } : { agents: 1000, perLevel: 4000, rate: 500, rateSeconds: 8, storm: 1000, idle: 2000, levels: [1, 8, 32, 128] };
+  const serviceArgs = opts.smoke ? ['--import', 'tsx', 'src/cli.ts', 'serve'] : ['dist/cli.js', 'serve'];
+  const dbName = `agentgate_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  const dbUrl = url.toString();
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentgate-bench-'));
+  let sim: Proc | undefined;
+  let svc: Proc | undefined;
+  const results: Record<string, unknown> = {
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+    at: new Date().toISOString(),
+    smoke: opts.smoke,
+  };
+  try {
+    const db = await openDatabase({ url: dbUrl, dataDir: '' });
+    await migrate(db.knex);
+    await provision(db.knex, n.agents);
+    await db.close();
+
+    sim = await start(['--import', 'tsx', 'test/bench/sim-process.ts'], {}, (l) => typeof l.port === 'number');
+    const amiPort = String(sim.line.port);
+    const serviceEnv = { HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: amiPort, AMI_USERNAME: 'agentgate', AMI_SECRET: 'bench', LOG_LEVEL: 'info', AGI_MAX_SESSIONS: '10000' };
+    svc = await start(serviceArgs, { ...serviceEnv, DATABASE_URL: dbUrl }, (l) => l.msg === 'listening');
+    const httpPort = Number(svc.line.http);
+    const agiPort = Number(svc.line.agi);
+    await waitReady(httpPort);
+    const restRss = rssMb(svc.child.pid!);
+
+    // 1. HTTP commands against the floor, at rising concurrency
+    const levels: Record<string, unknown>[] = [];
+    for (const c of n.levels) {
+      const service = summary(await closedLoop(httpPort, c, n.perLevel));
+      const floorProc = await start(['--import', 'tsx', 'test/bench/floor.ts', amiPort, dbUrl, String(c), String(n.perLevel)], {}, (l) => typeof l.count === 'number');
+      const floorRaw = floorProc.line as unknown as LoadResult;
+      const floor = summary({ ...floorRaw, errors: {} });
+      levels.push({ concurrency: c, service, floor, ratio: +(service.perSecond / floor.perSecond).toFixed(2) });
+      say(`http c=${c}: ${service.perSecond}/s p50 ${service.p50ms} ms p99 ${service.p99ms} ms | floor ${floor.perSecond}/s | ratio ${(service.perSecond / floor.perSecond).toFixed(2)}`);
+    }
+    results.http = levels;
+    const rate = summary(await fixedRate(httpPort, n.rate, n.rateSeconds));
+    results.fixedRate = { rate: n.rate, ...rate };
+    say(`http at ${n.rate}/s: p50 ${rate.p50ms} ms p99 ${rate.p99ms} ms, errors ${rate.errors}`);
+
+    // 2. Shift-start storm: every agent logs in by phone at once, typing its id
+    const stormStart = performance.now();
+    const calls = await Promise.all(
+      Array.from({ length: n.storm }, (_, k) => startAgiCall(agiPort, { script: 'login?queue=100', callerId: String(3001 + k), language: 'pt_BR', dtmf: [String(5001 + k)] }).done),
+    );
+    const stormSeconds = (performance.now() - stormStart) / 1000;
+    const inService = calls.map((c) => c.serviceMs);
+    const failures = calls.filter((c) => c.variablesSet.AGENTGATE_RESULT !== 'success').length;
+    results.storm = { logins: n.storm, seconds: +stormSeconds.toFixed(2), p50ms: +percentile(inService, 50).toFixed(2), p99ms: +percentile(inService, 99).toFixed(2), failures };
+    say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms, failures ${failures}`);
+
+    // 3. Memory: idle FastAGI sessions (each waiting for the caller's digits)
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const idle = Array.from({ length: n.idle }, (_, k) => startAgiCall(agiPort, { script: 'login', callerId: String(3001 + (k % n.agents)), holdGetData: hold }));
+    for (let i = 0; i < 400 && idle.filter((c) => c.record.commands.some((l) => l.startsWith('GET DATA'))).length < n.idle; i++) await new Promise((r) => setTimeout(r, 25));
+    const waiting = idle.filter((c) => c.record.commands.some((l) => l.startsWith('GET DATA'))).length;
+    const idleRss = rssMb(svc.child.pid!);
+    for (const c of idle) c.socket.destroy();
+    release();
+    results.memory = { restMb: +restRss.toFixed(1), idleSessions: waiting, idleMb: +idleRss.toFixed(1) };
+    say(`memory: ${restRss.toFixed(0)} MB at rest, ${idleRss.toFixed(0)} MB with ${waiting} idle FastAGI sessions`);
+    await stop(svc);
+    svc = undefined;
+
+    // 4. Embedded database against the server, at one concurrency
+    const embeddedDb = await openDatabase({ dataDir });
+    await migrate(embeddedDb.knex);
+    await provision(embeddedDb.knex, n.agents);
+    await embeddedDb.close();
+    svc = await start(serviceArgs, { ...serviceEnv, DATA_DIR: dataDir, DATABASE_URL: '' }, (l) => l.msg === 'listening');
+    await waitReady(Number(svc.line.http));
+    const embedded = summary(await closedLoop(Number(svc.line.http), 8, n.perLevel));
+    const server = (levels.find((l) => l.concurrency === 8) ?? levels[0])?.service;
+    results.embedded = { concurrency: 8, pglite: embedded, postgres: server };
+    say(`embedded (PGlite) c=8: ${embedded.perSecond}/s p99 ${embedded.p99ms} ms vs Postgres ${JSON.stringify(server)}`);
+  } finally {
+    await stop(svc);
+    await stop(sim);
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  return results;
+}
+
+function table(r: Record<string, any>): string {
+  const rows = [
+    '| measure | figure | target |',
+    '|---|---|---|',
+    ...(r.http as any[]).map((l) => `| HTTP mix, ${l.concurrency} clients | ${l.service.perSecond}/s (floor ${l.floor.perSecond}/s, ×${l.ratio}), p50 ${l.service.p50ms} ms, p99 ${l.service.p99ms} ms | ≥ 0.7 × floor |`),
+    `| HTTP at ${r.fixedRate.rate}/s | p50 ${r.fixedRate.p50ms} ms, p99 ${r.fixedRate.p99ms} ms, ${r.fixedRate.errors} errors | p99 ≤ 10 ms |`,
+    `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms, ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
+    `| RSS at rest | ${r.memory.restMb} MB | |`,
+    `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
+    `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms (Postgres: ${r.embedded.postgres?.perSecond}/s) | |`,
+  ];
+  return rows.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const smoke = process.argv.includes('--smoke');
+  const out = join(ROOT, 'test', 'bench', smoke ? 'smoke-results.json' : 'results.json');
+  const started = performance.now();
+  const r = await runBench({ smoke, out });
+  process.stdout.write(`\n${table(r)}\n\n${(r.machine as any).cores} cores, ${(r.machine as any).cpu}, Node ${(r.machine as any).node}; ${((performance.now() - started) / 1000).toFixed(0)} s; figures in ${out}\n`);
+}
+
+export { table };
