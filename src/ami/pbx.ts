@@ -19,10 +19,12 @@ export interface AddMember {
 }
 
 /** Queue membership changes Asterisk reports, whoever caused them. */
-export type MemberEvent =
-  | { kind: 'added'; member: QueueMember }
-  | { kind: 'removed'; member: QueueMember }
-  | { kind: 'paused'; member: QueueMember };
+export type MemberEvent = {
+  kind: 'added' | 'removed' | 'paused';
+  member: QueueMember;
+  /** The echo of an action this connection just sent: agentgate already recorded it. */
+  own?: boolean;
+};
 
 export interface PbxEvents {
   /** A (re)connection is logged in and ready; resync hooks here. */

@@ -24,6 +24,8 @@ export class Keeper {
   attach(): void {
     this.deps.pbx.on('connected', () => this.request());
     this.deps.pbx.on('member', (ev) => {
+      // Our own action's echo: its transaction recorded it (or reversed it, which has its own echo).
+      if (ev.own) return;
       this.eventChain = this.eventChain
         .then(() => applyMemberEvent(this.deps, ev))
         .catch((err: Error) => {

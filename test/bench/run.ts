@@ -40,11 +40,15 @@ function start(args: string[], env: Record<string, string>, match: (l: Record<st
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${errors.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (text) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (text) => {
       try {
         const line = JSON.parse(text) as Record<string, unknown>;
         if (match(line)) {
           clearTimeout(timer);
+          // From here on its output is drained unread: parsing the service's logs would load this process.
+          lines.close();
+          child.stdout!.on('data', () => undefined);
           resolve({ child, line });
         }
       } catch {
