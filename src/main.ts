@@ -9,10 +9,22 @@ import { type Service, startService } from './service.js';
  */
 export async function runServe(config: Config, prepare?: (svc: Service) => Promise<void>): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
-  const svc = await startService(config, log);
-  if (prepare) await prepare(svc);
+  // Handlers first: a signal during start-up (the embedded database takes seconds) must still stop us.
+  let svc: Service | undefined;
+  let requested: string | undefined;
   let stopping = false;
-  const stop = (signal: string) => {
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  svc = await startService(config, log);
+  if (prepare) await prepare(svc);
+  if (requested) stop(requested);
+
+  function stop(signal: string): void {
+    if (!svc) {
+      requested = signal;
+      log.info({ signal }, 'stopping once started');
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
@@ -31,7 +43,5 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  }
 }

@@ -5,7 +5,7 @@
  * writes the figures to test/bench/results.json. `--smoke` runs it all with tiny counts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,9 @@ function start(args: string[], env: Record<string, string>, match: (l: Record<st
           clearTimeout(timer);
           // From here on its output is drained unread: parsing the service's logs would load this process.
           lines.close();
-          child.stdout!.on('data', () => undefined);
+          const keep = process.env.BENCH_LOG ? createWriteStream(process.env.BENCH_LOG, { flags: 'a' }) : undefined;
+          child.stdout!.on('data', (d: Buffer) => keep?.write(d));
+          child.stdout!.resume(); // closing readline paused it; a full pipe would block the service's writes
           resolve({ child, line });
         }
       } catch {
@@ -62,9 +64,11 @@ async function stop(p: Proc | undefined): Promise<void> {
   if (!p || p.child.exitCode !== null) return;
   const exited = new Promise((r) => p.child.once('exit', r));
   p.child.kill('SIGTERM');
+  const t = performance.now();
   const force = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(force);
+  if (process.env.BENCH_PROFILE) process.stderr.write(`stopped ${p.child.pid} in ${Math.round(performance.now() - t)} ms, code ${p.child.exitCode} signal ${p.child.signalCode}\n`);
 }
 
 function rssMb(pid: number): number {
@@ -104,7 +108,9 @@ async function waitReady(port: number): Promise<void> {
 export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
   const say = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const n = opts.smoke ? { agents: 1000, perLevel: 40, rate: 50, rateSeconds: 1, storm: 20, idle: 20, levels: [1, 8] } : { agents: 1000, perLevel: 4000, rate: 500, rateSeconds: 8, storm: 1000, idle: 2000, levels: [1, 8, 32, 128] };
-  const serviceArgs = opts.smoke ? ['--import', 'tsx', 'src/cli.ts', 'serve'] : ['dist/cli.js', 'serve'];
+  // BENCH_PROFILE=DIR: the service writes a CPU profile there (node --cpu-prof) for `--cpu-prof` analysis.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+  const serviceArgs = opts.smoke && !process.env.BENCH_DIST ? ['--import', 'tsx', 'src/cli.ts', 'serve'] : [...profile, 'dist/cli.js', 'serve'];
   const dbName = `agentgate_bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -153,7 +159,16 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     // 2. Shift-start storm: every agent logs in by phone at once, typing its id
     const stormStart = performance.now();
     const calls = await Promise.all(
-      Array.from({ length: n.storm }, (_, k) => startAgiCall(agiPort, { script: 'login?queue=100', callerId: String(3001 + k), language: 'pt_BR', dtmf: [String(5001 + k)] }).done),
+      Array.from({ length: n.storm }, (_, k) =>
+        startAgiCall(agiPort, {
+          script: 'login?queue=100',
+          callerId: String(3001 + k),
+          language: 'pt_BR',
+          dtmf: [String(5001 + k)],
+          // an agent takes 1 to 4 s to type its id: the caller's wait, not counted as time in the service
+          typingMs: () => (opts.smoke ? 10 : 1000 + Math.random() * 3000),
+        }).done,
+      ),
     );
     const stormSeconds = (performance.now() - stormStart) / 1000;
     const inService = calls.map((c) => c.serviceMs);

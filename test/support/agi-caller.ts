@@ -35,6 +35,8 @@ export interface AgiCallOptions {
   resetDuring?: number;
   /** `endpos` reported by STREAM FILE (default 14080, as in the capture). */
   endpos?: number;
+  /** How long the caller takes to type at each GET DATA (ms): the caller's own wait, not the server's. */
+  typingMs?: () => number;
   /** GET DATA is answered only once this settles: the caller sits silent (idle sessions). */
   holdGetData?: Promise<unknown>;
   /** Connect from this address (e.g. 127.0.0.2, to test the allow list). */
@@ -254,9 +256,9 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
           socket.resetAndDestroy();
           return;
         }
-        if (opts.holdGetData && /^GET DATA /i.test(line)) {
-          const hold = opts.holdGetData;
-          opts = { ...opts, holdGetData: undefined };
+        if ((opts.holdGetData || opts.typingMs) && /^GET DATA /i.test(line)) {
+          const hold = opts.holdGetData ?? new Promise((r) => setTimeout(r, opts.typingMs?.() ?? 0));
+          if (opts.holdGetData) opts = { ...opts, holdGetData: undefined };
           void hold.then(() => {
             const reply = answer(line, n);
             if (reply !== undefined) send(reply);

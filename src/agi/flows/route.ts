@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../../commands/deps.js';
+import { AgiClosedError, AgiHangupError } from '../errors.js';
 import { failureOutcome } from '../../commands/errors.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { PROMPT_LANGUAGES, promptLanguage } from '../prompts.js';
@@ -34,13 +35,11 @@ export async function handleCall(deps: Deps, call: Call & { language?: string },
     if (!flow) return await finish(ctx, { kind: 'argumentInvalid' });
     return await flow(ctx);
   } catch (err) {
-    if (call.hungUp) {
-      log.info({ err: (err as Error).message }, 'caller hung up');
-    } else {
-      log.warn({ err: (err as Error).message }, 'phone flow failed');
-    }
+    const gone = call.hungUp || err instanceof AgiHangupError || err instanceof AgiClosedError;
+    if (gone) log.info({ err: (err as Error).message }, 'caller hung up');
+    else log.warn({ err: (err as Error).message }, 'phone flow failed');
     // A failure before the command ran changed nothing; say so to the dialplan if it still listens.
-    const result: Outcome = call.hungUp ? { kind: 'argumentInvalid' } : failureOutcome(err);
+    const result: Outcome = gone ? { kind: 'argumentInvalid' } : failureOutcome(err);
     await finish({ ...ctx, silent: true }, result).catch(() => undefined);
     return result;
   }
