@@ -205,6 +205,11 @@ export class AmiPbx extends EventEmitter implements Pbx {
       }
       this.attempt = 0;
       this.ready = true;
+      // Only the agent class (QueueMember* events): call and device events would be parsed for nothing.
+      await this.send({ Action: 'Events', EventMask: 'agent' }).catch((err: Error) =>
+        this.log.warn({ err: err.message }, 'could not narrow the AMI event mask'),
+      );
+      if (this.client !== client) return;
       this.log.info({ host, port }, 'ami connected');
       this.scheduleHeartbeat();
       this.emit('connected');

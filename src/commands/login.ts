@@ -2,17 +2,7 @@ import { ALREADY_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import {
-  type QueueRow,
-  findQueue,
-  findSession,
-  insertEvents,
-  insertSession,
-  insertSessionQueues,
-  lockAgent,
-  lockExten,
-  sessionOnExten,
-} from './store.js';
+import { type QueueRow, findQueues, lockAgentWithSession, lockExtenWithHolder, recordLogin } from './store.js';
 import { transition } from './transition.js';
 
 export interface LoginInput {
@@ -25,25 +15,21 @@ export interface LoginInput {
 /** Adds the agent to each queue (already in it: nothing changes) on one extension. */
 export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
   return transition(deps, { command: 'login', agent: input.agent }, async (trx, undo) => {
-    const agent = await lockAgent(trx, input.agent);
-    if (!agent) return outcome('agentNotExists');
-    const queues: QueueRow[] = [];
-    for (const q of input.queues) {
-      const row = await findQueue(trx, q);
-      if (!row) return outcome('queueNotExists');
-      queues.push(row);
-    }
-    const exten = await lockExten(trx, input.exten);
+    const locked = await lockAgentWithSession(trx, input.agent);
+    if (!locked) return outcome('agentNotExists');
+    const { agent, session } = locked;
+    const found = await findQueues(trx, input.queues);
+    const queues = found.filter((q): q is QueueRow => q !== undefined);
+    if (queues.length !== found.length) return outcome('queueNotExists');
+    const exten = await lockExtenWithHolder(trx, input.exten);
     if (!exten) return outcome('extenNotExists');
     if (queues.some((q) => !q.callcenter)) return outcome('queueNotCallcenter');
     if (!exten.callcenter) return outcome('extenNotCallcenter');
 
-    const session = await findSession(trx, agent.login);
     if (session && session.exten !== exten.exten) return outcome('agentAlreadyLogged');
-    const holder = await sessionOnExten(trx, exten.exten);
-    if (holder && holder !== agent.login) return outcome('extenInUse');
+    if (exten.holder && exten.holder !== agent.login) return outcome('extenInUse');
 
-    const missing = queues.map((q) => q.name).filter((q) => !session?.queues.includes(q));
+    const missing = [...new Set(queues.map((q) => q.name))].filter((q) => !session?.queues.includes(q));
     if (missing.length === 0) return outcome('loginOk');
 
     const iface = session?.interface ?? exten.interface ?? deps.memberInterface.replaceAll('{exten}', exten.exten);
@@ -67,20 +53,16 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
       );
       if (added) undo.push({ what: `QueueAdd ${queue} ${iface}`, run: () => deps.pbx.queueRemove(queue, iface) });
     }
-    if (!session) {
-      await insertSession(trx, {
-        agent: agent.login,
-        exten: exten.exten,
-        interface: iface,
-        state_interface: stateInterface,
-        member_name: memberName,
-      });
-    }
-    await insertSessionQueues(trx, agent.login, missing);
-    await insertEvents(
-      trx,
-      missing.map((queue) => ({ agent: agent.login, exten: exten.exten, queue, kind: 'login' as const, source: input.source })),
-    );
+    await recordLogin(trx, {
+      agent: agent.login,
+      exten: exten.exten,
+      interface: iface,
+      state_interface: stateInterface,
+      member_name: memberName,
+      queues: missing,
+      newSession: !session,
+      source: input.source,
+    });
     return outcome('loginOk');
   });
 }

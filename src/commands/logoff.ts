@@ -2,15 +2,15 @@ import { NOT_A_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { deleteSession, findSession, insertEvents, lockAgent } from './store.js';
+import { lockAgentWithSession, recordLogoff } from './store.js';
 import { transition } from './transition.js';
 
 /** Removes the agent from every queue it is logged into. */
 export function logoff(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
   return transition(deps, { command: 'logoff', agent: input.agent }, async (trx, undo) => {
-    const agent = await lockAgent(trx, input.agent);
-    if (!agent) return outcome('agentNotExists');
-    const session = await findSession(trx, agent.login);
+    const locked = await lockAgentWithSession(trx, input.agent);
+    if (!locked) return outcome('agentNotExists');
+    const { agent, session } = locked;
     if (!session) return outcome('agentNotLogged');
     for (const queue of session.queues) {
       const removed = await deps.pbx.queueRemove(queue, session.interface).then(
@@ -34,11 +34,7 @@ export function logoff(deps: Deps, input: { agent: string; source: Source }): Pr
           }),
       });
     }
-    await deleteSession(trx, agent.login);
-    await insertEvents(
-      trx,
-      session.queues.map((queue) => ({ agent: agent.login, exten: session.exten, queue, kind: 'logoff' as const, source: input.source })),
-    );
+    await recordLogoff(trx, { agent: agent.login, exten: session.exten, queues: session.queues, source: input.source });
     return outcome('logoffOk');
   });
 }

@@ -1,7 +1,7 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { findSession, insertEvents, lockAgent, normaliseReason, setPaused } from './store.js';
+import { lockAgentWithSession, normaliseReason, recordPause } from './store.js';
 import { transition } from './transition.js';
 
 /** Pauses the agent in all of its queues (one QueuePause without Queue: all or nothing in Asterisk). */
@@ -19,9 +19,9 @@ function setPause(
 ): Promise<Outcome> {
   const command = input.paused ? 'pause' : 'unpause';
   return transition(deps, { command, agent: input.agent }, async (trx, undo) => {
-    const agent = await lockAgent(trx, input.agent);
-    if (!agent) return outcome('agentNotExists');
-    const session = await findSession(trx, agent.login);
+    const locked = await lockAgentWithSession(trx, input.agent);
+    if (!locked) return outcome('agentNotExists');
+    const { agent, session } = locked;
     if (!session) return outcome('agentNotLogged');
     if (input.paused && session.paused) return outcome('agentAlreadyPaused');
     if (!input.paused && !session.paused) return outcome('agentAlreadyAvailable');
@@ -32,10 +32,7 @@ function setPause(
       what: `QueuePause ${session.interface} ${input.paused}`,
       run: () => deps.pbx.queuePause(session.interface, session.paused, session.reason ?? undefined),
     });
-    await setPaused(trx, agent.login, input.paused, reason);
-    await insertEvents(trx, [
-      { agent: agent.login, exten: session.exten, queue: null, kind: command, reason, source: input.source },
-    ]);
+    await recordPause(trx, { agent: agent.login, exten: session.exten, paused: input.paused, reason, source: input.source });
     return outcome(input.paused ? 'pauseOk' : 'unpauseOk');
   });
 }

@@ -33,6 +33,37 @@ export interface SessionRow {
 }
 export type EventKind = 'login' | 'logoff' | 'pause' | 'unpause';
 
+/**
+ * The agent's row, locked, then its live session. Two statements on purpose: a statement that waited
+ * for a row lock still reads every other table as it was before the wait, so the session must be
+ * read by a statement that starts after the lock is held.
+ */
+export async function lockAgentWithSession(
+  trx: Knex.Transaction,
+  login: string,
+): Promise<{ agent: AgentRow; session: SessionRow | undefined } | undefined> {
+  const agent = await lockAgent(trx, login);
+  if (!agent) return undefined;
+  return { agent, session: await findSession(trx, login) };
+}
+
+/** The extension's row, locked, then (after the lock, see lockAgentWithSession) who is logged in on it. */
+export async function lockExtenWithHolder(trx: Knex.Transaction, exten: string): Promise<(ExtenRow & { holder: string | null }) | undefined> {
+  const { rows } = await trx.raw('select exten, callcenter, interface, state_interface from extensions where exten = ? for update', [exten]);
+  const row = rows[0] as ExtenRow | undefined;
+  if (!row) return undefined;
+  return { ...row, holder: (await sessionOnExten(trx, exten)) ?? null };
+}
+
+/** Queues by name, else by DTMF number, in one round trip; undefined for each one not found. */
+export async function findQueues(q: Q, namesOrNumbers: string[]): Promise<Array<QueueRow | undefined>> {
+  const { rows } = (await q.raw('select name, number, callcenter from queues where name = any(?) or number = any(?)', [
+    namesOrNumbers,
+    namesOrNumbers,
+  ])) as { rows: QueueRow[] };
+  return namesOrNumbers.map((x) => rows.find((r) => r.name === x) ?? rows.find((r) => r.number === x));
+}
+
 export function findAgent(q: Q, login: string): Promise<AgentRow | undefined> {
   return q<AgentRow>('agents').select('login', 'name', 'pin_hash').where({ login }).first();
 }
@@ -55,13 +86,6 @@ export function findExten(q: Q, exten: string): Promise<ExtenRow | undefined> {
   return q<ExtenRow>('extensions').select('exten', 'callcenter', 'interface', 'state_interface').where({ exten }).first();
 }
 
-export function lockExten(trx: Knex.Transaction, exten: string): Promise<ExtenRow | undefined> {
-  return trx<ExtenRow>('extensions')
-    .select('exten', 'callcenter', 'interface', 'state_interface')
-    .where({ exten })
-    .forUpdate()
-    .first();
-}
 
 export async function findSession(q: Q, agent: string): Promise<SessionRow | undefined> {
   const row = await q('agent_sessions as s')
@@ -78,12 +102,6 @@ export async function sessionOnExten(q: Q, exten: string): Promise<string | unde
   return row?.agent as string | undefined;
 }
 
-export function insertSession(
-  trx: Knex.Transaction,
-  s: { agent: string; exten: string; interface: string; state_interface: string | null; member_name: string },
-): Promise<unknown> {
-  return trx('agent_sessions').insert({ ...s, since: trx.fn.now(), logged_in_at: trx.fn.now() });
-}
 
 export function insertSessionQueues(trx: Knex.Transaction, agent: string, queues: string[]): Promise<unknown> {
   return trx('session_queues').insert(queues.map((queue) => ({ agent, queue })));
@@ -158,4 +176,42 @@ export async function agentOnInterface(q: Q, iface: string): Promise<string | un
 
 export async function queueExists(q: Q, name: string): Promise<boolean> {
   return Boolean(await q('queues').select('name').where({ name }).first());
+}
+
+/** A login's writes in one statement: the session (when new), its queues, one event per queue. */
+export async function recordLogin(
+  trx: Knex.Transaction,
+  r: { agent: string; exten: string; interface: string; state_interface: string | null; member_name: string; queues: string[]; newSession: boolean; source: Source },
+): Promise<void> {
+  await trx.raw(
+    `with s as (
+       insert into agent_sessions (agent, exten, interface, state_interface, member_name)
+       select ?, ?, ?, ?, ? where ?
+     ), q as (
+       insert into session_queues (agent, queue) select ?, unnest(?::text[])
+     )
+     insert into events (agent, exten, queue, kind, source) select ?, ?, unnest(?::text[]), 'login', ?`,
+    [r.agent, r.exten, r.interface, r.state_interface, r.member_name, r.newSession, r.agent, r.queues, r.agent, r.exten, r.queues, r.source],
+  );
+}
+
+/** A logoff's writes in one statement: the session goes (its queues with it), one event per queue. */
+export async function recordLogoff(trx: Knex.Transaction, r: { agent: string; exten: string; queues: string[]; source: Source }): Promise<void> {
+  await trx.raw(
+    `with d as (delete from agent_sessions where agent = ?)
+     insert into events (agent, exten, queue, kind, source) select ?, ?, unnest(?::text[]), 'logoff', ?`,
+    [r.agent, r.agent, r.exten, r.queues, r.source],
+  );
+}
+
+/** A pause or unpause in one statement: the state and its event. */
+export async function recordPause(
+  trx: Knex.Transaction,
+  r: { agent: string; exten: string; paused: boolean; reason: string | null; source: Source },
+): Promise<void> {
+  await trx.raw(
+    `with u as (update agent_sessions set paused = ?, reason = ?, since = now() where agent = ?)
+     insert into events (agent, exten, kind, reason, source) values (?, ?, ?, ?, ?)`,
+    [r.paused, r.paused ? r.reason : null, r.agent, r.agent, r.exten, r.paused ? 'pause' : 'unpause', r.reason, r.source],
+  );
 }
