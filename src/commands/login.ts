@@ -2,7 +2,7 @@ import { ALREADY_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { type QueueRow, findQueues, lockAgentWithSession, lockExtenWithHolder, recordLogin } from './store.js';
+import { type QueueRow, lockAgentFor, lockExten, recordLogin, sessionsOf } from './store.js';
 import { transition } from './transition.js';
 
 export interface LoginInput {
@@ -15,19 +15,19 @@ export interface LoginInput {
 /** Adds the agent to each queue (already in it: nothing changes) on one extension. */
 export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
   return transition(deps, { command: 'login', agent: input.agent }, async (trx, undo) => {
-    const locked = await lockAgentWithSession(trx, input.agent);
+    const locked = await lockAgentFor(trx, input.agent, { queues: input.queues });
     if (!locked) return outcome('agentNotExists');
-    const { agent, session } = locked;
-    const found = await findQueues(trx, input.queues);
-    const queues = found.filter((q): q is QueueRow => q !== undefined);
-    if (queues.length !== found.length) return outcome('queueNotExists');
-    const exten = await lockExtenWithHolder(trx, input.exten);
+    const { agent } = locked;
+    const queues = locked.queues.filter((q): q is QueueRow => q !== undefined);
+    if (queues.length !== locked.queues.length) return outcome('queueNotExists');
+    const exten = await lockExten(trx, input.exten);
     if (!exten) return outcome('extenNotExists');
     if (queues.some((q) => !q.callcenter)) return outcome('queueNotCallcenter');
     if (!exten.callcenter) return outcome('extenNotCallcenter');
 
+    const { session, holder } = await sessionsOf(trx, agent.login, exten.exten);
     if (session && session.exten !== exten.exten) return outcome('agentAlreadyLogged');
-    if (exten.holder && exten.holder !== agent.login) return outcome('extenInUse');
+    if (holder && holder !== agent.login) return outcome('extenInUse');
 
     const missing = [...new Set(queues.map((q) => q.name))].filter((q) => !session?.queues.includes(q));
     if (missing.length === 0) return outcome('loginOk');

@@ -2,15 +2,16 @@ import { NOT_A_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { lockAgentWithSession, recordLogoff } from './store.js';
+import { lockAgentFor, recordLogoff, sessionsOf } from './store.js';
 import { transition } from './transition.js';
 
 /** Removes the agent from every queue it is logged into. */
 export function logoff(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
   return transition(deps, { command: 'logoff', agent: input.agent }, async (trx, undo) => {
-    const locked = await lockAgentWithSession(trx, input.agent);
+    const locked = await lockAgentFor(trx, input.agent);
     if (!locked) return outcome('agentNotExists');
-    const { agent, session } = locked;
+    const { agent } = locked;
+    const { session } = await sessionsOf(trx, agent.login);
     if (!session) return outcome('agentNotLogged');
     for (const queue of session.queues) {
       const removed = await deps.pbx.queueRemove(queue, session.interface).then(

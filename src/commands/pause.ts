@@ -1,7 +1,7 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { lockAgentWithSession, normaliseReason, recordPause } from './store.js';
+import { lockAgentFor, recordPause, sessionsOf } from './store.js';
 import { transition } from './transition.js';
 
 /** Pauses the agent in all of its queues (one QueuePause without Queue: all or nothing in Asterisk). */
@@ -19,14 +19,14 @@ function setPause(
 ): Promise<Outcome> {
   const command = input.paused ? 'pause' : 'unpause';
   return transition(deps, { command, agent: input.agent }, async (trx, undo) => {
-    const locked = await lockAgentWithSession(trx, input.agent);
+    const locked = await lockAgentFor(trx, input.agent, { reason: input.reason });
     if (!locked) return outcome('agentNotExists');
-    const { agent, session } = locked;
+    const { agent, reason } = locked;
+    const { session } = await sessionsOf(trx, agent.login);
     if (!session) return outcome('agentNotLogged');
     if (input.paused && session.paused) return outcome('agentAlreadyPaused');
     if (!input.paused && !session.paused) return outcome('agentAlreadyAvailable');
 
-    const reason = input.reason === null ? null : await normaliseReason(trx, input.reason);
     await deps.pbx.queuePause(session.interface, input.paused, reason ?? undefined);
     undo.push({
       what: `QueuePause ${session.interface} ${input.paused}`,

@@ -34,35 +34,57 @@ export interface SessionRow {
 export type EventKind = 'login' | 'logoff' | 'pause' | 'unpause';
 
 /**
- * The agent's row, locked, then its live session. Two statements on purpose: a statement that waited
- * for a row lock still reads every other table as it was before the wait, so the session must be
- * read by a statement that starts after the lock is held.
+ * The agent's row, locked, with what the command needs that no lock protects (queue rows, the
+ * configured name of a pause reason) in the same round trip. Live state is read afterwards by
+ * `sessionsOf`: a statement that waited for a row lock still reads other tables as they were before
+ * the wait, so only a statement that starts once the lock is held sees the winner's changes.
  */
-export async function lockAgentWithSession(
+export async function lockAgentFor(
   trx: Knex.Transaction,
   login: string,
-): Promise<{ agent: AgentRow; session: SessionRow | undefined } | undefined> {
-  const agent = await lockAgent(trx, login);
-  if (!agent) return undefined;
-  return { agent, session: await findSession(trx, login) };
+  want: { queues?: string[]; reason?: string | null } = {},
+): Promise<{ agent: AgentRow; queues: Array<QueueRow | undefined>; reason: string | null } | undefined> {
+  const queues = want.queues ?? [];
+  const reason = want.reason ?? null;
+  const code = reason !== null && /^[0-9]{1,9}$/.test(reason) ? Number(reason) : null;
+  const { rows } = await trx.raw(
+    `select a.login, a.name, a.pin_hash,
+            (select coalesce(json_agg(json_build_object('name', q.name, 'number', q.number, 'callcenter', q.callcenter)), '[]')
+               from queues q where q.name = any(?) or q.number = any(?)) as queue_rows,
+            (select r.name from pause_reasons r where lower(r.name) = lower(?) or r.code = ?
+              order by lower(r.name) = lower(?) desc limit 1) as reason_name
+       from agents a where a.login = ? for update of a`,
+    [queues, queues, reason, code, reason, login],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  const found = (typeof r.queue_rows === 'string' ? JSON.parse(r.queue_rows) : r.queue_rows) as QueueRow[];
+  return {
+    agent: { login: r.login, name: r.name, pin_hash: r.pin_hash },
+    queues: queues.map((x) => found.find((q) => q.name === x) ?? found.find((q) => q.number === x)),
+    reason: reason === null ? null : (r.reason_name ?? reason),
+  };
 }
 
-/** The extension's row, locked, then (after the lock, see lockAgentWithSession) who is logged in on it. */
-export async function lockExtenWithHolder(trx: Knex.Transaction, exten: string): Promise<(ExtenRow & { holder: string | null }) | undefined> {
+/** After the locks: the agent's live session and, when `exten` is given, who holds that extension. */
+export async function sessionsOf(
+  trx: Knex.Transaction,
+  agent: string,
+  exten: string | null = null,
+): Promise<{ session: SessionRow | undefined; holder: string | undefined }> {
+  const { rows } = (await trx.raw(
+    `select s.*, coalesce((select array_agg(q.queue order by q.queue) from session_queues q where q.agent = s.agent), '{}') as queues
+       from agent_sessions s where s.agent = ? or s.exten = ?`,
+    [agent, exten],
+  )) as { rows: SessionRow[] };
+  return { session: rows.find((r) => r.agent === agent), holder: rows.find((r) => r.exten === exten)?.agent };
+}
+
+export async function lockExten(trx: Knex.Transaction, exten: string): Promise<ExtenRow | undefined> {
   const { rows } = await trx.raw('select exten, callcenter, interface, state_interface from extensions where exten = ? for update', [exten]);
-  const row = rows[0] as ExtenRow | undefined;
-  if (!row) return undefined;
-  return { ...row, holder: (await sessionOnExten(trx, exten)) ?? null };
+  return rows[0] as ExtenRow | undefined;
 }
 
-/** Queues by name, else by DTMF number, in one round trip; undefined for each one not found. */
-export async function findQueues(q: Q, namesOrNumbers: string[]): Promise<Array<QueueRow | undefined>> {
-  const { rows } = (await q.raw('select name, number, callcenter from queues where name = any(?) or number = any(?)', [
-    namesOrNumbers,
-    namesOrNumbers,
-  ])) as { rows: QueueRow[] };
-  return namesOrNumbers.map((x) => rows.find((r) => r.name === x) ?? rows.find((r) => r.number === x));
-}
 
 export function findAgent(q: Q, login: string): Promise<AgentRow | undefined> {
   return q<AgentRow>('agents').select('login', 'name', 'pin_hash').where({ login }).first();
@@ -131,18 +153,6 @@ export async function lastLogoff(q: Q, agent: string): Promise<Date | undefined>
   return (row?.at as Date | null) ?? undefined;
 }
 
-/** The configured name for a reason given by name (any case) or by code; otherwise the text as given. */
-export async function normaliseReason(q: Q, reason: string): Promise<string> {
-  const byCode = /^[0-9]{1,9}$/.test(reason);
-  const row = await q('pause_reasons')
-    .select('name')
-    .whereRaw('lower(name) = lower(?)', [reason])
-    .modify((b) => {
-      if (byCode) b.orWhere({ code: Number(reason) });
-    })
-    .first();
-  return (row?.name as string | undefined) ?? reason;
-}
 
 export async function findReasonByCode(q: Q, code: string): Promise<string | undefined> {
   if (!/^[0-9]{1,9}$/.test(code)) return undefined;

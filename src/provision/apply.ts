@@ -145,15 +145,24 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
       for (const s of sessionQueues) {
         if (!queueNames.has(s.queue)) fail(`--prune would remove queue "${s.queue}", where agent "${s.agent}" is logged in: log it off first`);
       }
-      report.agents.removed = await trx('agents').whereNotIn('login', [...agents]).delete();
-      report.extensions.removed = await trx('extensions').whereNotIn('exten', [...extens]).delete();
-      report.queues.removed = await trx('queues').whereNotIn('name', [...queueNames]).delete();
-      report.pause_reasons.removed = await trx('pause_reasons')
-        .whereNotIn('code', file.pause_reasons.map((r) => r.code))
-        .delete();
+      report.agents.removed = deleted(await trx('agents').whereNotIn('login', [...agents]).delete());
+      report.extensions.removed = deleted(await trx('extensions').whereNotIn('exten', [...extens]).delete());
+      report.queues.removed = deleted(await trx('queues').whereNotIn('name', [...queueNames]).delete());
+      report.pause_reasons.removed = deleted(
+        await trx('pause_reasons')
+          .whereNotIn('code', file.pause_reasons.map((r) => r.code))
+          .delete(),
+      );
     }
   });
   return report;
+}
+
+/** pg's driver answers a delete with a count, PGlite's with a result object. */
+function deleted(result: unknown): number {
+  if (typeof result === 'number') return result;
+  const r = result as { affectedRows?: number; rowCount?: number };
+  return r.affectedRows ?? r.rowCount ?? 0;
 }
 
 async function upsert(
