@@ -1,15 +1,15 @@
 import type { Deps } from './deps.js';
 import { verifyPin } from './pin.js';
-import { defaultQueues, findAgent, findQueue, findReasonByCode, reasonCode, sessionOnExten } from './store.js';
+import { agentWithDefaults, findAgent, findQueue, findReasonByCode, reasonCode, sessionOnExten } from './store.js';
 
 /**
  * Read-only questions the phone asks while collecting a command's arguments (is this a valid answer
  * to the prompt?). The command itself still decides the outcome.
  */
 export async function agentForPhone(deps: Deps, login: string): Promise<{ needsPin: boolean; defaultQueues: string[] } | undefined> {
-  const agent = await findAgent(deps.db, login);
+  const agent = await agentWithDefaults(deps.db, login);
   if (!agent) return undefined;
-  return { needsPin: agent.pin_hash !== null, defaultQueues: await defaultQueues(deps.db, login) };
+  return { needsPin: agent.pin_hash !== null, defaultQueues: agent.queues };
 }
 
 export async function pinMatches(deps: Deps, login: string, pin: string): Promise<boolean> {

@@ -165,9 +165,15 @@ export async function reasonCode(q: Q, name: string): Promise<number | undefined
   return row?.code as number | undefined;
 }
 
-export async function defaultQueues(q: Q, agent: string): Promise<string[]> {
-  const rows = await q('agent_queues').select('queue').where({ agent }).orderBy('queue');
-  return rows.map((r: { queue: string }) => r.queue);
+/** An agent with its default queues, in one round trip. */
+export async function agentWithDefaults(q: Q, login: string): Promise<(AgentRow & { queues: string[] }) | undefined> {
+  const { rows } = await q.raw(
+    `select a.login, a.name, a.pin_hash,
+            coalesce((select array_agg(d.queue order by d.queue) from agent_queues d where d.agent = a.login), '{}') as queues
+       from agents a where a.login = ?`,
+    [login],
+  );
+  return rows[0];
 }
 
 export async function allSessions(q: Q): Promise<SessionRow[]> {

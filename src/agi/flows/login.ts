@@ -3,6 +3,8 @@ import type { Outcome } from '../../commands/outcomes.js';
 import { runCommand } from '../../commands/run.js';
 import { type FlowContext, ask, finish } from './call.js';
 
+type Info = NonNullable<Awaited<ReturnType<typeof agentForPhone>>>;
+
 /**
  * `*50` / `*50<queue number>`: asks the agent id, the PIN if the agent has one, and the queue
  * unless it was dialed or the agent has default queues (then all of them).
@@ -11,20 +13,23 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   const { deps, call, silent } = ctx;
   let agent = call.params.get('agent') || undefined;
   let asked = false;
+  let known: Info | undefined;
   if (!agent) {
     if (silent) return finish(ctx, { kind: 'agentNotSpecified' });
-    const got = await ask<string>(ctx, 'enterAgent', 10, async (digits) => {
+    const got = await ask<{ login: string; info: Info }>(ctx, 'enterAgent', 10, async (digits) => {
       if (digits === '') return { retry: 'invalidEntry', failure: { kind: 'agentNotSpecified' } };
-      if (!(await agentForPhone(deps, digits))) return { retry: 'agentNotExists', failure: { kind: 'agentNotExists' } };
-      return { value: digits };
+      const found = await agentForPhone(deps, digits);
+      if (!found) return { retry: 'agentNotExists', failure: { kind: 'agentNotExists' } };
+      return { value: { login: digits, info: found } };
     });
     if (!got.ok) return finish(ctx, got.failure, 'goodbye');
-    agent = got.value;
+    agent = got.value.login;
+    known = got.value.info;
     asked = true;
   }
 
   const who = agent;
-  const info = await agentForPhone(deps, who);
+  const info = known ?? (await agentForPhone(deps, who));
   if (asked && info?.needsPin) {
     const pin = await ask(ctx, 'enterPin', 12, async (digits) =>
       digits !== '' && (await pinMatches(deps, who, digits)) ? { value: true } : { retry: 'pinInvalid', failure: { kind: 'argumentInvalid' } },
