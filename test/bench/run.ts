@@ -173,8 +173,19 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     const stormSeconds = (performance.now() - stormStart) / 1000;
     const inService = calls.map((c) => c.serviceMs);
     const failures = calls.filter((c) => c.variablesSet.AGENTGATE_RESULT !== 'success').length;
-    results.storm = { logins: n.storm, seconds: +stormSeconds.toFixed(2), p50ms: +percentile(inService, 50).toFixed(2), p99ms: +percentile(inService, 99).toFixed(2), failures };
-    say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms, failures ${failures}`);
+    // The first two turns (connect → ANSWER → GET DATA) are the 1,000 connections arriving in the same
+    // instant; what follows the typed id is the login itself.
+    const afterId = calls.map((c) => c.turnsMs.slice(2).reduce((a, b) => a + b, 0));
+    results.storm = {
+      logins: n.storm,
+      seconds: +stormSeconds.toFixed(2),
+      p50ms: +percentile(inService, 50).toFixed(2),
+      p99ms: +percentile(inService, 99).toFixed(2),
+      afterIdP50ms: +percentile(afterId, 50).toFixed(2),
+      afterIdP99ms: +percentile(afterId, 99).toFixed(2),
+      failures,
+    };
+    say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms (after the typed id: p50 ${percentile(afterId, 50).toFixed(1)} ms p99 ${percentile(afterId, 99).toFixed(1)} ms), failures ${failures}`);
 
     // 3. Memory: idle FastAGI sessions (each waiting for the caller's digits)
     let release!: () => void;
@@ -218,7 +229,7 @@ function table(r: Record<string, any>): string {
     '|---|---|---|',
     ...(r.http as any[]).map((l) => `| HTTP mix, ${l.concurrency} clients | ${l.service.perSecond}/s (floor ${l.floor.perSecond}/s, ×${l.ratio}), p50 ${l.service.p50ms} ms, p99 ${l.service.p99ms} ms | ≥ 0.7 × floor |`),
     `| HTTP at ${r.fixedRate.rate}/s | p50 ${r.fixedRate.p50ms} ms, p99 ${r.fixedRate.p99ms} ms, ${r.fixedRate.errors} errors | p99 ≤ 10 ms |`,
-    `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms, ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
+    `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms (after the typed id: p50 ${r.storm.afterIdP50ms} ms, p99 ${r.storm.afterIdP99ms} ms), ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
     `| RSS at rest | ${r.memory.restMb} MB | |`,
     `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
     `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms (Postgres: ${r.embedded.postgres?.perSecond}/s) | |`,

@@ -64,6 +64,8 @@ export interface AgiCallRecord {
   received: string;
   /** Time the server took: from each of our writes to its next command (or its close), summed. */
   serviceMs: number;
+  /** The same, turn by turn. */
+  turnsMs: number[];
 }
 
 export interface AgiCall {
@@ -150,10 +152,14 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
     closedBy: 'server',
     received: '',
     serviceMs: 0,
+    turnsMs: [],
   };
   let sentAt: number | undefined;
   const serverTurnEnds = () => {
-    if (sentAt !== undefined) record.serviceMs += performance.now() - sentAt;
+    if (sentAt !== undefined) {
+      record.serviceMs += performance.now() - sentAt;
+      record.turnsMs.push(performance.now() - sentAt);
+    }
     sentAt = undefined;
   };
   const vars: Record<string, string> = { 'CALLERID(num)': opts.callerId ?? '2001', ...opts.variables };

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { postgresReachable } from '../support/db.js';
+import { runBench, table } from './run.js';
+
+// The benchmark's own code, with tiny counts, so it cannot rot; timings are not asserted here.
+test('npm run bench works end to end (smoke: tiny counts)', async (t) => {
+  if (!(await postgresReachable())) return t.skip('the benchmark needs the Postgres on 127.0.0.1:5432');
+  const out = join(mkdtempSync(join(tmpdir(), 'agentgate-bench-')), 'results.json');
+  const r = (await runBench({ smoke: true, out, log: () => undefined })) as Record<string, any>;
+  assert.equal(r.http.length, 2);
+  for (const level of r.http) {
+    assert.equal(level.service.errors, 0, 'every command of the mix succeeded');
+    assert.ok(level.service.perSecond > 0 && level.floor.perSecond > 0);
+  }
+  assert.equal(r.fixedRate.errors, 0);
+  assert.deepEqual([r.storm.logins, r.storm.failures], [20, 0]);
+  assert.equal(r.memory.idleSessions, 20, 'every idle session reached its question');
+  assert.ok(r.embedded.pglite.perSecond > 0 && r.embedded.pglite.errors === 0);
+  assert.match(table(r), /\| HTTP mix, 8 clients \|/);
+});
