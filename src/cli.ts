@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import type { Knex } from 'knex';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
@@ -11,6 +12,21 @@ function fail(err: unknown): never {
   const msg = err instanceof ConfigError || err instanceof ProvisionError ? err.message : `error: ${(err as Error).message}`;
   process.stderr.write(`agentgate: ${msg}\n`);
   process.exit(err instanceof ProvisionError || err instanceof ConfigError ? 2 : 1);
+}
+
+/** Runs a one-shot command against the configured database, closing it whatever happens. */
+async function withDatabase(fn: (knex: Knex) => Promise<void>): Promise<void> {
+  try {
+    const config = loadConfig();
+    const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    try {
+      await fn(db.knex);
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    fail(err);
+  }
 }
 
 const program = new Command('agentgate')
@@ -28,20 +44,12 @@ program
 program
   .command('migrate')
   .description('apply database migrations and exit')
-  .action(async () => {
-    try {
-      const config = loadConfig();
-      const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-      try {
-        const applied = await migrate(db.knex);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      } finally {
-        await db.close();
-      }
-    } catch (err) {
-      fail(err);
-    }
-  });
+  .action(() =>
+    withDatabase(async (knex) => {
+      const applied = await migrate(knex);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    }),
+  );
 
 program
   .command('provision')
@@ -49,20 +57,17 @@ program
   .argument('<file>', 'provisioning file (YAML)')
   .option('--prune', 'remove what the file does not list')
   .action(async (file: string, opts: { prune?: boolean }) => {
+    let data: ReturnType<typeof readProvisionFile>;
     try {
-      const data = readProvisionFile(file);
-      const config = loadConfig();
-      const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-      try {
-        await migrate(db.knex);
-        const report = await applyProvision(db.knex, data, { prune: Boolean(opts.prune), path: file });
-        process.stdout.write(`${formatReport(report)}\n`);
-      } finally {
-        await db.close();
-      }
+      data = readProvisionFile(file); // a bad file is refused before the database is even opened
     } catch (err) {
       fail(err);
     }
+    await withDatabase(async (knex) => {
+      await migrate(knex);
+      const report = await applyProvision(knex, data, { prune: Boolean(opts.prune), path: file });
+      process.stdout.write(`${formatReport(report)}\n`);
+    });
   });
 
 program
