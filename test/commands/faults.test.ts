@@ -82,6 +82,12 @@ describe('faults: a clear answer and nothing recorded', () => {
       assert.ok(['Database unavailable', 'PBX unavailable'].includes(r), r);
       const session = await h.knex('agent_sessions').where({ agent: '1003' }).first();
       assert.equal(session.paused, false, 'nothing recorded');
+      assert.equal(h.sim.members().find((m) => m.interface === 'Local/2003@from-queue/n')?.paused, false, 'Asterisk put back');
+      // Every backend gone at once (a Postgres restart): the pool reconnects and commands carry on.
+      await admin.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      let answer = '';
+      for (let i = 0; i < 3 && answer !== 'Pause OK'; i++) answer = messageOf(await runCommand(h.deps, { command: 'pause', agent: '1003' }, 'http'));
+      assert.equal(answer, 'Pause OK', 'carries on when the database is back');
     } finally {
       await admin.destroy();
     }

@@ -116,8 +116,12 @@ describe('staying true to Asterisk', () => {
     assert.deepEqual([res.status, res.body], [503, { error: 'PBX unavailable' }]);
     assert.ok(Date.now() - started < 300, 'no wait for the AMI timeout');
     assert.equal((await status('1001')).state, 'available');
+    const ready = await h.http.inject({ url: '/readyz', remoteAddress: '127.0.0.1' });
+    assert.equal(ready.statusCode, 503);
+    assert.deepEqual([ready.json().database, ready.json().pbx], ['up', 'down'], '/readyz says which part is down');
     h.sim.mode = 'normal';
     await until(() => h.pbx.isConnected(), 'reconnected');
+    assert.equal((await h.http.inject({ url: '/readyz', remoteAddress: '127.0.0.1' })).statusCode, 200);
   });
 
   test('AMI silent: 503 after AMI_TIMEOUT_MS, and the next resync settles what really happened', async () => {

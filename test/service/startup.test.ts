@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { DataDirLocked, openDatabase } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+describe('configuration', () => {
+  test('defaults are those of CONTRACT §4', () => {
+    const c = loadConfig({});
+    assert.equal(c.DATABASE_URL, undefined);
+    assert.deepEqual([c.DATA_DIR, c.AMI_HOST, c.AMI_PORT, c.AMI_USERNAME, c.AMI_TIMEOUT_MS], ['./data', '127.0.0.1', 5038, 'agentgate', 5000]);
+    assert.deepEqual([c.HTTP_HOST, c.HTTP_PORT, c.AGI_HOST, c.AGI_PORT, c.MEMBER_INTERFACE, c.LOG_LEVEL], ['127.0.0.1', 8080, '127.0.0.1', 4573, 'PJSIP/{exten}', 'info']);
+    assert.ok(c.API_ALLOW.check('127.0.0.1') && c.API_ALLOW.check('::1', 'ipv6') && !c.API_ALLOW.check('10.0.0.1'));
+  });
+  test('a bad value stops the start with a message naming the variable', () => {
+    assert.throws(() => loadConfig({ HTTP_PORT: 'eighty' }), (e: Error) => e instanceof ConfigError && /HTTP_PORT/.test(e.message));
+    assert.throws(() => loadConfig({ API_ALLOW: '10.0.0.0/33' }), (e: Error) => e instanceof ConfigError && /API_ALLOW: "10.0.0.0\/33" has a bad prefix length/.test(e.message));
+    assert.throws(() => loadConfig({ MEMBER_INTERFACE: 'PJSIP/2001' }), (e: Error) => /MEMBER_INTERFACE: must contain \{exten\}/.test(e.message));
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+  });
+  test('API_TOKENS splits on commas', () => {
+    assert.deepEqual(loadConfig({ API_TOKENS: 'a, b,,c' }).API_TOKENS, ['a', 'b', 'c']);
+  });
+});
+
+describe('the embedded database', () => {
+  test('a second opener of one data directory is refused; the lock goes with the first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-lock-'));
+    const first = await openDatabase({ dataDir: dir });
+    await assert.rejects(openDatabase({ dataDir: dir }), (e: Error) => e instanceof DataDirLocked && /in use by process \d+/.test(e.message));
+    await migrate(first.knex);
+    await first.close();
+    const again = await openDatabase({ dataDir: dir });
+    assert.deepEqual(await migrate(again.knex), [], 'migrations are kept and not applied twice');
+    await again.close();
+  });
+});
+
+describe('agentgate demo', () => {
+  test('starts on the embedded database with the simulated Asterisk, and its curl lines answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentgate-demo-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo'], {
+      env: { ...process.env, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: '0', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const out: string[] = [];
+      const curl = await new Promise<string>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out.join('\n')}`)));
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          out.push(line);
+          const m = /curl '(http:\/\/[^']+command=login[^']+)'$/.exec(line.trim());
+          if (m?.[1]) resolve(m[1]);
+        });
+      });
+      assert.ok(out.some((l) => l.includes('agentgate demo: simulated Asterisk')));
+      for (let i = 0; i < 100 && (await fetch(curl.replace(/\/api\/agent\.php.*/, '/readyz'))).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await (await fetch(curl)).json(), { success: 'Login OK' });
+      const status = await (await fetch(curl.replace('command=login', 'command=status'))).json();
+      assert.equal((status as { state: string }).state, 'available');
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+    assert.equal(child.exitCode, 0);
+  });
+});
