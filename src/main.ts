@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogs } from './log.js';
 import { type Service, startService } from './service.js';
 
 /**
@@ -15,8 +15,14 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
   let stopping = false;
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  svc = await startService(config, log);
-  if (prepare) await prepare(svc);
+  try {
+    svc = await startService(config, log);
+    if (prepare) await prepare(svc);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'could not start');
+    flushLogs(log);
+    throw err;
+  }
   if (requested) stop(requested);
 
   function stop(signal: string): void {
@@ -28,19 +34,23 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    const exit = (code: number) => {
+      flushLogs(log);
+      process.exit(code);
+    };
     const force = setTimeout(() => {
       log.error('shutdown took too long; exiting');
-      process.exit(1);
+      exit(1);
     }, config.SHUTDOWN_GRACE_MS + 5000);
     force.unref();
     svc.close().then(
       () => {
         log.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (err: Error) => {
         log.error({ err: err.message }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   }
