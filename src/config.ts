@@ -44,7 +44,8 @@ const schema = z.object({
   AMI_PORT: port.default(5038),
   AMI_USERNAME: z.string().min(1).default('agentgate'),
   AMI_SECRET: z.string().default(''),
-  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  // asterisk-ami-client gives up on any action after 10 s whatever we ask, so more cannot be honoured.
+  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(5000),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
   AGI_HOST: z.string().min(1).default('127.0.0.1'),

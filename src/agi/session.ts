@@ -307,7 +307,9 @@ export class AgiSession {
     clearTimeout(cur.timer);
     this.current = undefined;
     if (event.type === 'response') {
-      this.log?.trace({ agi: cur.line, response: event.response }, 'AGI answer');
+      // What a caller types (a PIN among it) never reaches the log.
+      const typed = /^GET DATA /i.test(cur.line);
+      this.log?.trace({ agi: cur.line, response: typed ? { ...event.response, result: '[digits]' } : event.response }, 'AGI answer');
       cur.resolve(event.response);
     } else {
       event.error.command = cur.line;

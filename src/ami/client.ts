@@ -131,14 +131,16 @@ export class AmiPbx extends EventEmitter implements Pbx {
     if (echo) this.echoes.set(echo, Number.POSITIVE_INFINITY);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true, sent)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => {
+        if (echo) this.emit('uncertain', sent);
+        reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true, sent));
+      }, timeoutMs);
     });
     try {
       const response = await Promise.race([
         client.action(message, true).catch((err: Error) => {
+          // Told at once, so a resync after the reconnect already knows this one is in doubt.
+          if (echo) this.emit('uncertain', sent);
           throw new PbxUnavailable(`connection lost during ${message.Action}: ${err.message}`, true, sent);
         }),
         timeout,

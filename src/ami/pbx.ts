@@ -31,6 +31,8 @@ export interface PbxEvents {
   connected: [];
   disconnected: [reason: string];
   member: [event: MemberEvent];
+  /** An action may or may not have been applied (no answer came); emitted before any reconnect. */
+  uncertain: [sent: SentAction];
 }
 
 export interface Pbx {

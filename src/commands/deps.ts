@@ -8,6 +8,6 @@ export interface Deps {
   log: Logger;
   /** `PJSIP/{exten}` unless an extension row names its own interface. */
   memberInterface: string;
-  /** Told when an AMI action may or may not have been applied: only a resync can say which. */
+  /** Told when Asterisk could not be put back after a failure: only a resync can settle it. */
   onUncertain?: (sent: SentAction) => void;
 }

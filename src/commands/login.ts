@@ -51,7 +51,7 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
           throw err;
         },
       );
-      if (added) undo.push({ what: `QueueAdd ${queue} ${iface}`, run: () => deps.pbx.queueRemove(queue, iface) });
+      if (added) undo.push({ undoes: { action: 'QueueAdd', queue, interface: iface }, run: () => deps.pbx.queueRemove(queue, iface) });
     }
     await recordLogin(trx, {
       agent: agent.login,

@@ -23,7 +23,7 @@ export function logoff(deps: Deps, input: { agent: string; source: Source }): Pr
         },
       );
       if (removed) undo.push({
-        what: `QueueRemove ${queue} ${session.interface}`,
+        undoes: { action: 'QueueRemove', queue, interface: session.interface },
         run: () =>
           deps.pbx.queueAdd({
             queue,

@@ -29,7 +29,7 @@ function setPause(
 
     await deps.pbx.queuePause(session.interface, input.paused, reason ?? undefined);
     undo.push({
-      what: `QueuePause ${session.interface} ${input.paused}`,
+      undoes: { action: 'QueuePause', interface: session.interface },
       run: () => deps.pbx.queuePause(session.interface, session.paused, session.reason ?? undefined),
     });
     await recordPause(trx, { agent: agent.login, exten: session.exten, paused: input.paused, reason, source: input.source });

@@ -1,11 +1,14 @@
 import type { Knex } from 'knex';
-import { PbxUnavailable } from '../ami/pbx.js';
+import type { SentAction } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import { failureOutcome } from './errors.js';
 import type { Outcome } from './outcomes.js';
 
-/** Puts Asterisk back as it was if the transaction that recorded an applied action does not commit. */
-export type Undo = Array<{ what: string; run: () => Promise<void> }>;
+/**
+ * Puts Asterisk back as it was if the transaction that recorded an applied action does not commit.
+ * `undoes` is that applied action: if putting it back fails, it is the one resync must settle.
+ */
+export type Undo = Array<{ undoes: SentAction; run: () => Promise<void> }>;
 
 /**
  * Runs one state change: a transaction that locks the agent, sends the AMI action(s) and commits
@@ -23,13 +26,12 @@ export async function transition(
   } catch (err) {
     const result = failureOutcome(err);
     deps.log.warn({ ...what, err: (err as Error).message, answer: result.kind }, 'command failed; nothing recorded');
-    if (err instanceof PbxUnavailable && err.uncertain && err.sent) deps.onUncertain?.(err.sent);
     for (const step of undo.reverse()) {
       try {
         await step.run();
       } catch (undoErr) {
-        deps.log.error({ ...what, undo: step.what, err: (undoErr as Error).message }, 'could not reverse an applied action');
-        deps.onUncertain?.(undoErr instanceof PbxUnavailable && undoErr.sent ? undoErr.sent : { action: step.what });
+        deps.log.error({ ...what, undo: step.undoes, err: (undoErr as Error).message }, 'could not reverse an applied action');
+        deps.onUncertain?.(step.undoes);
       }
     }
     return result;

@@ -33,6 +33,13 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     routerOptions: { querystringParser: parseParams },
   });
   void app.register(formbody, { parser: parseParams });
+  // Some clients send a JSON content type with no body at all: the query string still counts.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') done(null, {});
+    else json(req, text, done);
+  });
 
   const send = (reply: FastifyReply, status: number, body: object) => reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
 

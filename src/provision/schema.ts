@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
-const digits = (what: string) =>
+const digits = (what: string, secret = false) =>
   z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
     const s = String(v).trim();
     if (!/^[0-9]{1,20}$/.test(s)) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be digits only, got ${JSON.stringify(v)}` });
+      // a PIN is never echoed back, even a malformed one
+      ctx.addIssue({ code: 'custom', message: `${what} must be digits only${secret ? '' : `, got ${JSON.stringify(v)}`}` });
       return z.NEVER;
     }
     return s;
@@ -41,7 +42,7 @@ export const fileSchema = z
         z.strictObject({
           agent: name('an agent login'),
           name: z.string().trim().min(1).max(80).regex(/^[^\r\n\0]*$/, 'must be one line').optional(),
-          pin: digits('pin').pipe(z.string().min(4, 'pin must have 4 to 12 digits').max(12, 'pin must have 4 to 12 digits')).optional(),
+          pin: digits('pin', true).pipe(z.string().min(4, 'pin must have 4 to 12 digits').max(12, 'pin must have 4 to 12 digits')).optional(),
           queues: z.array(name('a queue name')).default([]),
         }),
       )

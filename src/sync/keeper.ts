@@ -1,14 +1,14 @@
 import type { SentAction } from '../ami/pbx.js';
 import type { Deps } from '../commands/deps.js';
 import { applyMemberEvent } from './events.js';
-import { type ResyncReport, resync } from './resync.js';
+import { type ResyncReport, type Uncertain, memberKey, resync } from './resync.js';
 
 /**
  * Keeps the database true to Asterisk: a resync on every AMI (re)connect and after any action whose
  * answer never came, and every membership event applied in arrival order.
  */
 export class Keeper {
-  private readonly uncertainAdds = new Set<string>();
+  private readonly unanswered: Uncertain = { adds: new Set<string>(), pauses: new Set<string>() };
   private running: Promise<void> | undefined;
   private again = false;
   private retry: NodeJS.Timeout | undefined;
@@ -23,6 +23,7 @@ export class Keeper {
   /** Wire to the Pbx and to the command engine's `onUncertain`. */
   attach(): void {
     this.deps.pbx.on('connected', () => this.request());
+    this.deps.pbx.on('uncertain', this.uncertain);
     this.deps.pbx.on('member', (ev) => {
       // Our own action's echo: its transaction recorded it (or reversed it, which has its own echo).
       if (ev.own) return;
@@ -36,7 +37,8 @@ export class Keeper {
   }
 
   uncertain = (sent: SentAction): void => {
-    if (sent.action === 'QueueAdd' && sent.queue && sent.interface) this.uncertainAdds.add(`${sent.queue}\u0000${sent.interface}`);
+    if (sent.action === 'QueueAdd' && sent.queue && sent.interface) this.unanswered.adds.add(memberKey(sent.queue, sent.interface));
+    if (sent.action === 'QueuePause' && sent.interface) this.unanswered.pauses.add(sent.interface);
     this.request();
   };
 
@@ -71,7 +73,7 @@ export class Keeper {
   private async runOnce(): Promise<void> {
     if (!this.deps.pbx.isConnected()) return; // the next `connected` brings us back
     try {
-      const report = await resync(this.deps, this.uncertainAdds);
+      const report = await resync(this.deps, this.unanswered);
       if (report) {
         this.last = report;
         this.lastAt = new Date().toISOString();

@@ -26,7 +26,18 @@ export interface ResyncReport {
   unknown: Array<{ queue: string; interface: string; memberName: string }>;
 }
 
-const key = (queue: string, iface: string) => `${queue}\u0000${iface}`;
+export const memberKey = (queue: string, iface: string) => `${queue}\u0000${iface}`;
+const key = memberKey;
+
+/**
+ * Actions whose answer never came (the caller was told `PBX unavailable`, nothing recorded):
+ * `adds` as queue+interface keys, `pauses` as interfaces. Resync makes Asterisk match the database
+ * for these, rather than the other way round, since the database says what the caller was told.
+ */
+export interface Uncertain {
+  adds: Set<string>;
+  pauses: Set<string>;
+}
 const HOLDER = `${process.pid}-${randomUUID()}`;
 
 /**
@@ -34,12 +45,15 @@ const HOLDER = `${process.pid}-${randomUUID()}`;
  * Runs at start, after every AMI reconnect and after an action whose answer never came. Disagreeing
  * agents are re-checked under their row lock before anything is corrected.
  *
- * `uncertainAdds` holds `queue+interface` pairs of QueueAdds that timed out: if Asterisk has such a
- * member and the database does not, the add did happen though the caller was told it did not, so it is
- * taken back. Returns undefined when another instance holds the resync lease.
+ * For `uncertain` actions Asterisk is made to match the database: a member added by an unanswered
+ * QueueAdd is taken back out, and an unanswered QueuePause is put back to the recorded state. Only
+ * the entries present when the run starts are settled and forgotten; later ones wait for the next
+ * run. Returns undefined when another instance holds the resync lease.
  */
-export async function resync(deps: Deps, uncertainAdds: Set<string> = new Set()): Promise<ResyncReport | undefined> {
+export async function resync(deps: Deps, uncertain: Uncertain = { adds: new Set(), pauses: new Set() }): Promise<ResyncReport | undefined> {
   if (!(await takeLease(deps.db, HOLDER, 60))) return undefined;
+  const uncertainAdds = new Set(uncertain.adds);
+  const uncertainPauses = new Set(uncertain.pauses);
   try {
     const report: ResyncReport = { readded: 0, pauseTaken: 0, dropped: 0, removedUncertain: 0, unknown: [] };
     const before = await allSessions(deps.db);
@@ -50,7 +64,7 @@ export async function resync(deps: Deps, uncertainAdds: Set<string> = new Set())
     for (const s of before) {
       const members = byIface.get(s.interface) ?? [];
       if (agrees(s, members)) continue;
-      await settleAgent(deps, s.agent, report);
+      await settleAgent(deps, s.agent, report, uncertainPauses.has(s.interface));
     }
 
     const known = new Set((await allSessions(deps.db)).flatMap((s) => s.queues.map((q) => key(q, s.interface))));
@@ -58,14 +72,14 @@ export async function resync(deps: Deps, uncertainAdds: Set<string> = new Set())
       if (!m.dynamic || known.has(key(m.queue, m.interface))) continue;
       if (uncertainAdds.has(key(m.queue, m.interface))) {
         await deps.pbx.queueRemove(m.queue, m.interface).catch(() => undefined);
-        uncertainAdds.delete(key(m.queue, m.interface));
         report.removedUncertain += 1;
         deps.log.warn({ queue: m.queue, interface: m.interface }, 'resync: removed a member added by an unanswered action');
       } else {
         report.unknown.push({ queue: m.queue, interface: m.interface, memberName: m.memberName });
       }
     }
-    uncertainAdds.clear();
+    for (const k of uncertainAdds) uncertain.adds.delete(k);
+    for (const i of uncertainPauses) uncertain.pauses.delete(i);
     if (report.unknown.length) deps.log.warn({ unknown: report.unknown }, 'resync: Asterisk has members agentgate does not know; left alone');
     deps.log.info({ ...report, unknown: report.unknown.length }, 'resync done');
     return report;
@@ -79,7 +93,7 @@ function agrees(s: SessionRow, members: QueueMember[]): boolean {
 }
 
 /** One agent, under its row lock, against a fresh look at Asterisk. */
-async function settleAgent(deps: Deps, agent: string, report: ResyncReport): Promise<void> {
+async function settleAgent(deps: Deps, agent: string, report: ResyncReport, pauseUncertain: boolean): Promise<void> {
   await deps.db.transaction(async (trx) => {
     if (!(await lockAgent(trx, agent))) return;
     const s = await findSession(trx, agent);
@@ -91,11 +105,15 @@ async function settleAgent(deps: Deps, agent: string, report: ResyncReport): Pro
     }
     const rows: Parameters<typeof insertEvents>[1] = [];
 
-    // Pause: Asterisk's value wins when all of the agent's queues agree on one.
+    // Pause: Asterisk's value wins when all of the agent's queues agree on one, unless the
+    // difference is our own pause that went unanswered.
     const states = new Set(fresh.map((m) => m.paused));
     let paused = s.paused;
     let reason = s.reason;
-    if (states.size === 1 && !states.has(s.paused)) {
+    if (pauseUncertain && states.size > 0 && (states.size > 1 || !states.has(s.paused))) {
+      // Our own pause went unanswered: the caller was told nothing changed, so Asterisk goes back.
+      await deps.pbx.queuePause(s.interface, s.paused, s.reason ?? undefined);
+    } else if (states.size === 1 && !states.has(s.paused)) {
       paused = !s.paused;
       reason = paused ? fresh.find((m) => m.paused)?.reason || null : null;
       await setPaused(trx, agent, paused, reason);

@@ -87,6 +87,15 @@ describe('*50 login', () => {
     assert.deepEqual(result(rec), ['error', 'Agent not specified']);
   });
 
+  test('the PIN is asked even when the agent comes in the query string', async () => {
+    await api({ command: 'logoff', agent: '1001' });
+    const rec = await phone({ script: 'login?agent=1001', callerId: '2001', dtmf: ['0000', '0000', '0000'] });
+    assert.deepEqual(rec.played, [p('enterPin'), p('pinInvalid'), p('enterPin'), p('pinInvalid'), p('enterPin'), p('goodbye')]);
+    assert.deepEqual(result(rec), ['error', 'Argument list invalid']);
+    const ok = await phone({ script: 'login?agent=1001', callerId: '2001', dtmf: ['1234'] });
+    assert.deepEqual([ok.played, result(ok)], [[p('enterPin'), p('loginOk')], ['success', 'Login OK']]);
+  });
+
   test('an unknown agent id is asked again', async () => {
     const rec = await phone({ script: 'login', callerId: '2001', dtmf: ['4242', '1001', '1234'] });
     assert.deepEqual(rec.played, [p('enterAgent'), p('agentNotExists'), p('enterAgent'), p('enterPin'), p('loginOk')]);

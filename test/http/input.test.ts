@@ -61,6 +61,16 @@ describe('input of any shape gets a contract answer', () => {
     assert.deepEqual([res.status, res.body.success, res.body.agent], [200, 'Status OK', '1004']);
   });
 
+  test('a JSON content type with an empty body: the query string counts', async () => {
+    const res = await raw({ method: 'POST', url: '/api/agent.php?command=status&agent=1004', payload: '', type: 'application/json' });
+    assert.deepEqual([res.status, res.body.success], [200, 'Status OK']);
+  });
+
+  test('JSON prototype poisoning is refused', async () => {
+    const res = await raw({ method: 'POST', url: '/api/agent.php', payload: '{"__proto__":{"command":"logoff"},"agent":"1004"}', type: 'application/json' });
+    assert.deepEqual(res, { status: 400, body: { error: 'Argument list invalid' } });
+  });
+
   test('/api/agent is an alias of /api/agent.php', async () => {
     const res = await call(h.http, 'GET', { command: 'status', agent: '1004' }, { url: '/api/agent' });
     assert.equal(res.body.success, 'Status OK');

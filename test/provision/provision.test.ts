@@ -86,6 +86,7 @@ describe('provisioning', () => {
     ['an exten with letters', 'extensions:\n  - { exten: "20a1" }\n', /extensions\[0\] \(exten "20a1"\), field "exten": exten must be digits only/],
     ['a missing agent login', 'agents:\n  - { name: "Nobody" }\n', /agents\[0\], field "agent"/],
     ['a short pin', 'agents:\n  - { agent: "1009", pin: "12" }\n', /agents\[0\] \(agent "1009"\), field "pin": pin must have 4 to 12 digits/],
+    ['a pin with letters, not echoed back', 'agents:\n  - { agent: "1009", pin: "12a4" }\n', /field "pin": pin must be digits only$/],
     ['an unknown field', 'queues:\n  - { name: support, colour: blue }\n', /queues\[0\] \(name "support"\).*colour/],
     ['callcenter not a boolean', 'queues:\n  - { name: support, callcenter: "maybe" }\n', /queues\[0\] \(name "support"\), field "callcenter"/],
     ['a bad interface', 'extensions:\n  - { exten: "2001", interface: "2001" }\n', /extensions\[0\] \(exten "2001"\), field "interface": must look like TECH\/resource/],

@@ -43,6 +43,7 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
   pbx.start();
   await connected;
   const uncertain: SentAction[] = [];
+  pbx.on('uncertain', (sent) => uncertain.push(sent));
   const deps: Deps = {
     db: db.knex,
     pbx,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from '../../src/commands/outcomes.js';
+import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
 import { type Harness, events, nextConnect, startHarness } from '../support/harness.js';
 import { call } from '../http/call.js';
@@ -137,6 +139,38 @@ describe('staying true to Asterisk', () => {
     await keeper.idle();
     await until(() => h.sim.members().every((m) => m.interface !== 'PJSIP/2004'), 'uncertain member removed');
     assert.deepEqual(simState(), await dbState());
+  });
+
+  test('a QueueAdd whose undo fails is settled by resync: no member is left behind', async () => {
+    await h.knex('queues').insert({ name: 'vip', number: '900', callcenter: true }); // known here, not to Asterisk
+    // From the refused second QueueAdd on, Asterisk refuses everything: the undo of the first fails too.
+    const refuseFromVip = (a: Record<string, string>) => {
+      if (a.Action === 'QueueAdd' && a.Queue === 'vip') h.sim.mode = 'refuse';
+    };
+    h.sim.on('action', refuseFromVip);
+    const res = await runCommand(h.deps, { command: 'login', agent: '1002', exten: '2002', queues: ['sales', 'vip'] }, 'phone');
+    h.sim.off('action', refuseFromVip);
+    assert.equal(messageOf(res), 'PBX error: Permission denied');
+    assert.ok(h.sim.members().some((m) => m.interface === 'SIP/2002'), 'the undo could not remove it');
+    h.sim.mode = 'normal';
+    await until(async () => {
+      await keeper.idle();
+      return !h.sim.members().some((m) => m.interface === 'SIP/2002');
+    }, 'resync removed the member nobody is logged in as');
+    assert.equal((await status('1002')).state, 'logged_off');
+  });
+
+  test('an unanswered pause is put back by resync: the caller was told nothing changed', async () => {
+    h.sim.dropNextAction('QueuePause');
+    const res = await api({ command: 'pause', agent: '1001', reason: 'Almoco' });
+    assert.deepEqual([res.status, res.body], [503, { error: 'PBX unavailable' }]);
+    await until(() => h.pbx.isConnected(), 'reconnected');
+    await until(async () => {
+      await keeper.idle();
+      return h.sim.members().filter((m) => m.interface === 'PJSIP/2001').every((m) => !m.paused);
+    }, 'Asterisk back to available');
+    assert.equal((await status('1001')).state, 'available');
+    assert.deepEqual((await events(h.knex, '1001')).filter((e) => e.source === 'resync' && e.kind === 'pause'), []);
   });
 
   test('a connection dropped mid-action answers PBX unavailable and leaves no divergence after resync', async () => {

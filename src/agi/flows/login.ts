@@ -12,7 +12,6 @@ type Info = NonNullable<Awaited<ReturnType<typeof agentForPhone>>>;
 export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   const { deps, call, silent } = ctx;
   let agent = call.params.get('agent') || undefined;
-  let asked = false;
   let known: Info | undefined;
   if (!agent) {
     if (silent) return finish(ctx, { kind: 'agentNotSpecified' });
@@ -25,12 +24,13 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
     if (!got.ok) return finish(ctx, got.failure, 'goodbye');
     agent = got.value.login;
     known = got.value.info;
-    asked = true;
   }
 
   const who = agent;
   const info = known ?? (await agentForPhone(deps, who));
-  if (asked && info?.needsPin) {
+  // The PIN is asked whenever the agent has one, however the id arrived; a silent IVR has already
+  // decided who the caller is.
+  if (!silent && info?.needsPin) {
     const pin = await ask(ctx, 'enterPin', 12, async (digits) =>
       digits !== '' && (await pinMatches(deps, who, digits)) ? { value: true } : { retry: 'pinInvalid', failure: { kind: 'argumentInvalid' } },
     );
