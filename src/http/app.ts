@@ -138,7 +138,7 @@ function bearer(req: FastifyRequest): string | undefined {
 }
 
 function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
 export type { Logger };
