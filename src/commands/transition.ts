@@ -13,7 +13,8 @@ export type Undo = Array<{ undoes: SentAction; run: () => Promise<void> }>;
 /**
  * Runs one state change: a transaction that locks the agent, sends the AMI action(s) and commits
  * only once Asterisk accepted them. If anything fails after Asterisk applied an action, that action
- * is reversed, so the queue and the database never disagree.
+ * is reversed, so the queue and the database never disagree. The reversal runs while the agent's
+ * lock is still held (only a failed commit, which has already lost the transaction, reverses after).
  */
 export async function transition(
   deps: Deps,
@@ -21,12 +22,8 @@ export async function transition(
   body: (trx: Knex.Transaction, undo: Undo) => Promise<Outcome>,
 ): Promise<Outcome> {
   const undo: Undo = [];
-  try {
-    return await deps.db.transaction((trx) => body(trx, undo));
-  } catch (err) {
-    const result = failureOutcome(err);
-    deps.log.warn({ ...what, err: (err as Error).message, answer: result.kind }, 'command failed; nothing recorded');
-    for (const step of undo.reverse()) {
+  const reverse = async () => {
+    for (const step of undo.splice(0).reverse()) {
       try {
         await step.run();
       } catch (undoErr) {
@@ -34,6 +31,20 @@ export async function transition(
         deps.onUncertain?.(step.undoes);
       }
     }
+  };
+  try {
+    return await deps.db.transaction(async (trx) => {
+      try {
+        return await body(trx, undo);
+      } catch (err) {
+        await reverse();
+        throw err;
+      }
+    });
+  } catch (err) {
+    const result = failureOutcome(err);
+    deps.log.warn({ ...what, err: (err as Error).message, answer: result.kind }, 'command failed; nothing recorded');
+    await reverse();
     return result;
   }
 }
