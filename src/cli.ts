@@ -38,7 +38,9 @@ program
   .description('run the service (HTTP and FastAGI); migrates the database first')
   .action(async () => {
     const { runServe } = await import('./main.js');
-    await runServe(loadConfig()).catch(fail);
+    await Promise.resolve()
+      .then(() => runServe(loadConfig()))
+      .catch(fail);
   });
 
 program
