@@ -88,3 +88,4 @@ export class PbxBadValue extends Error {
 /** app_queue's answers that mean the wanted state already holds. */
 export const ALREADY_MEMBER = 'Unable to add interface: Already there';
 export const NOT_A_MEMBER = 'Unable to remove interface: Not there';
+export const NO_SUCH_QUEUE_REMOVE = 'Unable to remove interface from queue: No such queue';

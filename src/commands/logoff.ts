@@ -1,4 +1,4 @@
-import { NOT_A_MEMBER, PbxRefused } from '../ami/pbx.js';
+import { NOT_A_MEMBER, NO_SUCH_QUEUE_REMOVE, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
@@ -17,8 +17,9 @@ export function logoff(deps: Deps, input: { agent: string; source: Source }): Pr
       const removed = await deps.pbx.queueRemove(queue, session.interface).then(
         () => true,
         (err: unknown) => {
-          // Already gone from the queue (removed by hand): the wanted state holds.
-          if (err instanceof PbxRefused && err.message === NOT_A_MEMBER) return false;
+          // Already gone from the queue (removed by hand, or the queue itself removed from Asterisk):
+          // the wanted state holds, and refusing would leave the agent unable ever to log off.
+          if (err instanceof PbxRefused && (err.message === NOT_A_MEMBER || err.message === NO_SUCH_QUEUE_REMOVE)) return false;
           throw err;
         },
       );

@@ -56,6 +56,3 @@ export function messageOf(o: Outcome): string {
   return o.kind === 'pbxError' ? `PBX error: ${o.detail}` : OUTCOMES[o.kind].message;
 }
 
-export function isSuccess(o: Outcome): boolean {
-  return OUTCOMES[o.kind].result === 'success';
-}

@@ -104,9 +104,6 @@ export async function findQueue(q: Q, nameOrNumber: string): Promise<QueueRow | 
   return rows.find((r) => r.name === nameOrNumber) ?? rows[0];
 }
 
-export function findExten(q: Q, exten: string): Promise<ExtenRow | undefined> {
-  return q<ExtenRow>('extensions').select('exten', 'callcenter', 'interface', 'state_interface').where({ exten }).first();
-}
 
 
 export async function findSession(q: Q, agent: string): Promise<SessionRow | undefined> {

@@ -1,6 +1,5 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
 import { runCommand } from '../commands/run.js';
@@ -45,9 +44,6 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
 
   // While shutting down, a request that still arrives on an open connection is refused plainly.
   let closing = false;
-  app.addHook('onClose', async () => {
-    closing = true;
-  });
   app.addHook('preClose', async () => {
     closing = true;
   });
@@ -93,17 +89,20 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   app.setNotFoundHandler((_req, reply) => send(reply, 404, { error: 'Not found' }));
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
     // Unparseable or oversized input is the caller's mistake and gets the contract's answer for it.
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err: err.message }, 'unexpected error');
-    else req.log.info({ code: err.code, err: err.message }, 'bad request');
-    return send(reply, status === 415 || status === 413 ? status : status === 500 ? 500 : 400, {
-      error: status === 500 ? 'Internal error' : 'Argument list invalid',
-    });
+    const caller = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
+    if (!caller) {
+      req.log.error({ err: err.message }, 'unexpected error');
+      return send(reply, 500, { error: 'Internal error' });
+    }
+    req.log.info({ code: err.code, err: err.message }, 'bad request');
+    // 413 (too large) and 415 (unknown content type) say more than 400; the body is the contract's.
+    const status = err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : 400;
+    return send(reply, status, { error: 'Argument list invalid' });
   });
   return app;
 }
 
-export function answerBody(result: Outcome): Record<string, unknown> {
+function answerBody(result: Outcome): Record<string, unknown> {
   const key = OUTCOMES[result.kind].result;
   if (result.kind === 'statusOk') return { [key]: messageOf(result), ...result.status };
   return { [key]: messageOf(result) };
@@ -141,4 +140,3 @@ function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
-export type { Logger };

@@ -27,7 +27,6 @@ export interface ResyncReport {
 }
 
 export const memberKey = (queue: string, iface: string) => `${queue}\u0000${iface}`;
-const key = memberKey;
 
 /**
  * Actions whose answer never came (the caller was told `PBX unavailable`, nothing recorded):
@@ -67,10 +66,10 @@ export async function resync(deps: Deps, uncertain: Uncertain = { adds: new Set(
       await settleAgent(deps, s.agent, report, uncertainPauses.has(s.interface));
     }
 
-    const known = new Set((await allSessions(deps.db)).flatMap((s) => s.queues.map((q) => key(q, s.interface))));
+    const known = new Set((await allSessions(deps.db)).flatMap((s) => s.queues.map((q) => memberKey(q, s.interface))));
     for (const m of snapshot) {
-      if (!m.dynamic || known.has(key(m.queue, m.interface))) continue;
-      if (uncertainAdds.has(key(m.queue, m.interface))) {
+      if (!m.dynamic || known.has(memberKey(m.queue, m.interface))) continue;
+      if (uncertainAdds.has(memberKey(m.queue, m.interface))) {
         await deps.pbx.queueRemove(m.queue, m.interface).catch(() => undefined);
         report.removedUncertain += 1;
         deps.log.warn({ queue: m.queue, interface: m.interface }, 'resync: removed a member added by an unanswered action');

@@ -92,4 +92,15 @@ describe('faults: a clear answer and nothing recorded', () => {
       await admin.destroy();
     }
   });
+
+  test('logoff from a queue Asterisk no longer has: Logoff OK, not a PBX error the agent could never get past', async () => {
+    assert.deepEqual((await api({ command: 'login', agent: '1002', exten: '2002', queue: 'sales' })).body, { success: 'Login OK' });
+    const port = h.sim.port;
+    await h.sim.close();
+    h.sim = await (h.sim.constructor as typeof import('../support/asterisk.js').SimAsterisk).start({ port, username: 'agentgate', secret: 'test-secret', queues: ['support'] });
+    await nextConnect(h.pbx);
+    const res = await api({ command: 'logoff', agent: '1002' });
+    assert.deepEqual([res.status, res.body], [200, { success: 'Logoff OK' }]);
+    assert.equal((await api({ command: 'status', agent: '1002' })).body.state, 'logged_off');
+  });
 });

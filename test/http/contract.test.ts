@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Harness, events, startHarness } from '../support/harness.js';
+import { type Harness, changesNothingIn, events, startHarness } from '../support/harness.js';
 import { MODES, call } from './call.js';
 
 let h: Harness;
@@ -11,15 +11,7 @@ after(async () => h.close());
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Runs `fn` and checks it sent no state-changing AMI action and wrote no event. */
-async function changesNothing<T>(fn: () => Promise<T>): Promise<T> {
-  const actions = h.sim.actions.filter((a) => a.Action !== 'Ping').length;
-  const rows = (await events(h.knex)).length;
-  const result = await fn();
-  assert.equal(h.sim.actions.filter((a) => a.Action !== 'Ping').length, actions, 'no AMI action sent');
-  assert.equal((await events(h.knex)).length, rows, 'no event written');
-  return result;
-}
+const changesNothing = <T>(fn: () => Promise<T>) => changesNothingIn(h, fn);
 
 for (const mode of MODES) {
   describe(`CONTRACT §2 over ${mode}`, () => {

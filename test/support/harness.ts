@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
@@ -128,4 +129,15 @@ export async function eventsExplainState(knex: Knex): Promise<string[]> {
     .map((r) => `${r.agent} ${r.queue} ${r.paused ? `paused:${r.reason ?? ''}` : 'available'}`)
     .sort();
   return [...replayed.filter((x) => !live.includes(x)).map((x) => `events say ${x}`), ...live.filter((x) => !replayed.includes(x)).map((x) => `state has ${x}`)];
+}
+
+/** Runs `fn` and checks it sent Asterisk no action (the heartbeat's Ping aside) and wrote no event. */
+export async function changesNothingIn<T>(h: Harness, fn: () => Promise<T>): Promise<T> {
+  const sent = () => h.sim.actions.filter((a) => a.Action !== 'Ping').length;
+  const actions = sent();
+  const rows = (await events(h.knex)).length;
+  const result = await fn();
+  assert.equal(sent(), actions, 'no AMI action sent');
+  assert.equal((await events(h.knex)).length, rows, 'no event written');
+  return result;
 }
