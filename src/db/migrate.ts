@@ -19,12 +19,25 @@ export function readMigrations(dir: URL = SQL_DIR): Migration[] {
     .map((file) => ({ id: file.replace(/\.sql$/, ''), statements: splitStatements(readFileSync(new URL(file, dir), 'utf8')) }));
 }
 
-/** Our SQL files keep one statement per `;` at a line end; PGlite cannot run several in one call. */
+/**
+ * Our SQL files keep one statement per `;` at a line end (PGlite cannot run several in one call);
+ * a `$$`-quoted function body is one statement whatever it contains.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;[ \t]*(?:--[^\n]*)?$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter((s) => s !== '');
+  const out: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const line of sql.split('\n')) {
+    const uncommented = quoted ? line : line.replace(/^\s*--.*$/, '');
+    current += `${uncommented}\n`;
+    if ((line.match(/\$\$/g) ?? []).length % 2 === 1) quoted = !quoted;
+    if (!quoted && /;[ \t]*(?:--[^\n]*)?$/.test(line)) {
+      out.push(current.replace(/;[ \t]*(?:--[^\n]*)?\n$/, '').trim());
+      current = '';
+    }
+  }
+  out.push(current.trim());
+  return out.filter((s) => s !== '');
 }
 
 /**
