@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AmiPbx } from './ami/client.js';
+import { Claims } from './commands/claims.js';
 import type { Deps } from './commands/deps.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/connect.js';
@@ -46,9 +47,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     logger: log,
   });
 
-  const deps: Deps = { db: db.knex, pbx, log, memberInterface: config.MEMBER_INTERFACE };
-  const keeper = new Keeper(deps);
-  deps.onUncertain = keeper.uncertain;
+  const deps: Deps = { db: db.knex, pbx, log, memberInterface: config.MEMBER_INTERFACE, claims: new Claims(config.AMI_TIMEOUT_MS) };
+  const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000 });
   keeper.attach();
   pbx.start();
 

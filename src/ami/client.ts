@@ -57,8 +57,6 @@ export class AmiPbx extends EventEmitter implements Pbx {
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly lists = new Map<string, Pending>();
-  /** Events our own actions will cause, so the event handler need not look them up. */
-  private readonly echoes = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly options: AmiOptions) {
@@ -127,20 +125,13 @@ export class AmiPbx extends EventEmitter implements Pbx {
     const client = this.client;
     if (!client || !this.ready) throw new PbxUnavailable('not connected to Asterisk', false);
     const sent = { action: message.Action ?? '', queue: message.Queue, interface: message.Interface };
-    const echo = echoKey(message);
-    if (echo) this.echoes.set(echo, Number.POSITIVE_INFINITY);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        if (echo) this.emit('uncertain', sent);
-        reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true, sent));
-      }, timeoutMs);
+      timer = setTimeout(() => reject(new PbxUnavailable(`no answer to ${message.Action} within ${timeoutMs} ms`, true, sent)), timeoutMs);
     });
     try {
       const response = await Promise.race([
         client.action(message, true).catch((err: Error) => {
-          // Told at once, so a resync after the reconnect already knows this one is in doubt.
-          if (echo) this.emit('uncertain', sent);
           throw new PbxUnavailable(`connection lost during ${message.Action}: ${err.message}`, true, sent);
         }),
         timeout,
@@ -148,12 +139,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
       if (response.Response === 'Error') {
         throw new PbxRefused(message.Action ?? '', response.Message ?? 'unknown error');
       }
-      // Asterisk sends an action's events right after its response; a little later they are not ours.
-      if (echo) this.echoes.set(echo, performance.now() + ECHO_WINDOW_MS);
       return response;
-    } catch (err) {
-      if (echo) this.echoes.delete(echo);
-      throw err;
     } finally {
       clearTimeout(timer);
     }
@@ -275,23 +261,8 @@ export class AmiPbx extends EventEmitter implements Pbx {
     }
     const kind = MEMBER_EVENTS[event.Event ?? ''];
     if (!kind) return;
-    const member = toMember(event, 'Interface');
-    const key = kind === 'paused' ? `paused|${member.interface}|${member.paused}` : `${kind}|${member.queue}|${member.interface}`;
-    const until = this.echoes.get(key);
-    const own = until !== undefined && until > performance.now();
-    if (until !== undefined && !own) this.echoes.delete(key);
-    if (own && kind !== 'paused') this.echoes.delete(key); // one event per add or remove; a pause may span queues
-    this.emit('member', { kind, member, own } satisfies MemberEvent);
+    this.emit('member', { kind, member: toMember(event, 'Interface') } satisfies MemberEvent);
   }
-}
-
-const ECHO_WINDOW_MS = 500;
-
-function echoKey(m: AmiMessage): string | undefined {
-  if (m.Action === 'QueueAdd') return `added|${m.Queue}|${m.Interface}`;
-  if (m.Action === 'QueueRemove') return `removed|${m.Queue}|${m.Interface}`;
-  if (m.Action === 'QueuePause') return `paused|${m.Interface}|${m.Paused === 'true'}`;
-  return undefined;
 }
 
 const MEMBER_EVENTS: Record<string, MemberEvent['kind'] | undefined> = {

@@ -22,8 +22,6 @@ export interface AddMember {
 export type MemberEvent = {
   kind: 'added' | 'removed' | 'paused';
   member: QueueMember;
-  /** The echo of an action this connection just sent: agentgate already recorded it. */
-  own?: boolean;
 };
 
 export interface PbxEvents {
@@ -31,8 +29,6 @@ export interface PbxEvents {
   connected: [];
   disconnected: [reason: string];
   member: [event: MemberEvent];
-  /** An action may or may not have been applied (no answer came); emitted before any reconnect. */
-  uncertain: [sent: SentAction];
 }
 
 export interface Pbx {

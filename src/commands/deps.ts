@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Pbx, SentAction } from '../ami/pbx.js';
+import type { Pbx } from '../ami/pbx.js';
+import type { Claims } from './claims.js';
 
 export interface Deps {
   db: Knex;
@@ -8,6 +9,7 @@ export interface Deps {
   log: Logger;
   /** `PJSIP/{exten}` unless an extension row names its own interface. */
   memberInterface: string;
-  /** Told when Asterisk could not be put back after a failure: only a resync can settle it. */
-  onUncertain?: (sent: SentAction) => void;
+  claims: Claims;
+  /** Told when an intent was left in doubt, so it is settled soon rather than at the next reconcile. */
+  onInDoubt?: () => void;
 }

@@ -1,8 +1,9 @@
 import { ALREADY_MEMBER, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
+import type { QueueState } from './store.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { type QueueRow, lockAgentFor, lockExten, recordLogin, sessionsOf } from './store.js';
+import { pausedEverywhere, pauseReason } from './state.js';
 import { transition } from './transition.js';
 
 export interface LoginInput {
@@ -12,57 +13,54 @@ export interface LoginInput {
   source: Source;
 }
 
-/** Adds the agent to each queue (already in it: nothing changes) on one extension. */
+/**
+ * Adds the agent to each queue (already in it: nothing changes) on one extension. A member
+ * Asterisk already holds (left by a crash, or added by hand) is kept and set to the state the login
+ * means, so both sides say the same: available, or paused with the session's reason when an agent
+ * paused everywhere joins one more queue.
+ */
 export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
-  return transition(deps, { command: 'login', agent: input.agent }, async (trx, undo) => {
-    const locked = await lockAgentFor(trx, input.agent, { queues: input.queues });
-    if (!locked) return outcome('agentNotExists');
-    const { agent } = locked;
-    const queues = locked.queues.filter((q): q is QueueRow => q !== undefined);
-    if (queues.length !== locked.queues.length) return outcome('queueNotExists');
-    const exten = await lockExten(trx, input.exten);
-    if (!exten) return outcome('extenNotExists');
-    if (queues.some((q) => !q.callcenter)) return outcome('queueNotCallcenter');
-    if (!exten.callcenter) return outcome('extenNotCallcenter');
+  const spec = { agent: input.agent, action: 'login' as const, source: input.source, exten: input.exten, queues: input.queues, actions: 2 * input.queues.length };
+  return transition(deps, spec, async (c, undo) => {
+    const queues = input.queues.map((x) => c.queues.find((q) => q.name === x) ?? c.queues.find((q) => q.number === x));
+    if (queues.some((q) => q === undefined)) return { outcome: outcome('queueNotExists') };
+    const exten = c.exten;
+    if (!exten) return { outcome: outcome('extenNotExists') };
+    if (queues.some((q) => !q?.callcenter)) return { outcome: outcome('queueNotCallcenter') };
+    if (!exten.callcenter) return { outcome: outcome('extenNotCallcenter') };
+    const session = c.session;
+    if (session && session.exten !== exten.exten) return { outcome: outcome('agentAlreadyLogged') };
+    if (c.holder && c.holder !== c.agent.login) return { outcome: outcome('extenInUse') };
 
-    const { session, holder } = await sessionsOf(trx, agent.login, exten.exten);
-    if (session && session.exten !== exten.exten) return outcome('agentAlreadyLogged');
-    if (holder && holder !== agent.login) return outcome('extenInUse');
+    const missing = [...new Set(queues.map((q) => q?.name as string))].filter((q) => !session?.queues.some((s) => s.queue === q));
+    if (missing.length === 0) return { outcome: outcome('loginOk') };
 
-    const missing = [...new Set(queues.map((q) => q.name))].filter((q) => !session?.queues.includes(q));
-    if (missing.length === 0) return outcome('loginOk');
-
-    const iface = session?.interface ?? exten.interface ?? deps.memberInterface.replaceAll('{exten}', exten.exten);
+    const iface = c.interface as string;
     const stateInterface = session ? session.state_interface : (exten.state_interface ?? iface);
-    const memberName = session?.member_name ?? (agent.name || agent.login);
+    const memberName = session?.member_name ?? (c.agent.name || c.agent.login);
+    const paused = session ? pausedEverywhere(session.queues) : false;
+    const reason = paused && session ? pauseReason(session.queues) : null;
     for (const queue of missing) {
-      const added = await deps.pbx.queueAdd({
-        queue,
-        interface: iface,
-        memberName,
-        stateInterface: stateInterface ?? undefined,
-        paused: session?.paused ?? false,
-        reason: session?.reason ?? undefined,
-      }).then(
-        () => true,
-        (err: unknown) => {
-          // Already a member (left by a crash, or added by hand): the wanted state holds.
-          if (err instanceof PbxRefused && err.message === ALREADY_MEMBER) return false;
-          throw err;
-        },
-      );
-      if (added) undo.push({ undoes: { action: 'QueueAdd', queue, interface: iface }, run: () => deps.pbx.queueRemove(queue, iface) });
+      const added = await deps.pbx
+        .queueAdd({ queue, interface: iface, memberName, stateInterface: stateInterface ?? undefined, paused, reason: reason ?? undefined })
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof PbxRefused && err.message === ALREADY_MEMBER) return false;
+            throw err;
+          },
+        );
+      if (added) undo.push(() => deps.pbx.queueRemove(queue, iface));
+      else await deps.pbx.queuePause(iface, paused, reason ?? undefined, queue);
     }
-    await recordLogin(trx, {
-      agent: agent.login,
-      exten: exten.exten,
-      interface: iface,
-      state_interface: stateInterface,
-      member_name: memberName,
-      queues: missing,
-      newSession: !session,
-      source: input.source,
-    });
-    return outcome('loginOk');
+    const add: QueueState[] = missing.map((queue) => ({ queue, paused, reason }));
+    return {
+      outcome: outcome('loginOk'),
+      change: {
+        create: session ? undefined : { exten: exten.exten, interface: iface, state_interface: stateInterface, member_name: memberName },
+        add,
+        events: missing.map((queue) => ({ exten: exten.exten, queue, kind: 'login' as const, source: input.source })),
+      },
+    };
   });
 }

@@ -2,19 +2,15 @@ import { NOT_A_MEMBER, NO_SUCH_QUEUE_REMOVE, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { lockAgentFor, recordLogoff, sessionsOf } from './store.js';
 import { transition } from './transition.js';
 
 /** Removes the agent from every queue it is logged into. */
 export function logoff(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
-  return transition(deps, { command: 'logoff', agent: input.agent }, async (trx, undo) => {
-    const locked = await lockAgentFor(trx, input.agent);
-    if (!locked) return outcome('agentNotExists');
-    const { agent } = locked;
-    const { session } = await sessionsOf(trx, agent.login);
-    if (!session) return outcome('agentNotLogged');
-    for (const queue of session.queues) {
-      const removed = await deps.pbx.queueRemove(queue, session.interface).then(
+  return transition(deps, { agent: input.agent, action: 'logoff', source: input.source, actions: 4 }, async (c, undo) => {
+    const session = c.session;
+    if (!session) return { outcome: outcome('agentNotLogged') };
+    for (const q of session.queues) {
+      const removed = await deps.pbx.queueRemove(q.queue, session.interface).then(
         () => true,
         (err: unknown) => {
           // Already gone from the queue (removed by hand, or the queue itself removed from Asterisk):
@@ -23,20 +19,24 @@ export function logoff(deps: Deps, input: { agent: string; source: Source }): Pr
           throw err;
         },
       );
-      if (removed) undo.push({
-        undoes: { action: 'QueueRemove', queue, interface: session.interface },
-        run: () =>
+      if (removed)
+        undo.push(() =>
           deps.pbx.queueAdd({
-            queue,
+            queue: q.queue,
             interface: session.interface,
             memberName: session.member_name,
             stateInterface: session.state_interface ?? undefined,
-            paused: session.paused,
-            reason: session.reason ?? undefined,
+            paused: q.paused,
+            reason: q.reason ?? undefined,
           }),
-      });
+        );
     }
-    await recordLogoff(trx, { agent: agent.login, exten: session.exten, queues: session.queues, source: input.source });
-    return outcome('logoffOk');
+    return {
+      outcome: outcome('logoffOk'),
+      change: {
+        remove: session.queues.map((q) => q.queue),
+        events: session.queues.map((q) => ({ exten: session.exten, queue: q.queue, kind: 'logoff' as const, source: input.source })),
+      },
+    };
   });
 }

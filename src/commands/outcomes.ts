@@ -38,6 +38,8 @@ export interface AgentStatus {
   state: AgentState;
   exten: string | null;
   queues: string[];
+  /** The queues in which the agent is paused; `state` is `paused` only when that is all of them. */
+  paused_queues: string[];
   reason: string | null;
   since: string | null;
 }

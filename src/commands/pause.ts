@@ -1,7 +1,7 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { lockAgentFor, recordPause, sessionsOf } from './store.js';
+import { pausedEverywhere } from './state.js';
 import { transition } from './transition.js';
 
 /** Pauses the agent in all of its queues (one QueuePause without Queue: all or nothing in Asterisk). */
@@ -9,30 +9,30 @@ export function pause(deps: Deps, input: { agent: string; reason: string | null;
   return setPause(deps, { ...input, paused: true });
 }
 
+/** Unpauses the agent in every queue where it is paused. */
 export function unpause(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
   return setPause(deps, { ...input, reason: null, paused: false });
 }
 
-function setPause(
-  deps: Deps,
-  input: { agent: string; reason: string | null; source: Source; paused: boolean },
-): Promise<Outcome> {
-  const command = input.paused ? 'pause' : 'unpause';
-  return transition(deps, { command, agent: input.agent }, async (trx, undo) => {
-    const locked = await lockAgentFor(trx, input.agent, { reason: input.reason });
-    if (!locked) return outcome('agentNotExists');
-    const { agent, reason } = locked;
-    const { session } = await sessionsOf(trx, agent.login);
-    if (!session) return outcome('agentNotLogged');
-    if (input.paused && session.paused) return outcome('agentAlreadyPaused');
-    if (!input.paused && !session.paused) return outcome('agentAlreadyAvailable');
-
+function setPause(deps: Deps, input: { agent: string; reason: string | null; source: Source; paused: boolean }): Promise<Outcome> {
+  const action = input.paused ? 'pause' : 'unpause';
+  const spec = { agent: input.agent, action, source: input.source, reason: input.reason, want: { paused: input.paused }, actions: 1 } as const;
+  return transition(deps, spec, async (c) => {
+    const session = c.session;
+    if (!session) return { outcome: outcome('agentNotLogged') };
+    if (input.paused && pausedEverywhere(session.queues)) return { outcome: outcome('agentAlreadyPaused') };
+    if (!input.paused && !session.queues.some((q) => q.paused)) return { outcome: outcome('agentAlreadyAvailable') };
+    // A configured reason is sent and recorded by its configured name.
+    const reason = input.paused ? c.reason ?? input.reason : null;
     await deps.pbx.queuePause(session.interface, input.paused, reason ?? undefined);
-    undo.push({
-      undoes: { action: 'QueuePause', interface: session.interface },
-      run: () => deps.pbx.queuePause(session.interface, session.paused, session.reason ?? undefined),
-    });
-    await recordPause(trx, { agent: agent.login, exten: session.exten, paused: input.paused, reason, source: input.source });
-    return outcome(input.paused ? 'pauseOk' : 'unpauseOk');
+    const wasPaused = pausedEverywhere(session.queues);
+    return {
+      outcome: outcome(input.paused ? 'pauseOk' : 'unpauseOk'),
+      change: {
+        pause: session.queues.map((q) => ({ queue: q.queue, paused: input.paused, reason })),
+        since: wasPaused !== input.paused,
+        events: [{ exten: session.exten, queue: null, kind: action, reason, source: input.source }],
+      },
+    };
   });
 }

@@ -3,6 +3,7 @@ import type { Outcome } from './outcomes.js';
 import { outcome } from './outcomes.js';
 import { findAgent, findSession, lastLogoff } from './store.js';
 import { failureOutcome } from './errors.js';
+import { pauseReason, pausedEverywhere, pausedQueues } from './state.js';
 
 /** Where the agent is now; reads only, so it takes no lock. */
 export async function status(deps: Deps, input: { agent: string }): Promise<Outcome> {
@@ -14,17 +15,26 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
       const since = await lastLogoff(deps.db, agent.login);
       return {
         kind: 'statusOk',
-        status: { agent: agent.login, state: 'logged_off', exten: null, queues: [], reason: null, since: since ? new Date(since).toISOString() : null },
+        status: {
+          agent: agent.login,
+          state: 'logged_off',
+          exten: null,
+          queues: [],
+          paused_queues: [],
+          reason: null,
+          since: since ? new Date(since).toISOString() : null,
+        },
       };
     }
     return {
       kind: 'statusOk',
       status: {
         agent: agent.login,
-        state: session.paused ? 'paused' : 'available',
+        state: pausedEverywhere(session.queues) ? 'paused' : 'available',
         exten: session.exten,
-        queues: session.queues,
-        reason: session.reason,
+        queues: session.queues.map((q) => q.queue),
+        paused_queues: pausedQueues(session.queues),
+        reason: pauseReason(session.queues),
         since: new Date(session.since).toISOString(),
       },
     };

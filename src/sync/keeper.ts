@@ -1,97 +1,127 @@
-import type { SentAction } from '../ami/pbx.js';
 import type { Deps } from '../commands/deps.js';
+import { settleInDoubt } from '../commands/in-doubt.js';
+import { expiredIntents, nextDeadlineMs } from '../commands/intents.js';
 import { applyMemberEvent } from './events.js';
-import { type ResyncReport, type Uncertain, memberKey, resync } from './resync.js';
+import { type ResyncReport, type SyncSource, resync } from './resync.js';
+
+type Job = SyncSource | 'settle';
 
 /**
- * Keeps the database true to Asterisk: a resync on every AMI (re)connect and after any action whose
- * answer never came, and every membership event applied in arrival order.
+ * Keeps the record true to Asterisk: a resync on every AMI (re)connect, a reconcile every
+ * `reconcileMs`, in-doubt intents settled as soon as they are due, and every membership event
+ * applied (in arrival order per member).
  */
 export class Keeper {
-  private readonly unanswered: Uncertain = { adds: new Set<string>(), pauses: new Set<string>() };
   private running: Promise<void> | undefined;
-  private again = false;
+  private readonly wanted = new Set<Job>();
   private retry: NodeJS.Timeout | undefined;
-  private eventChain: Promise<void> = Promise.resolve();
+  private dueTimer: NodeJS.Timeout | undefined;
+  private periodic: NodeJS.Timeout | undefined;
+  private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
   last: ResyncReport | undefined;
   lastAt: string | undefined;
   lastError: string | undefined;
 
-  constructor(private readonly deps: Deps, private readonly retryMs = 2000) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly opts: { reconcileMs?: number; retryMs?: number } = {},
+  ) {}
 
-  /** Wire to the Pbx and to the command engine's `onUncertain`. */
+  /** Wires to the Pbx and to the commands' `onInDoubt`. */
   attach(): void {
-    this.deps.pbx.on('connected', () => this.request());
-    this.deps.pbx.on('uncertain', this.uncertain);
+    this.deps.onInDoubt = () => this.request('settle');
+    this.deps.pbx.on('connected', () => this.request('resync'));
     this.deps.pbx.on('member', (ev) => {
-      // Our own action's echo: its transaction recorded it (or reversed it, which has its own echo).
-      if (ev.own) return;
-      this.eventChain = this.eventChain
+      // Our own action's echo while we hold its intent: its settle records it.
+      if (this.deps.claims.holds(ev.member.interface)) return;
+      const key = ev.member.interface;
+      const next = (this.chains.get(key) ?? Promise.resolve())
         .then(() => applyMemberEvent(this.deps, ev))
         .catch((err: Error) => {
-          this.deps.log.warn({ err: err.message, event: ev.kind, queue: ev.member.queue }, 'could not apply an Asterisk event; resync will');
-          this.request();
+          this.deps.log.warn({ err: err.message, event: ev.kind, queue: ev.member.queue }, 'could not apply an Asterisk event; the reconcile will');
         });
+      this.chains.set(key, next);
+      void next.then(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
     });
+    const every = this.opts.reconcileMs ?? 60_000;
+    if (every > 0) {
+      this.periodic = setInterval(() => this.request('reconcile'), every);
+      this.periodic.unref();
+    }
   }
 
-  uncertain = (sent: SentAction): void => {
-    if (sent.action === 'QueueAdd' && sent.queue && sent.interface) this.unanswered.adds.add(memberKey(sent.queue, sent.interface));
-    if (sent.action === 'QueuePause' && sent.interface) this.unanswered.pauses.add(sent.interface);
-    this.request();
-  };
-
-  /** Runs a resync soon; requests made while one runs fold into one more run after it. */
-  request(): void {
+  /** Runs soon; requests made while a run is on fold into one more run after it. */
+  request(job: Job = 'resync'): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.wanted.add(job);
+    if (this.running) return;
     clearTimeout(this.retry);
     this.running = this.runOnce().finally(() => {
       this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.request();
-      }
+      if (this.wanted.size) this.request([...this.wanted][0] as Job);
     });
   }
 
-  /** Resolves when no resync is running or queued (tests, shutdown). */
+  /** Resolves when nothing is running or queued (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
-    await this.eventChain;
+    for (;;) {
+      if (this.running) await this.running;
+      else if (this.chains.size) await Promise.all(this.chains.values());
+      else return;
+    }
   }
 
   stop(): void {
     this.stopped = true;
+    this.wanted.clear();
     clearTimeout(this.retry);
+    clearTimeout(this.dueTimer);
+    clearInterval(this.periodic);
   }
 
   private async runOnce(): Promise<void> {
-    if (!this.deps.pbx.isConnected()) return; // the next `connected` brings us back
+    if (!this.deps.pbx.isConnected()) {
+      this.wanted.delete('settle'); // the next `connected` brings a resync, which settles them
+      this.wanted.delete('reconcile');
+      return;
+    }
+    const job: Job = this.wanted.has('resync') ? 'resync' : this.wanted.has('reconcile') ? 'reconcile' : 'settle';
+    this.wanted.delete(job);
+    if (job !== 'settle') this.wanted.delete('settle');
     try {
-      const report = await resync(this.deps, this.unanswered);
-      if (report) {
+      if (job === 'settle') {
+        for (const id of await expiredIntents(this.deps.db)) await settleInDoubt(this.deps, id);
+      } else {
+        const report = await resync(this.deps, job);
+        if (!report) return this.schedule(job); // another instance holds the lease: look again shortly
         this.last = report;
         this.lastAt = new Date().toISOString();
         this.lastError = undefined;
-      } else {
-        this.schedule(); // another instance holds the lease: look again shortly
       }
+      await this.watchDeadlines();
     } catch (err) {
       this.lastError = (err as Error).message;
-      this.deps.log.warn({ err: this.lastError }, 'resync failed; will retry');
-      this.schedule();
+      this.deps.log.warn({ err: this.lastError, job }, 'sync failed; will retry');
+      this.schedule(job);
     }
   }
 
-  private schedule(): void {
+  /** Intents still running may be left by a process that died: look again when the first is due. */
+  private async watchDeadlines(): Promise<void> {
+    const ms = await nextDeadlineMs(this.deps.db);
+    clearTimeout(this.dueTimer);
+    if (ms === undefined || this.stopped) return;
+    this.dueTimer = setTimeout(() => this.request('settle'), ms + 50);
+    this.dueTimer.unref();
+  }
+
+  private schedule(job: Job): void {
     if (this.stopped) return;
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => this.request(), this.retryMs);
+    this.retry = setTimeout(() => this.request(job), this.opts.retryMs ?? 2000);
     this.retry.unref();
   }
 }

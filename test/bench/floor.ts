@@ -66,7 +66,7 @@ async function step(agent: string, exten: string, command: string): Promise<void
       await c.query('select * from agent_sessions where agent = $1', [agent]);
       const paused = command === 'pause';
       await ami({ Action: 'QueuePause', Interface: iface, Paused: String(paused), ...(paused ? { Reason: 'Almoco' } : {}) });
-      await c.query('update agent_sessions set paused = $2, reason = $3, since = now() where agent = $1', [agent, paused, paused ? 'Almoco' : null]);
+      await c.query('update session_queues set paused = $2, reason = $3 where agent = $1', [agent, paused, paused ? 'Almoco' : null]);
     }
     await c.query("insert into events (agent, exten, queue, kind, source) values ($1, $2, 'support', $3, 'http')", [agent, exten, command]);
     await c.query('commit');

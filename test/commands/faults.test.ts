@@ -50,9 +50,10 @@ describe('faults: a clear answer and nothing recorded', () => {
     h.sim.mode = 'normal';
     assert.deepEqual([res.status, res.body], [503, { error: 'PBX unavailable' }]);
     assert.ok(Date.now() - started >= 250, 'waited for the timeout');
-    const session = await h.knex('agent_sessions').where({ agent: '1003' }).first();
-    assert.equal(session.paused, false);
-    assert.ok(h.uncertain.some((u) => u.action === 'QueuePause'), 'the unanswered action is handed to resync');
+    assert.deepEqual(await h.knex('session_queues').where({ agent: '1003' }).pluck('paused'), [false]);
+    const inDoubt = await h.knex('intents').where({ agent: '1003' }).first();
+    assert.equal(inDoubt?.action, 'pause', 'the unanswered action stays in the in-doubt registry');
+    assert.ok(new Date(inDoubt.deadline).getTime() <= Date.now() + 50, 'due at once: the caller was told PBX unavailable');
   });
 
   test('Postgres unreachable answers 503 Database unavailable', async () => {
@@ -80,8 +81,7 @@ describe('faults: a clear answer and nothing recorded', () => {
       h.sim.mode = slow;
       const r = messageOf(await pending);
       assert.ok(['Database unavailable', 'PBX unavailable'].includes(r), r);
-      const session = await h.knex('agent_sessions').where({ agent: '1003' }).first();
-      assert.equal(session.paused, false, 'nothing recorded');
+      assert.deepEqual(await h.knex('session_queues').where({ agent: '1003' }).pluck('paused'), [false], 'nothing recorded');
       assert.equal(h.sim.members().find((m) => m.interface === 'Local/2003@from-queue/n')?.paused, false, 'Asterisk put back');
       // Every backend gone at once (a Postgres restart): the pool reconnects and commands carry on.
       await admin.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');

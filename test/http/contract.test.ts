@@ -125,6 +125,7 @@ for (const mode of MODES) {
         state: 'available',
         exten: '2002',
         queues: ['sales', 'support'],
+        paused_queues: [],
         reason: null,
         since: 'string',
       });

@@ -41,7 +41,7 @@ describe('input of any shape gets a contract answer', () => {
     ['invalid UTF-8 in a form body', { method: 'POST', url: '/api/agent.php', payload: Buffer.from([...Buffer.from('command=pause&agent='), 0xff, 0xfe]), type: 'application/x-www-form-urlencoded' }, 400, { error: 'Argument list invalid' }],
     ['a CR/LF in a reason (AMI header injection)', { url: '/api/agent.php?command=pause&agent=1001&reason=lunch%0D%0A%0D%0AAction%3A%20Logoff' }, 400, { error: 'Argument list invalid' }],
     ['a NUL in the agent', { url: '/api/agent.php?command=status&agent=10%0001' }, 400, { error: 'Argument list invalid' }],
-    ['a JSON number as agent works like its digits', { method: 'POST', url: '/api/agent.php', payload: '{"command":"status","agent":1004}', type: 'application/json' }, 200, { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, queues: [], reason: null, since: null }],
+    ['a JSON number as agent works like its digits', { method: 'POST', url: '/api/agent.php', payload: '{"command":"status","agent":1004}', type: 'application/json' }, 200, { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, since: null }],
     ['an unknown path', { url: '/api/nothing' }, 404, { error: 'Not found' }],
   ];
   for (const [what, req, status, body] of cases) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
-import type { SentAction } from '../../src/ami/pbx.js';
+import { Claims } from '../../src/commands/claims.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
 import { accessCheck } from '../../src/http/access.js';
@@ -20,7 +20,6 @@ export interface Harness {
   sim: SimAsterisk;
   pbx: AmiPbx;
   deps: Deps;
-  uncertain: SentAction[];
   http: ReturnType<typeof buildHttp>;
   close(): Promise<void>;
 }
@@ -43,14 +42,12 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
   const connected = new Promise<void>((resolve) => pbx.once('connected', () => resolve()));
   pbx.start();
   await connected;
-  const uncertain: SentAction[] = [];
-  pbx.on('uncertain', (sent) => uncertain.push(sent));
   const deps: Deps = {
     db: db.knex,
     pbx,
     log: quietLog,
     memberInterface: 'PJSIP/{exten}',
-    onUncertain: (why) => uncertain.push(why),
+    claims: new Claims(opts.timeoutMs ?? 1000),
   };
   const http = buildHttp({
     ...deps,
@@ -64,7 +61,6 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
     sim,
     pbx,
     deps,
-    uncertain,
     http,
     close: async () => {
       await h.http.close();
@@ -98,7 +94,7 @@ export async function provisionMany(knex: Knex, n: number): Promise<Array<{ agen
 /** Asterisk's members and the database's sessions, in one comparable form. */
 export async function divergence(knex: Knex, sim: SimAsterisk): Promise<{ onlyInAsterisk: string[]; onlyInDatabase: string[] }> {
   const db = (
-    await knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('q.queue', 's.interface', 's.paused', 's.reason')
+    await knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('q.queue', 's.interface', 'q.paused', 'q.reason')
   ).map((r) => `${r.queue} ${r.interface} ${r.paused ? `paused:${r.reason ?? ''}` : 'available'}`);
   const pbx = sim.members().map((m) => `${m.queue} ${m.interface} ${m.paused ? `paused:${m.reason}` : 'available'}`);
   return { onlyInAsterisk: pbx.filter((x) => !db.includes(x)).sort(), onlyInDatabase: db.filter((x) => !pbx.includes(x)).sort() };
@@ -109,22 +105,21 @@ export async function divergence(knex: Knex, sim: SimAsterisk): Promise<{ onlyIn
  * have its event, and no event may be missing or doubled.
  */
 export async function eventsExplainState(knex: Knex): Promise<string[]> {
-  const state = new Map<string, { queues: Set<string>; paused: boolean; reason: string | null }>();
+  // agent → queue → pause state; a login joins a queue with the state the agent has everywhere (if paused in all)
+  const state = new Map<string, Map<string, string>>();
   for (const e of await knex('events').orderBy('id')) {
-    const s = state.get(e.agent) ?? { queues: new Set<string>(), paused: false, reason: null };
-    if (e.kind === 'login') s.queues.add(e.queue);
-    if (e.kind === 'logoff') s.queues.delete(e.queue);
-    if (e.kind === 'pause') [s.paused, s.reason] = [true, e.reason];
-    if (e.kind === 'unpause') [s.paused, s.reason] = [false, null];
-    if (s.queues.size === 0) [s.paused, s.reason] = [false, null];
+    const s = state.get(e.agent) ?? new Map<string, string>();
+    const all = [...s.values()];
+    const paused = all.length > 0 && all.every((v) => v !== 'available');
+    if (e.kind === 'login' && !s.has(e.queue)) s.set(e.queue, paused ? (all[0] as string) : 'available');
+    if (e.kind === 'logoff') s.delete(e.queue);
+    const value = e.kind === 'pause' ? `paused:${e.reason ?? ''}` : 'available';
+    if (e.kind === 'pause' || e.kind === 'unpause') for (const q of e.queue === null ? [...s.keys()] : [e.queue]) if (s.has(q)) s.set(q, value);
     state.set(e.agent, s);
   }
-  const replayed = [...state.entries()]
-    .filter(([, s]) => s.queues.size > 0)
-    .flatMap(([agent, s]) => [...s.queues].map((q) => `${agent} ${q} ${s.paused ? `paused:${s.reason ?? ''}` : 'available'}`))
-    .sort();
+  const replayed = [...state.entries()].flatMap(([agent, s]) => [...s.entries()].map(([q, v]) => `${agent} ${q} ${v}`)).sort();
   const live = (
-    await knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('s.agent', 'q.queue', 's.paused', 's.reason')
+    await knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('s.agent', 'q.queue', 'q.paused', 'q.reason')
   )
     .map((r) => `${r.agent} ${r.queue} ${r.paused ? `paused:${r.reason ?? ''}` : 'available'}`)
     .sort();

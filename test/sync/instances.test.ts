@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AmiPbx } from '../../src/ami/client.js';
+import { Claims } from '../../src/commands/claims.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
@@ -21,14 +22,12 @@ before(async () => {
     skip = 'two instances need a Postgres server';
     return;
   }
-  first = new Keeper(h.deps, 30);
-  h.deps.onUncertain = first.uncertain;
+  first = new Keeper(h.deps, { retryMs: 30 });
   first.attach();
   const db = await openDatabase({ url: h.db.url, dataDir: '' });
   const pbx = new AmiPbx({ host: '127.0.0.1', port: h.sim.port, username: 'agentgate', secret: 'test-secret', timeoutMs: 1000, logger: quietLog, backoffMinMs: 20, backoffMaxMs: 200 });
-  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}' };
-  const keeper = new Keeper(deps, 30);
-  deps.onUncertain = keeper.uncertain;
+  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(1000) };
+  const keeper = new Keeper(deps, { retryMs: 30 });
   keeper.attach();
   const up = nextConnect(pbx);
   pbx.start();

@@ -11,11 +11,7 @@ let h: Harness;
 let keeper: Keeper;
 before(async () => {
   h = await startHarness({ timeoutMs: 400 });
-  keeper = new Keeper(h.deps, 50);
-  h.deps.onUncertain = (sent) => {
-    h.uncertain.push(sent);
-    keeper.uncertain(sent);
-  };
+  keeper = new Keeper(h.deps, { retryMs: 50 });
   keeper.attach();
 });
 after(async () => {
@@ -43,7 +39,7 @@ function simState() {
 }
 
 async function dbState() {
-  const rows = await h.knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('q.queue', 's.interface', 's.paused', 's.reason');
+  const rows = await h.knex('agent_sessions as s').join('session_queues as q', 'q.agent', 's.agent').select('q.queue', 's.interface', 'q.paused', 'q.reason');
   return rows.map((r) => `${r.queue} ${r.interface} ${r.paused ? `paused:${r.reason}` : 'available'}`).sort();
 }
 

@@ -10,8 +10,7 @@ let h: Harness;
 let keeper: Keeper;
 before(async () => {
   h = await startHarness({ timeoutMs: 150 });
-  keeper = new Keeper(h.deps, 30);
-  h.deps.onUncertain = keeper.uncertain;
+  keeper = new Keeper(h.deps, { retryMs: 30 });
   keeper.attach();
 });
 after(async () => {

@@ -1,0 +1,63 @@
+import type { Deps } from './deps.js';
+import type { Source } from './input.js';
+import { abandon, settle, takeOver, type IntentRow } from './intents.js';
+import { type SessionRow, findSession } from './store.js';
+
+/**
+ * Settles an intent whose outcome nobody knows (no answer came, its process died, or the answer
+ * came after the caller was told `PBX unavailable`): the caller was not told it succeeded, so
+ * Asterisk is put back to what the record says for that member, and a `reverted` event says what
+ * had to be undone. Several instances may try at once; the take-over lets one do it.
+ */
+export async function settleInDoubt(deps: Deps, id: number, source: Source = 'resync'): Promise<boolean> {
+  const { db, claims, log } = deps;
+  const intent = await takeOver(db, id, claims.holder, claims.timeoutMs * 8);
+  if (!intent) return false;
+  if (intent.interface) claims.hold(intent.interface);
+  try {
+    const session = await findSession(db, intent.agent);
+    const did = intent.interface ? await putBack(deps, intent, session?.interface === intent.interface ? session : undefined) : [];
+    const events = did.length
+      ? [{ exten: session?.exten ?? intent.exten, queue: null, kind: 'reverted' as const, source, detail: JSON.stringify({ intent: id, action: intent.action, queues: intent.queues, did }) }]
+      : [];
+    await settle(db, id, claims.holder, { events }, false);
+    log.info({ intent: id, agent: intent.agent, action: intent.action, did }, did.length ? 'in-doubt action reverted' : 'in-doubt action had not been applied');
+    return true;
+  } catch (err) {
+    await abandon(db, id, claims.holder).catch(() => undefined);
+    throw err;
+  } finally {
+    if (intent.interface) claims.unhold(intent.interface);
+  }
+}
+
+/** Makes Asterisk hold, for the intent's member, what the record says; returns the actions taken. */
+async function putBack(deps: Deps, intent: IntentRow, session: SessionRow | undefined): Promise<string[]> {
+  const iface = intent.interface as string;
+  const { pbx } = deps;
+  const live = await pbx.queueStatus(undefined, iface);
+  const recorded = session?.queues ?? [];
+  const did: string[] = [];
+  for (const queue of new Set([...intent.queues, ...recorded.map((q) => q.queue)])) {
+    const want = recorded.find((q) => q.queue === queue);
+    const has = live.find((m) => m.queue === queue && m.interface === iface);
+    if (want && !has && session) {
+      await pbx.queueAdd({
+        queue,
+        interface: iface,
+        memberName: session.member_name,
+        stateInterface: session.state_interface ?? undefined,
+        paused: want.paused,
+        reason: want.reason ?? undefined,
+      });
+      did.push(`QueueAdd ${queue}`);
+    } else if (!want && has && intent.queues.includes(queue)) {
+      await pbx.queueRemove(queue, iface);
+      did.push(`QueueRemove ${queue}`);
+    } else if (want && has && (has.paused !== want.paused || (want.paused && has.reason !== (want.reason ?? '')))) {
+      await pbx.queuePause(iface, want.paused, want.reason ?? undefined, queue);
+      did.push(`QueuePause ${queue} ${want.paused}`);
+    }
+  }
+  return did;
+}

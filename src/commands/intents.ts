@@ -1,0 +1,223 @@
+import type { Knex } from 'knex';
+import type { Source } from './input.js';
+import type { EventKind, ExtenRow, QueueRow, QueueState, SessionRow } from './store.js';
+
+/**
+ * The in-doubt registry (table `intents`): what an instance is about to ask of Asterisk, written
+ * before it asks. A row is the agent's claim (and, for a login, the extension's): one at a time on
+ * every instance. The statement that records the outcome removes it; a row still there after its
+ * deadline is in doubt and is settled from what Asterisk holds (see `settleInDoubt`).
+ * One function per statement; none holds a connection while Asterisk is asked.
+ */
+
+export type IntentAction = 'login' | 'logoff' | 'pause' | 'unpause' | 'observe' | 'resync';
+
+export interface ClaimSpec {
+  agent: string;
+  action: IntentAction;
+  source: Source;
+  exten?: string | undefined;
+  /** Queue names or numbers a login asks for. */
+  queues?: string[] | undefined;
+  /** A pause reason as given: resolved to the configured name by the claim. */
+  reason?: string | null | undefined;
+  /** The state asked for, kept for whoever has to settle it. */
+  want?: Record<string, unknown> | undefined;
+  /** How many AMI actions the act may take: the deadline covers them all. */
+  actions: number;
+}
+
+export interface Claimed {
+  id: number;
+  agent: { login: string; name: string };
+  session: SessionRow | undefined;
+  exten: ExtenRow | undefined;
+  /** Who is logged in on `exten` now. */
+  holder: string | undefined;
+  queues: QueueRow[];
+  reason: string | null;
+  /** The member interface the intent may touch. */
+  interface: string | null;
+}
+
+export type ClaimAnswer =
+  | { kind: 'noAgent' }
+  | { kind: 'claimed'; claim: Claimed }
+  | { kind: 'busy'; intent: number; expired: boolean; waitMs: number };
+
+export interface IntentRow {
+  id: number;
+  agent: string;
+  exten: string | null;
+  action: IntentAction;
+  source: Source;
+  interface: string | null;
+  queues: string[];
+  want: Record<string, unknown>;
+  holder: string;
+  deadline: Date;
+}
+
+/** Settling gives this much beyond the AMI timeouts, for the statements around them. */
+const GRACE_MS = 1000;
+
+export async function tryClaim(db: Knex, holder: string, timeoutMs: number, template: string, spec: ClaimSpec): Promise<ClaimAnswer> {
+  const { rows } = await db.raw('select agentgate_claim(?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?::jsonb) as c', [
+    spec.agent,
+    spec.exten ?? null,
+    spec.action,
+    spec.source,
+    holder,
+    timeoutMs * Math.max(1, spec.actions) + GRACE_MS,
+    spec.queues ?? [],
+    spec.reason ?? null,
+    template,
+    JSON.stringify(spec.want ?? {}),
+  ]);
+  const c = json(rows[0].c) as Record<string, unknown>;
+  if (!c.agent) return { kind: 'noAgent' };
+  if (c.claimed === null || c.claimed === undefined) {
+    const busy = (c.busy ?? {}) as { id?: number; expired?: boolean; wait_ms?: number };
+    return { kind: 'busy', intent: Number(busy.id ?? 0), expired: Boolean(busy.expired), waitMs: Number(busy.wait_ms ?? 0) };
+  }
+  const session = c.session as (Omit<SessionRow, 'agent' | 'since'> & { since: string }) | null;
+  return {
+    kind: 'claimed',
+    claim: {
+      id: Number(c.claimed),
+      agent: c.agent as Claimed['agent'],
+      session: session ? { ...session, agent: spec.agent, since: new Date(session.since) } : undefined,
+      exten: (c.exten as ExtenRow | null) ?? undefined,
+      holder: (c.holder as string | null) ?? undefined,
+      queues: (c.queues as QueueRow[]) ?? [],
+      reason: (c.reason as string | null) ?? null,
+      interface: (c.interface as string | null) ?? null,
+    },
+  };
+}
+
+/** Nothing was applied (or what was applied was put back): the claim simply ends. */
+export async function release(db: Knex, id: number, holder: string): Promise<void> {
+  await db('intents').where({ id, holder }).delete();
+}
+
+/** The outcome is unknown: anyone may settle it from now on. */
+export async function abandon(db: Knex, id: number, holder: string): Promise<void> {
+  await db('intents').where({ id, holder }).update({ deadline: db.raw('clock_timestamp()') });
+}
+
+/** Takes over an intent whose deadline passed, for `ms` more; undefined when it is gone or someone else has it. */
+export async function takeOver(db: Knex, id: number, holder: string, ms: number): Promise<IntentRow | undefined> {
+  const { rows } = await db.raw(
+    `update intents set holder = ?, deadline = clock_timestamp() + make_interval(secs => ?)
+      where id = ? and deadline <= clock_timestamp() returning *`,
+    [holder, (ms + GRACE_MS) / 1000, id],
+  );
+  return rows[0] as IntentRow | undefined;
+}
+
+export async function expiredIntents(db: Knex): Promise<number[]> {
+  const rows = await db('intents').select('id').where('deadline', '<=', db.raw('clock_timestamp()')).orderBy('id');
+  return rows.map((r) => Number(r.id));
+}
+
+/** Milliseconds until the earliest deadline of an intent still running, if any. */
+export async function nextDeadlineMs(db: Knex): Promise<number | undefined> {
+  const { rows } = await db.raw('select extract(epoch from min(deadline) - clock_timestamp()) * 1000 as ms from intents');
+  const ms = rows[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
+}
+
+/** For an Asterisk event: whose member this is, any intent on it, and its record for that queue. */
+export async function memberRecord(
+  db: Knex,
+  iface: string,
+  queue: string,
+): Promise<{ agent: string | undefined; intent: { id: number; expired: boolean } | undefined; queue: QueueState | undefined }> {
+  const { rows } = await db.raw(
+    `select coalesce(s.agent, i.agent) as agent, i.id as intent, i.deadline <= clock_timestamp() as expired,
+            q.queue, q.paused, q.reason
+       from (select 1) one
+       left join agent_sessions s on s.interface = ?
+       left join intents i on i.interface = ?
+       left join session_queues q on q.agent = s.agent and q.queue = ?
+      limit 1`,
+    [iface, iface, queue],
+  );
+  const r = rows[0] ?? {};
+  return {
+    agent: r.agent ?? undefined,
+    intent: r.intent ? { id: Number(r.intent), expired: Boolean(r.expired) } : undefined,
+    queue: r.queue ? { queue: r.queue, paused: r.paused, reason: r.reason } : undefined,
+  };
+}
+
+/** What a settle writes: the session's changes and one event per transition. */
+export interface Change {
+  /** A new session (login of a logged-off agent). */
+  create?: { exten: string; interface: string; state_interface: string | null; member_name: string };
+  add?: QueueState[];
+  remove?: string[];
+  pause?: QueueState[];
+  /** The agent's derived state (available / paused / logged off) changed: `since` restarts. */
+  since?: boolean;
+  events: Array<{ exten: string | null; queue: string | null; kind: EventKind; reason?: string | null; source: Source; detail?: string }>;
+}
+
+/**
+ * The one writer of the record: the changes, their events and the end of the intent, in one
+ * statement that applies only while the intent is still `holder`'s. False when it was not (another
+ * instance took it over after its deadline): nothing was written. `own` marks the events with the
+ * intent, so a settle whose answer was lost can be recognised (`settledBefore`).
+ */
+export async function settle(db: Knex, id: number, holder: string, change: Change, own: boolean): Promise<boolean> {
+  const remaining = (change.remove ?? []).length;
+  const { rows } = await db.raw(
+    `with i as (delete from intents where id = ? and holder = ? returning agent),
+     ns as (insert into agent_sessions (agent, exten, interface, state_interface, member_name)
+            select i.agent, x.exten, x.interface, x.state_interface, x.member_name
+              from i, jsonb_to_record(?::jsonb) as x(exten text, interface text, state_interface text, member_name text)
+             where ?::boolean),
+     aq as (insert into session_queues (agent, queue, paused, reason)
+            select i.agent, x.queue, x.paused, x.reason from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text)),
+     pq as (update session_queues q set paused = x.paused, reason = x.reason
+              from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text)
+             where q.agent = i.agent and q.queue = x.queue),
+     gone as (select count(*) as n from session_queues q, i where q.agent = i.agent),
+     rq as (delete from session_queues q using i where q.agent = i.agent and q.queue = any(?::text[])
+              and (select n from gone) > ?),
+     ds as (delete from agent_sessions s using i where s.agent = i.agent and ?::boolean and (select n from gone) <= ?),
+     us as (update agent_sessions s set since = now() from i where s.agent = i.agent and ?::boolean and (select n from gone) > ?),
+     ev as (insert into events (agent, exten, queue, kind, reason, source, intent, detail)
+            select i.agent, x.exten, x.queue, x.kind, x.reason, x.source, ?, x.detail
+              from i, jsonb_to_recordset(?::jsonb) as x(exten text, queue text, kind text, reason text, source text, detail text))
+     select count(*)::int as n from i`,
+    [
+      id,
+      holder,
+      JSON.stringify(change.create ?? {}),
+      change.create !== undefined,
+      JSON.stringify(change.add ?? []),
+      JSON.stringify(change.pause ?? []),
+      change.remove ?? [],
+      remaining,
+      remaining > 0,
+      remaining,
+      Boolean(change.since),
+      remaining,
+      own ? id : null,
+      JSON.stringify(change.events.map((e) => ({ reason: null, detail: null, ...e }))),
+    ],
+  );
+  return rows[0].n === 1;
+}
+
+/** After a settle whose answer never came: did it commit? */
+export async function settledBefore(db: Knex, id: number): Promise<boolean> {
+  const row = await db('events').select('id').where({ intent: id }).first();
+  return row !== undefined;
+}
+
+function json(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
