@@ -97,7 +97,7 @@ BEGIN
 
   IF p_reason IS NOT NULL THEN
     SELECT r.name INTO v_reason FROM pause_reasons r
-     WHERE lower(r.name) = lower(p_reason) OR (p_reason ~ '^[0-9]{1,9}$' AND r.code = p_reason::integer)
+     WHERE lower(r.name) = lower(p_reason) OR r.code = CASE WHEN p_reason ~ '^[0-9]{1,9}$' THEN p_reason::integer END
      ORDER BY lower(r.name) = lower(p_reason) DESC LIMIT 1;
   END IF;
 

@@ -5,12 +5,14 @@ import { AmiPbx } from '../../src/ami/client.js';
 import { Claims } from '../../src/commands/claims.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
+import { openDatabase } from '../../src/db/connect.js';
 import { accessCheck } from '../../src/http/access.js';
 import { buildHttp } from '../../src/http/app.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { SimAsterisk } from './asterisk.js';
 import { type TestDb, freshDatabase } from './db.js';
 import { BASE_YAML } from './paths.js';
+import { TcpProxy } from './proxy.js';
 
 export const quietLog = pino({ level: process.env.TEST_LOG ?? 'silent' });
 
@@ -18,6 +20,8 @@ export interface Harness {
   db: TestDb;
   knex: Knex;
   sim: SimAsterisk;
+  /** Between agentgate and the simulated Asterisk when asked for (`viaProxy`): holds or delays bytes. */
+  proxy: TcpProxy | undefined;
   pbx: AmiPbx;
   deps: Deps;
   http: ReturnType<typeof buildHttp>;
@@ -25,13 +29,14 @@ export interface Harness {
 }
 
 /** A fresh database with the base provisioning, a simulated Asterisk, and the service's parts wired to them. */
-export async function startHarness(opts: { timeoutMs?: number; yaml?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { timeoutMs?: number; yaml?: string; viaProxy?: boolean } = {}): Promise<Harness> {
   const db = await freshDatabase();
   await applyProvision(db.knex, readProvisionFile(opts.yaml ?? BASE_YAML), { prune: false, path: 'base.yaml' });
   const sim = await SimAsterisk.start({ username: 'agentgate', secret: 'test-secret' });
+  const proxy = opts.viaProxy ? await TcpProxy.start(sim.port) : undefined;
   const pbx = new AmiPbx({
     host: '127.0.0.1',
-    port: sim.port,
+    port: proxy?.port ?? sim.port,
     username: 'agentgate',
     secret: 'test-secret',
     timeoutMs: opts.timeoutMs ?? 1000,
@@ -59,12 +64,14 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string } =
     db,
     knex: db.knex,
     sim,
+    proxy,
     pbx,
     deps,
     http,
     close: async () => {
       await h.http.close();
       await h.pbx.close();
+      await h.proxy?.close();
       await h.sim.close(); // the test may have swapped in another simulator
       await db.drop();
     },
@@ -135,4 +142,38 @@ export async function changesNothingIn<T>(h: Harness, fn: () => Promise<T>): Pro
   assert.equal(sent(), actions, 'no AMI action sent');
   assert.equal((await events(h.knex)).length, rows, 'no event written');
   return result;
+}
+
+/** Waits until `check` holds, polling; fails naming `what` after `ms`. */
+export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+export interface Instance {
+  deps: Deps;
+  pbx: AmiPbx;
+  close(): Promise<void>;
+}
+
+/** Another agentgate instance's parts on the same database (a pool of its own) and an Asterisk port. */
+export async function startInstance(url: string, amiPort: number, timeoutMs = 1000): Promise<Instance> {
+  const db = await openDatabase({ url, dataDir: '' });
+  const pbx = new AmiPbx({ host: '127.0.0.1', port: amiPort, username: 'agentgate', secret: 'test-secret', timeoutMs, logger: quietLog, backoffMinMs: 20, backoffMaxMs: 200 });
+  const up = nextConnect(pbx);
+  pbx.start();
+  await up;
+  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs) };
+  return {
+    deps,
+    pbx,
+    close: async () => {
+      await pbx.close();
+      await db.close();
+    },
+  };
 }

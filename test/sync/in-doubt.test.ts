@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import knexFactory from 'knex';
+import { AmiPbx } from '../../src/ami/client.js';
+import { messageOf } from '../../src/commands/outcomes.js';
+import { runCommand } from '../../src/commands/run.js';
+import { Keeper } from '../../src/sync/keeper.js';
+import { type Harness, divergence, eventsExplainState, nextConnect, quietLog, startHarness, startInstance, until } from '../support/harness.js';
+import { TcpProxy } from '../support/proxy.js';
+
+// The findings that made the record disagree with Asterisk, each reproduced against the real
+// Postgres and the simulated Asterisk (through a proxy that holds or delays its bytes).
+
+let h: Harness;
+let keeper: Keeper;
+before(async () => {
+  h = await startHarness({ timeoutMs: 400, viaProxy: true });
+  keeper = new Keeper(h.deps, { retryMs: 50, reconcileMs: 0 });
+  keeper.attach();
+});
+after(async () => {
+  keeper.stop();
+  await h.close();
+});
+
+const run = async (command: Record<string, string>, source: 'http' | 'phone' = 'http') => messageOf(await runCommand(h.deps, command, source));
+const proxy = () => h.proxy as TcpProxy;
+const agreed = async () => {
+  const d = await divergence(h.knex, h.sim);
+  return d.onlyInAsterisk.length === 0 && d.onlyInDatabase.length === 0;
+};
+const settled = async () => (await h.knex('intents').count({ n: '*' }).first())?.n === 0;
+const kinds = async (agent: string, after = 0) =>
+  (await h.knex('events').where({ agent }).andWhere('id', '>', after).orderBy('id')).map((e) => `${e.source} ${e.kind}${e.queue ? ` ${e.queue}` : ''}`);
+const lastEvent = async () => Number((await h.knex('events').max({ id: 'id' }).first())?.id ?? 0);
+
+describe('in doubt: the record never contradicts what a caller was told', () => {
+  test('1. a login answered late then retried: Login OK, and the member stays in Asterisk', async () => {
+    const held = proxy().hold('toClient', 'Added interface to queue', 700);
+    assert.equal(await run({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), 'PBX unavailable');
+    await held;
+    assert.equal(await run({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), 'Login OK');
+    await until(settled, 'the in-doubt login settled');
+    await proxy().drained();
+    await keeper.idle();
+    assert.ok(await agreed(), JSON.stringify(await divergence(h.knex, h.sim)));
+    assert.deepEqual(h.sim.members().map((m) => [m.queue, m.interface]), [['support', 'PJSIP/2001']]);
+    // The late QueueAdd was taken back before the retry added the member again.
+    assert.deepEqual(await kinds('1001'), ['resync reverted', 'http login support']);
+    keeper.request('reconcile');
+    await keeper.idle();
+    assert.ok(await agreed(), 'a reconcile after it changes nothing');
+    assert.equal(await run({ command: 'logoff', agent: '1001' }), 'Logoff OK');
+  });
+
+  test('2. a pause whose answer comes after the 503 is not recorded as a change from Asterisk', async () => {
+    assert.equal(await run({ command: 'login', agent: '1002', exten: '2002', queue: 'support' }), 'Login OK');
+    const held = proxy().hold('toClient', 'Interface paused successfully', 700);
+    assert.equal(await run({ command: 'pause', agent: '1002', reason: 'Almoco' }), 'PBX unavailable');
+    await held;
+    await until(async () => (await settled()) && !h.sim.members().some((m) => m.paused), 'the late pause taken back');
+    await proxy().drained();
+    await keeper.idle();
+    const st = await runCommand(h.deps, { command: 'status', agent: '1002' }, 'http');
+    assert.equal(st.kind === 'statusOk' && st.status.state, 'available', 'the caller was told nothing changed');
+    assert.ok(await agreed());
+    assert.deepEqual(await kinds('1002'), ['http login support', 'resync reverted'], 'no pause from pbx');
+  });
+
+  test('2b. with a second instance that sees the late event first: still not recorded', async (t) => {
+    if (!h.db.server || !h.db.url) return t.skip('needs a Postgres server');
+    const other = await startInstance(h.db.url, h.sim.port, 400);
+    const otherKeeper = new Keeper(other.deps, { retryMs: 50, reconcileMs: 0 });
+    otherKeeper.attach();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const held = proxy().hold('toClient', 'Interface paused successfully', 700);
+        assert.equal(await run({ command: 'pause', agent: '1002', reason: 'Almoco' }), 'PBX unavailable');
+        await held;
+        await until(async () => (await settled()) && !h.sim.members().some((m) => m.paused), 'the late pause taken back');
+        await proxy().drained();
+        await Promise.all([keeper.idle(), otherKeeper.idle()]);
+      }
+      assert.ok(await agreed());
+      const rows = await h.knex('events').where({ agent: '1002', kind: 'pause' });
+      assert.deepEqual(rows, [], 'neither instance recorded the late pause');
+    } finally {
+      otherKeeper.stop();
+      await other.close();
+    }
+    assert.equal(await run({ command: 'logoff', agent: '1002' }), 'Logoff OK');
+  });
+
+  test('3. login over a member Asterisk already holds paused: Asterisk is made to match the login', async () => {
+    assert.ok(h.sim.externalAdd('support', 'PJSIP/2004', 'Pedro Rocha', 'PJSIP/2004', { paused: true, reason: 'left by a crash' }));
+    assert.equal(await run({ command: 'login', agent: '1004', exten: '2004', queue: 'support' }), 'Login OK');
+    assert.deepEqual(h.sim.members().filter((m) => m.interface === 'PJSIP/2004').map((m) => [m.queue, m.paused]), [['support', false]]);
+    const st = await runCommand(h.deps, { command: 'status', agent: '1004' }, 'http');
+    assert.equal(st.kind === 'statusOk' && st.status.state, 'available');
+    assert.equal(await run({ command: 'unpause', agent: '1004' }), 'Agent alredy available');
+    assert.equal(await run({ command: 'pause', agent: '1004' }), 'Pause OK');
+    assert.equal(h.sim.members().find((m) => m.interface === 'PJSIP/2004')?.paused, true);
+    assert.equal(await run({ command: 'logoff', agent: '1004' }), 'Logoff OK');
+    await keeper.idle();
+    assert.ok(await agreed());
+  });
+
+  test('5. the answer to the settle is lost after it committed: the caller hears Login OK, nothing is reversed', async (t) => {
+    if (!h.db.server || !h.db.url) return t.skip('needs a Postgres server');
+    const pg = await TcpProxy.start(5432);
+    const url = new URL(h.db.url);
+    url.port = String(pg.port);
+    const db = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 4 }, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
+    try {
+      const cut = pg.cutAfter('delete from intents where id');
+      const answer = messageOf(await runCommand({ ...h.deps, db }, { command: 'login', agent: '1003', exten: '2003', queue: 'sales' }, 'http'));
+      await cut;
+      assert.equal(answer, 'Login OK');
+      assert.deepEqual(h.sim.members().filter((m) => m.interface === 'Local/2003@from-queue/n').map((m) => m.queue), ['sales']);
+      assert.ok(await h.knex('agent_sessions').where({ agent: '1003' }).first(), 'recorded');
+      await keeper.idle();
+      assert.ok(await agreed());
+    } finally {
+      await db.destroy();
+      await pg.close();
+    }
+    assert.equal(await run({ command: 'logoff', agent: '1003' }), 'Logoff OK');
+  });
+
+  test('6. a slow Asterisk holds no database connection: a pool of 2 serves 12 concurrent logins', async (t) => {
+    if (!h.db.server || !h.db.url) return t.skip('needs a Postgres server');
+    const slow = await TcpProxy.start(h.sim.port);
+    slow.latencyMs = 250;
+    const pbx = new AmiPbx({ host: '127.0.0.1', port: slow.port, username: 'agentgate', secret: 'test-secret', timeoutMs: 3000, logger: quietLog });
+    const up = nextConnect(pbx);
+    pbx.start();
+    await up;
+    const db = knexFactory({ client: 'pg', connection: h.db.url, pool: { min: 0, max: 2 }, acquireConnectionTimeout: 400, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
+    try {
+      await h.knex('agents').insert(Array.from({ length: 12 }, (_, i) => ({ login: String(6001 + i), name: `Slow ${i}` })));
+      await h.knex('extensions').insert(Array.from({ length: 12 }, (_, i) => ({ exten: String(4001 + i) })));
+      const deps = { ...h.deps, db, pbx };
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'login', agent: String(6001 + i), exten: String(4001 + i), queue: 'support' }, 'http')),
+      );
+      assert.deepEqual(answers.map(messageOf), Array(12).fill('Login OK'));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'logoff', agent: String(6001 + i) }, 'http')),
+      );
+    } finally {
+      await db.destroy();
+      await pbx.close();
+      await slow.close();
+    }
+  });
+
+  test('7. the periodic reconcile repairs what no event reports', async () => {
+    assert.equal(await run({ command: 'login', agent: '1004', exten: '2004', queue: 'sales' }), 'Login OK');
+    // A divergence without an event: the record says paused, Asterisk does not.
+    await h.knex('session_queues').where({ agent: '1004' }).update({ paused: true, reason: 'ghost' });
+    const periodic = new Keeper(h.deps, { retryMs: 50, reconcileMs: 100 });
+    periodic.attach();
+    try {
+      await until(async () => (await h.knex('session_queues').where({ agent: '1004' }).first())?.paused === false, 'the reconcile took Asterisk’s state');
+    } finally {
+      periodic.stop();
+      await periodic.idle();
+    }
+    assert.ok((await kinds('1004')).includes('reconcile unpause sales'));
+    assert.ok(await agreed());
+    assert.equal(await run({ command: 'logoff', agent: '1004' }), 'Logoff OK');
+  });
+
+  test('8. a pause in one queue stays in that queue: status, events and resync', async () => {
+    const mark = await lastEvent();
+    assert.equal(await run({ command: 'login', agent: '1003', exten: '2003', queue: 'support' }), 'Login OK');
+    assert.equal(await run({ command: 'login', agent: '1003', exten: '2003', queue: 'sales' }), 'Login OK');
+    const iface = 'Local/2003@from-queue/n';
+    h.sim.externalPause(iface, true, 'Supervisor', 'sales');
+    await until(async () => (await h.knex('session_queues').where({ agent: '1003', queue: 'sales' }).first())?.paused === true, 'the pbx pause recorded');
+    const st = await runCommand(h.deps, { command: 'status', agent: '1003' }, 'http');
+    assert.ok(st.kind === 'statusOk');
+    assert.deepEqual([st.status.state, st.status.queues, st.status.paused_queues, st.status.reason], ['available', ['sales', 'support'], ['sales'], 'Supervisor']);
+    keeper.request('resync');
+    await keeper.idle();
+    assert.deepEqual(h.sim.members().filter((m) => m.interface === iface).map((m) => [m.queue, m.paused]).sort(), [['sales', true], ['support', false]], 'never widened');
+    assert.equal(await run({ command: 'pause', agent: '1003', reason: '2' }), 'Pause OK');
+    const paused = await runCommand(h.deps, { command: 'status', agent: '1003' }, 'http');
+    assert.ok(paused.kind === 'statusOk');
+    assert.deepEqual([paused.status.state, paused.status.paused_queues, paused.status.reason], ['paused', ['sales', 'support'], 'Banheiro']);
+    assert.equal(await run({ command: 'pause', agent: '1003' }), 'Agent alredy paused');
+    assert.equal(await run({ command: 'unpause', agent: '1003' }), 'Unpause OK');
+    assert.deepEqual(h.sim.members().filter((m) => m.interface === iface).map((m) => m.paused), [false, false]);
+    assert.deepEqual(await kinds('1003', mark), [
+      'http login support',
+      'http login sales',
+      'pbx pause sales',
+      'http pause',
+      'http unpause',
+    ]);
+    assert.equal(await run({ command: 'logoff', agent: '1003' }), 'Logoff OK');
+    await keeper.idle();
+    assert.ok(await agreed());
+    assert.deepEqual(await eventsExplainState(h.knex), []);
+  });
+});
