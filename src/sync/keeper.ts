@@ -96,10 +96,16 @@ export class Keeper {
         for (const id of await expiredIntents(this.deps.db)) await settleInDoubt(this.deps, id);
       } else {
         const report = await resync(this.deps, job);
-        if (!report) return this.schedule(job); // another instance holds the lease: look again shortly
-        this.last = report;
-        this.lastAt = new Date().toISOString();
-        this.lastError = undefined;
+        if (report) {
+          this.last = report;
+          this.lastAt = new Date().toISOString();
+          this.lastError = undefined;
+        } else {
+          // Another instance holds the lease (or held it when it died): look again shortly. In-doubt
+          // intents need no lease; they are settled meanwhile.
+          this.schedule(job);
+          for (const id of await expiredIntents(this.deps.db)) await settleInDoubt(this.deps, id);
+        }
       }
       await this.watchDeadlines();
     } catch (err) {

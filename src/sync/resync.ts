@@ -24,6 +24,7 @@ export interface ResyncReport {
 export type SyncSource = 'resync' | 'reconcile';
 
 const LEASE_HOLDER = (deps: Deps) => deps.claims.holder;
+const LEASE_S = 10;
 
 /**
  * Makes Asterisk and the record agree. Runs at start and after every AMI reconnect (`resync`) and
@@ -35,7 +36,14 @@ const LEASE_HOLDER = (deps: Deps) => deps.claims.holder;
  * instance holds the lease.
  */
 export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise<ResyncReport | undefined> {
-  if (!(await takeLease(deps.db, LEASE_HOLDER(deps), 60))) return undefined;
+  if (!(await takeLease(deps.db, LEASE_HOLDER(deps), LEASE_S))) return undefined;
+  let renewed = performance.now();
+  // A long run keeps its lease; a holder that dies loses it within LEASE_S.
+  const keepLease = async () => {
+    if (performance.now() - renewed < (LEASE_S * 1000) / 3) return;
+    if (!(await takeLease(deps.db, LEASE_HOLDER(deps), LEASE_S))) throw new Error('resync lease lost');
+    renewed = performance.now();
+  };
   try {
     const report: ResyncReport = { readded: 0, pauseTaken: 0, dropped: 0, reverted: 0, unknown: [] };
     for (const id of await expiredIntents(deps.db)) if (await settleInDoubt(deps, id, source)) report.reverted += 1;
@@ -46,6 +54,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise
     for (const m of snapshot) byIface.set(m.interface, [...(byIface.get(m.interface) ?? []), m]);
     for (const s of sessions) {
       if (agrees(s, byIface.get(s.interface) ?? [])) continue;
+      await keepLease();
       await resyncAgent(deps, s.agent, report, source);
     }
 

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
 import { divergence, eventsExplainState, provisionMany } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
+import { serve as start } from '../support/service.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 let db: TestDb;
 let sim: SimAsterisk;
 
@@ -23,23 +20,7 @@ after(async () => {
   await db.drop();
 });
 
-/** Starts `agentgate serve` as its own process; resolves with the ports from its `listening` line. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; http: number; agi: number; logs: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: { ...process.env, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_USERNAME: 'agentgate', AMI_SECRET: 's3cret-ami', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${logs.join('\n')}`)));
-    createInterface({ input: child.stderr! }).on('line', (l) => logs.push(l));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      logs.push(line);
-      const msg = JSON.parse(line) as { msg?: string; http?: number; agi?: number };
-      if (msg.msg === 'listening') resolve({ child, http: msg.http!, agi: msg.agi!, logs });
-    });
-  });
-}
+const serve = (env: Record<string, string>) => start({ AMI_PORT: String(sim.port), AMI_SECRET: 's3cret-ami', ...env });
 
 test('SIGTERM in the middle of a burst: every command done or refused, none half-done; exit 0', async (t) => {
   if (!db.server || !db.url) return t.skip('needs a Postgres server');
