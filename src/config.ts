@@ -44,8 +44,7 @@ const schema = z.object({
   AMI_PORT: port.default(5038),
   AMI_USERNAME: z.string().min(1).default('agentgate'),
   AMI_SECRET: z.string().default(''),
-  // asterisk-ami-client gives up on any action after 10 s whatever we ask, so more cannot be honoured.
-  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(5000),
+  AMI_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // How often the record is compared with Asterisk's QueueStatus (0: never; a resync still runs on every reconnect).
   RECONCILE_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(60),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
+import type { AmiMessage } from './framer.js';
+import { AmiSocket } from './socket.js';
 import {
   type AddMember,
   type MemberEvent,
@@ -11,18 +12,6 @@ import {
   PbxUnavailable,
   type QueueMember,
 } from './pbx.js';
-
-// asterisk-ami-client ships CommonJS without types; this is the part of it we use.
-interface AmiMessage {
-  [header: string]: string | undefined;
-}
-interface AmiClientLike extends EventEmitter {
-  connect(user: string, secret: string, options: object): Promise<unknown>;
-  action(message: AmiMessage, promisable: true): Promise<AmiMessage>;
-  disconnect(): void;
-  readonly isConnected: boolean | null;
-}
-const AmiClient = createRequire(import.meta.url)('asterisk-ami-client') as new (options: object) => AmiClientLike;
 
 export interface AmiOptions {
   host: string;
@@ -49,7 +38,7 @@ interface Pending {
  * reconnect forever with backoff, and a heartbeat that notices a half-open connection.
  */
 export class AmiPbx extends EventEmitter implements Pbx {
-  private client: AmiClientLike | undefined;
+  private client: AmiSocket | undefined;
   private abort: AbortController | undefined;
   private ready = false;
   private closed = false;
@@ -131,7 +120,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
     });
     try {
       const response = await Promise.race([
-        client.action(message, true).catch((err: Error) => {
+        client.action(message).catch((err: Error) => {
           throw new PbxUnavailable(`connection lost during ${message.Action}: ${err.message}`, true, sent);
         }),
         timeout,
@@ -177,7 +166,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
     if (this.closed) return;
     const { host, port, username, secret, timeoutMs } = this.options;
     const abort = new AbortController();
-    const client = new AmiClient({ reconnect: false, keepAlive: false, emitEventsByTypes: false });
+    const client = new AmiSocket();
     this.abort = abort;
     this.client = client;
     client.on('internalError', (err: Error) => this.log.debug({ err: err.message }, 'ami socket error'));
@@ -209,7 +198,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
     }
   }
 
-  private onDisconnect(client: AmiClientLike, reason: string): void {
+  private onDisconnect(client: AmiSocket, reason: string): void {
     if (this.client !== client) return;
     const wasReady = this.ready;
     this.ready = false;
