@@ -21,6 +21,7 @@ interface Link {
   gates: Record<Direction, Gate>;
   cutOnAnswer: boolean;
   clientGone: boolean;
+  lateUntil: number;
 }
 
 /**
@@ -33,7 +34,7 @@ export class TcpProxy {
   private readonly rules: Rule[] = [];
   private readonly releases = new Set<() => void>();
   /** Every chunk towards the client is delivered this much later (a slow Asterisk); order is kept. */
-  latencyMs = 0;
+  latencyMs: number | (() => number) = 0;
 
   private constructor(private readonly server: net.Server, readonly port: number) {}
 
@@ -81,7 +82,7 @@ export class TcpProxy {
 
   private accept(client: net.Socket, targetPort: number): void {
     const server = net.connect(targetPort, '127.0.0.1');
-    const link: Link = { client, server, gates: { toServer: { held: undefined }, toClient: { held: undefined } }, cutOnAnswer: false, clientGone: false };
+    const link: Link = { client, server, gates: { toServer: { held: undefined }, toClient: { held: undefined } }, cutOnAnswer: false, clientGone: false, lateUntil: 0 };
     this.links.add(link);
     client.on('data', (chunk) => this.pass(link, 'toServer', chunk));
     server.on('data', (chunk) => {
@@ -90,8 +91,11 @@ export class TcpProxy {
         client.destroy();
         return;
       }
-      if (this.latencyMs > 0) setTimeout(() => this.pass(link, 'toClient', chunk), this.latencyMs);
-      else this.pass(link, 'toClient', chunk);
+      const delay = typeof this.latencyMs === 'function' ? this.latencyMs() : this.latencyMs;
+      if (delay <= 0 && link.lateUntil <= performance.now()) return this.pass(link, 'toClient', chunk);
+      // later chunks never overtake earlier ones
+      link.lateUntil = Math.max(link.lateUntil, performance.now() + delay);
+      setTimeout(() => this.pass(link, 'toClient', chunk), link.lateUntil - performance.now());
     });
     const gone = () => {
       this.links.delete(link);

@@ -204,3 +204,61 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     assert.deepEqual(await eventsExplainState(h.knex), []);
   });
 });
+
+describe('two instances and a slow Asterisk', () => {
+  test('bursts of commands with answers late past the timeout: no late answer recorded, zero divergence', async (t) => {
+    if (!h.db.server || !h.db.url) return t.skip('needs a Postgres server');
+    const agents = Array.from({ length: 16 }, (_, i) => ({ agent: String(7001 + i), exten: String(5001 + i) }));
+    await h.knex('agents').insert(agents.map((a) => ({ login: a.agent, name: `Burst ${a.agent}` })));
+    await h.knex('extensions').insert(agents.map((a) => ({ exten: a.exten })));
+    const slowB = await TcpProxy.start(h.sim.port);
+    const other = await startInstance(h.db.url, slowB.port, 400);
+    const otherKeeper = new Keeper(other.deps, { retryMs: 50, reconcileMs: 0 });
+    otherKeeper.attach();
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    // a third of the answers come after the 400 ms timeout
+    const late = () => (random() < 0.33 ? 450 + random() * 400 : random() * 60);
+    proxy().latencyMs = late;
+    slowB.latencyMs = late;
+    const told: Record<string, number> = {};
+    try {
+      const commands = ['login', 'pause', 'unpause', 'logoff'];
+      for (let round = 0; round < 6; round++) {
+        const answers = await Promise.all(
+          agents.flatMap((a, i) =>
+            [h.deps, other.deps].map((deps, k) => {
+              const command = commands[Math.floor(random() * commands.length)] as string;
+              return runCommand(deps, { command, agent: a.agent, exten: a.exten, queue: (i + k) % 2 ? 'support' : 'sales', reason: 'Almoco' }, 'http').then(
+                (o) => `${command} ${messageOf(o)}`,
+              );
+            }),
+          ),
+        );
+        for (const a of answers) told[a] = (told[a] ?? 0) + 1;
+      }
+    } finally {
+      proxy().latencyMs = 0;
+      slowB.latencyMs = 0;
+    }
+    try {
+      assert.ok((told['pause PBX unavailable'] ?? 0) + (told['login PBX unavailable'] ?? 0) > 0, `some answers came too late: ${JSON.stringify(told)}`);
+      await until(settled, 'every in-doubt action settled', 15_000);
+      await Promise.all([keeper.idle(), otherKeeper.idle()]);
+      keeper.request('reconcile');
+      await keeper.idle();
+      assert.ok(await agreed(), JSON.stringify(await divergence(h.knex, h.sim)));
+      const rows = await h.knex('events').whereIn('agent', agents.map((a) => a.agent));
+      assert.deepEqual(rows.filter((r) => r.source === 'pbx'), [], 'no late answer recorded as a change made elsewhere');
+      const count = (kind: string) => rows.filter((r) => r.source === 'http' && r.kind === kind).length;
+      assert.equal(count('pause'), told['pause Pause OK'] ?? 0, 'every Pause OK has its event, and no other pause does');
+      assert.equal(count('unpause'), told['unpause Unpause OK'] ?? 0);
+      assert.ok(count('logoff') >= (told['logoff Logoff OK'] ?? 0));
+      assert.deepEqual(await eventsExplainState(h.knex), []);
+    } finally {
+      otherKeeper.stop();
+      await other.close();
+      await slowB.close();
+    }
+  });
+});
