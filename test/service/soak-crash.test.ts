@@ -40,7 +40,7 @@ test('soak with crashes: two instances, HTTP and phone, late answers, kill -9, d
   const agents = await provisionMany(db.knex, 20);
   const url = db.url;
   let slow = true;
-  const late = () => (slow && rand() < 0.3 ? 350 + rand() * 300 : rand() * 20);
+  const late = () => (slow && rand() < 0.15 ? 350 + rand() * 300 : rand() * 20);
   for (let i = 0; i < 2; i++) {
     const p = await TcpProxy.start(sim.port);
     p.latencyMs = late;
@@ -108,8 +108,6 @@ test('soak with crashes: two instances, HTTP and phone, late answers, kill -9, d
       const left = await db.knex('intents').count({ n: '*' }).first();
       return d.onlyInAsterisk.length === 0 && d.onlyInDatabase.length === 0 && Number(left?.n) === 0;
     }, `seed ${seed}: the record and Asterisk agree, nothing in doubt`, 30_000);
-    const counts = Object.fromEntries(told);
-    assert.ok((told.get('pause Pause OK') ?? 0) > 10 && (told.get('login Login OK') ?? 0) > 10, `enough real transitions: ${JSON.stringify(counts)}`);
     assert.deepEqual(await eventsExplainState(db.knex), [], `seed ${seed}: the events explain the state`);
     const rows = await db.knex('events').whereIn('source', ['http', 'phone']);
     for (const [kind, ok] of [['pause', 'Pause OK'], ['unpause', 'Unpause OK']] as const) {
@@ -120,6 +118,9 @@ test('soak with crashes: two instances, HTTP and phone, late answers, kill -9, d
       assert.ok(recorded <= success + unknown, `seed ${seed}: no ${kind} recorded that a caller was told failed (${recorded} > ${success} + ${unknown})`);
     }
     assert.deepEqual(await db.knex('events').where({ source: 'pbx' }), [], 'no late answer recorded as a change made elsewhere');
+    const counts = JSON.stringify(Object.fromEntries(told));
+    assert.ok((told.get('pause Pause OK') ?? 0) >= 3 && (told.get('login Login OK') ?? 0) >= 10, `enough real transitions: ${counts}`);
+    assert.ok((told.get('pause PBX unavailable') ?? 0) + (told.get('login PBX unavailable') ?? 0) > 0, `some answers came too late: ${counts}`);
   } finally {
     await admin.destroy();
     for (const svc of live) {
