@@ -127,26 +127,32 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     assert.equal(await run({ command: 'logoff', agent: '1003' }), 'Logoff OK');
   });
 
-  test('6. a slow Asterisk holds no database connection: a pool of 2 serves 12 concurrent logins', async (t) => {
+  test('6. a slow Asterisk holds no database connection: while 12 logins wait on Asterisk, none is in use', async (t) => {
     if (!h.db.server || !h.db.url) return t.skip('needs a Postgres server');
+    const db = knexFactory({ client: 'pg', connection: h.db.url, pool: { min: 0, max: 2 }, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
     const slow = await TcpProxy.start(h.sim.port);
-    slow.latencyMs = 250;
-    const pbx = new AmiPbx({ host: '127.0.0.1', port: slow.port, username: 'agentgate', secret: 'test-secret', timeoutMs: 3000, logger: quietLog });
-    const up = nextConnect(pbx);
-    pbx.start();
-    await up;
-    const db = knexFactory({ client: 'pg', connection: h.db.url, pool: { min: 0, max: 2 }, acquireConnectionTimeout: 400, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
+    const pbx = new AmiPbx({ host: '127.0.0.1', port: slow.port, username: 'agentgate', secret: 'test-secret', timeoutMs: 60_000, logger: quietLog });
     try {
+      const up = nextConnect(pbx);
+      pbx.start();
+      await up;
       await h.knex('agents').insert(Array.from({ length: 12 }, (_, i) => ({ login: String(6001 + i), name: `Slow ${i}` })));
       await h.knex('extensions').insert(Array.from({ length: 12 }, (_, i) => ({ exten: String(4001 + i) })));
       const deps = { ...h.deps, db, pbx };
-      const answers = await Promise.all(
+      const before = h.sim.actionsOf('QueueAdd').length;
+      // Asterisk applies each QueueAdd and its answers are held: every login is mid-action at once.
+      void slow.hold('toClient', 'Added interface to queue');
+      const answers = Promise.all(
         Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'login', agent: String(6001 + i), exten: String(4001 + i), queue: 'support' }, 'http')),
       );
-      assert.deepEqual(answers.map(messageOf), Array(12).fill('Login OK'));
-      await Promise.all(
-        Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'logoff', agent: String(6001 + i) }, 'http')),
-      );
+      await until(() => h.sim.actionsOf('QueueAdd').length - before === 12, 'all 12 QueueAdds reached Asterisk', 30_000);
+      const pool = (db.client as { pool: { numUsed(): number; numPendingAcquires(): number } }).pool;
+      assert.deepEqual([pool.numUsed(), pool.numPendingAcquires()], [0, 0], 'no connection held or awaited while Asterisk thinks');
+      const open = await h.knex.raw("select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'");
+      assert.equal(open.rows[0].n, 0, 'no transaction open');
+      slow.releaseAll();
+      assert.deepEqual((await answers).map(messageOf), Array(12).fill('Login OK'));
+      await Promise.all(Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'logoff', agent: String(6001 + i) }, 'http')));
     } finally {
       await db.destroy();
       await pbx.close();
