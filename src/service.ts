@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { accessCheck } from './http/access.js';
 import { buildHttp } from './http/app.js';
+import { EventFeed } from './live/feed.js';
 import { handleCall } from './agi/flows/route.js';
 import { createAgiServer } from './agi/server.js';
 import type { Logger } from './log.js';
@@ -21,6 +22,8 @@ export interface Service {
   keeper: Keeper;
   deps: Deps;
   agiPort: number;
+  /** The live feed; `feed.clientCount()` is the number of connected clients. */
+  feed: EventFeed;
   /** Runs at shutdown, after the listeners stop and before the database closes. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -52,8 +55,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
   keeper.attach();
   pbx.start();
 
+  const feed = new EventFeed(deps);
   const http = buildHttp({
     ...deps,
+    feed,
     access: accessCheck(config.API_ALLOW, config.API_TOKENS),
     readiness: async () => ({
       database: await databaseUp(db),
@@ -104,7 +109,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, db, pbx, keeper, deps, agiPort, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, db, pbx, keeper, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

@@ -3,12 +3,16 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
 import { runCommand } from '../commands/run.js';
+import { EventFeed } from '../live/feed.js';
 import { accessCheck } from './access.js';
+import { registerLive } from './live.js';
 
 export interface HttpDeps extends Deps {
   access: ReturnType<typeof accessCheck>;
   /** Readiness of each part, for /readyz. */
   readiness: () => Promise<Readiness>;
+  /** The live feed (one per process); built here when not given. */
+  feed?: EventFeed;
 }
 
 export interface Readiness {
@@ -54,9 +58,12 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     }
   });
 
+  // The one access rule of every API route and the wallboard.
+  const allowed = (req: FastifyRequest, token: string | undefined) => deps.access(req.socket.remoteAddress, bearer(req) ?? token);
+
   const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
     const params = merge(req.query, req.body);
-    if (!deps.access(req.socket.remoteAddress, bearer(req) ?? text(params.token))) {
+    if (!allowed(req, text(params.token))) {
       return send(reply, 403, { error: 'Forbidden' });
     }
     const raw = Object.fromEntries(PARAMS.map((k) => [k, params[k]]));
@@ -73,6 +80,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.get(url, agentApi);
     app.post(url, agentApi);
   }
+
+  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed, send });
 
   app.get('/healthz', async (_req, reply) => send(reply, 200, { status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

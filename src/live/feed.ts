@@ -1,0 +1,276 @@
+import type { ServerResponse } from 'node:http';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+
+export interface FeedOptions {
+  db: Knex;
+  log: Logger;
+  /** How often the events table is read while someone listens. */
+  pollMs?: number;
+  /** A comment line this often keeps proxies from closing a quiet stream. */
+  heartbeatMs?: number;
+  /** A missing id is waited for at least this long before its transaction's fate is asked. */
+  gapFenceMs?: number;
+  /** A missing id is given up after this long whatever (a transaction kept open that long). */
+  gapMaxMs?: number;
+  /** Rows read per statement. */
+  batch?: number;
+  /** A client that has not read this much is dropped; it resumes from the table with Last-Event-ID. */
+  maxBufferedBytes?: number;
+  /** With no client for this long the polling stops. */
+  idleStopMs?: number;
+}
+
+interface Client {
+  res: ServerResponse;
+  /** The last id this client has (or must not get again). */
+  after: number;
+  /** Live messages held while the client catches up from the table. */
+  held: Message[] | undefined;
+}
+
+interface Message {
+  id: number;
+  text: string;
+}
+
+interface Gap {
+  seen: number;
+  /** Every transaction below this xid could have written it; once all are over, it never will. */
+  fence?: bigint;
+}
+
+// The columns a client gets; `at` as JavaScript's toISOString() writes it.
+const COLUMNS = `id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, agent, exten, queue, kind, reason, source, detail`;
+
+/**
+ * The live feed: one poller per process reads the events table by id and fans each row out to
+ * every connected client, in id order, each once. Rows of every instance and source arrive the
+ * same way, since they all land in the table.
+ *
+ * Ids are taken at insert but transactions commit in any order, so a missing id may still appear.
+ * Delivery stops at the first missing id until it appears or is known never to: every transaction
+ * that could hold it (those below the snapshot's xmax, read a little after the gap was seen) has
+ * ended — committed rows are then visible to the same statement that reads the snapshot — or, for a
+ * transaction kept open, after `gapMaxMs`.
+ */
+export class EventFeed {
+  private readonly clients = new Set<Client>();
+  private readonly o: Required<Omit<FeedOptions, 'db' | 'log'>>;
+  /** Every id up to here has been sent to live clients or given up. */
+  private cursor = 0;
+  /** The highest id read so far. */
+  private top = 0;
+  private readonly waiting = new Map<number, Message>();
+  private readonly gaps = new Map<number, Gap>();
+  private started: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private idleSince = 0;
+  private polling: Promise<void> | undefined;
+  private closed = false;
+  private lastError = '';
+
+  constructor(private readonly deps: Pick<FeedOptions, 'db' | 'log'>, opts: Omit<FeedOptions, 'db' | 'log'> = {}) {
+    this.o = {
+      pollMs: 200,
+      heartbeatMs: 15_000,
+      gapFenceMs: 100,
+      gapMaxMs: 5_000,
+      batch: 2_000,
+      maxBufferedBytes: 4 * 1024 * 1024,
+      idleStopMs: 10_000,
+      ...opts,
+    };
+  }
+
+  /** Connected clients, for metrics. */
+  clientCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Streams to `res` (headers already written) every event after `lastEventId`, from the table,
+   * then live; without one, only what happens from now on.
+   */
+  async subscribe(res: ServerResponse, lastEventId?: number): Promise<void> {
+    if (this.closed) {
+      res.end();
+      return;
+    }
+    const client: Client = { res, after: lastEventId ?? Number.MAX_SAFE_INTEGER, held: [] };
+    this.clients.add(client);
+    res.on('close', () => this.drop(client));
+    this.wake();
+    try {
+      await this.start();
+      if (lastEventId === undefined) client.after = this.cursor;
+      else await this.catchUp(client);
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'feed: a client could not start');
+      res.end();
+      return;
+    }
+    const held = client.held ?? [];
+    client.held = undefined;
+    this.write(client, held);
+  }
+
+  /** Ends every stream (clients reconnect elsewhere with Last-Event-ID) and stops polling. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopTimers();
+    for (const c of this.clients) c.res.end();
+    this.clients.clear();
+    await this.polling;
+  }
+
+  private async catchUp(client: Client): Promise<void> {
+    const upto = this.cursor;
+    for (;;) {
+      const rows: Array<{ id: number }> = await this.deps.db.raw(
+        `SELECT ${COLUMNS} FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
+        [client.after, upto, this.o.batch],
+      ).then((r: { rows: Array<{ id: number }> }) => r.rows);
+      if (!this.clients.has(client)) return;
+      if (rows.length === 0) return;
+      const chunk = rows.map(format).join('');
+      client.after = rows[rows.length - 1]!.id;
+      if (!client.res.write(chunk)) await new Promise((r) => client.res.once('drain', r).once('close', r));
+      if (rows.length < this.o.batch) return;
+    }
+  }
+
+  private drop(client: Client): void {
+    this.clients.delete(client);
+    if (this.clients.size === 0) this.idleSince = Date.now();
+  }
+
+  private wake(): void {
+    if (this.timer || this.closed) return;
+    this.schedule(0);
+    this.heartbeat ??= setInterval(() => {
+      for (const c of this.clients) if (!c.held) c.res.write(': keep-alive\n\n');
+    }, this.o.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.polling = this.tick().finally(() => (this.polling = undefined));
+    }, ms);
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
+    this.timer = undefined;
+    this.heartbeat = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    let full = false;
+    try {
+      await this.start();
+      full = await this.poll();
+      this.lastError = '';
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError) this.deps.log.warn({ err: message }, 'feed: reading events failed');
+      this.lastError = message;
+    }
+    if (this.closed) return;
+    if (this.clients.size === 0 && Date.now() - this.idleSince >= this.o.idleStopMs) {
+      // Nobody listens: stop, and start afresh (from the table's end) with the next client.
+      this.stopTimers();
+      this.started = undefined;
+      return;
+    }
+    this.schedule(full ? 0 : this.o.pollMs);
+  }
+
+  /** Where the feed begins: the table's end, short of any recent id that may still commit. */
+  private start(): Promise<void> {
+    this.started ??= (async () => {
+      this.waiting.clear();
+      this.gaps.clear();
+      const { rows } = await this.deps.db.raw<{ rows: Array<{ top: number | null }> }>('SELECT max(id) AS top FROM events');
+      const top = rows[0]?.top ?? 0;
+      // The last few hundred ids are read again as if new: any of them still uncommitted is a gap.
+      this.cursor = Math.max(0, top - 500);
+      this.top = this.cursor;
+      await this.poll();
+    })().catch((err) => {
+      this.started = undefined;
+      throw err;
+    });
+    return this.started;
+  }
+
+  /** Reads what is new (and what was missing); returns true when it read a full batch. */
+  private async poll(): Promise<boolean> {
+    const gapIds = `{${[...this.gaps.keys()].join(',')}}`;
+    const { rows } = await this.deps.db.raw<{ rows: Array<{ xmin: string; xmax: string; events: Array<Record<string, unknown> & { id: number }> }> }>(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax,
+              (SELECT coalesce(json_agg(e ORDER BY e.id), '[]') FROM (
+                 (SELECT ${COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?)
+                 UNION ALL
+                 (SELECT ${COLUMNS} FROM events WHERE id = ANY (?::bigint[]))
+              ) e) AS events`,
+      [this.top, this.o.batch, gapIds],
+    );
+    const snap = rows[0]!;
+    const xmin = BigInt(snap.xmin);
+    const xmax = BigInt(snap.xmax);
+    const now = Date.now();
+    let fresh = 0;
+    for (const e of snap.events) {
+      if (e.id <= this.cursor) continue; // given up on, then committed: too late for live clients
+      this.gaps.delete(e.id);
+      if (e.id > this.top) {
+        fresh++;
+        // (a jump of thousands is a sequence moved by hand, not transactions in flight)
+        if (e.id - this.top <= 10_000) for (let id = this.top + 1; id < e.id; id++) this.gaps.set(id, { seen: now });
+        this.top = e.id;
+      }
+      this.waiting.set(e.id, { id: e.id, text: format(e) });
+    }
+    for (const [id, gap] of this.gaps) {
+      if (gap.fence !== undefined && xmin >= gap.fence) this.gaps.delete(id);
+      else if (now - gap.seen >= this.o.gapMaxMs) {
+        this.gaps.delete(id);
+        this.deps.log.warn({ id }, 'feed: an event id stayed missing; its transaction is still open or it was never written');
+      } else if (gap.fence === undefined && now - gap.seen >= this.o.gapFenceMs) gap.fence = xmax;
+    }
+    const out: Message[] = [];
+    while (this.cursor < this.top && !this.gaps.has(this.cursor + 1)) {
+      const m = this.waiting.get(++this.cursor);
+      if (m) {
+        this.waiting.delete(m.id);
+        out.push(m);
+      }
+    }
+    if (out.length) for (const c of this.clients) this.write(c, out);
+    return fresh >= this.o.batch;
+  }
+
+  private write(client: Client, messages: Message[]): void {
+    if (client.held) {
+      client.held.push(...messages);
+      return;
+    }
+    const due = messages[0] && messages[0].id > client.after ? messages : messages.filter((m) => m.id > client.after);
+    if (due.length === 0) return;
+    client.after = due[due.length - 1]!.id;
+    client.res.write(due.length === 1 ? due[0]!.text : due.map((m) => m.text).join(''));
+    if (client.res.writableLength > this.o.maxBufferedBytes) {
+      this.deps.log.info('feed: a client fell behind and was dropped (it resumes with Last-Event-ID)');
+      client.res.end();
+      this.drop(client);
+    }
+  }
+}
+
+function format(e: Record<string, unknown> & { id: number }): string {
+  return `id: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`;
+}

@@ -1,0 +1,326 @@
+// The wallboard: /api/agents drawn as tiles grouped by queue, redrawn on every event of the live feed.
+// Plain browser JavaScript, no build step; everything it loads comes from agentgate itself.
+
+const TEXT = {
+  en: {
+    title: 'Agents', tabLive: 'Live', tabReports: 'Reports', limit: 'Pause limit (min)',
+    available: 'Available', paused: 'Paused', logged_off: 'Logged off',
+    loggedIn: 'logged in', noQueue: 'No queue', noReason: 'no reason', pausesByReason: 'Paused by reason',
+    nobodyPaused: 'Nobody paused', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost — reconnecting…',
+    tokenTitle: 'Access token',
+    tokenHelp: 'This address may not see the wallboard without a token. Enter an API token: it is kept for this browser session only.',
+    tokenButton: 'Open', tokenBad: 'Token refused', noAgents: 'No agents provisioned', overdue: 'over the limit',
+    pausedIn: 'paused in',
+  },
+  pt_BR: {
+    title: 'Agentes', tabLive: 'Ao vivo', tabReports: 'Relatórios', limit: 'Limite de pausa (min)',
+    available: 'Disponível', paused: 'Em pausa', logged_off: 'Deslogado',
+    loggedIn: 'logados', noQueue: 'Sem fila', noReason: 'sem motivo', pausesByReason: 'Pausas por motivo',
+    nobodyPaused: 'Ninguém em pausa', connecting: 'Conectando…', live: 'Ao vivo', lost: 'Conexão perdida — reconectando…',
+    tokenTitle: 'Token de acesso',
+    tokenHelp: 'Este endereço não vê o painel sem um token. Informe um token da API: ele fica guardado só nesta sessão do navegador.',
+    tokenButton: 'Entrar', tokenBad: 'Token recusado', noAgents: 'Nenhum agente cadastrado', overdue: 'acima do limite',
+    pausedIn: 'em pausa em',
+  },
+};
+
+const KEYS = { lang: 'agentgate.lang', limit: 'agentgate.pauseLimitMin', token: 'agentgate.token' };
+const STATE_ORDER = { paused: 0, available: 1, logged_off: 2 };
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  lang: pickLanguage(),
+  limitMin: Number(localStorage.getItem(KEYS.limit)) || 15,
+  token: takeToken(),
+  agents: [],
+  /** Server clock minus ours, so timers agree with the server's `since`. */
+  skewMs: 0,
+  connected: false,
+  source: undefined,
+  lastEventId: undefined,
+  retryMs: 1000,
+};
+
+function pickLanguage() {
+  const saved = localStorage.getItem(KEYS.lang);
+  if (saved && TEXT[saved]) return saved;
+  const wanted = navigator.languages?.[0] ?? navigator.language ?? 'en';
+  return /^pt\b/i.test(wanted) ? 'pt_BR' : 'en';
+}
+
+/** A `?token=` in the address moves to this session's storage and out of the address bar. */
+function takeToken() {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given) {
+    sessionStorage.setItem(KEYS.token, given);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(KEYS.token) ?? undefined;
+}
+
+const t = (key) => TEXT[ui.lang][key] ?? TEXT.en[key] ?? key;
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function applyLanguage() {
+  document.documentElement.lang = ui.lang === 'pt_BR' ? 'pt-BR' : 'en';
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === ui.lang));
+  document.title = `agentgate — ${t('title')}`;
+  showConnection();
+  render();
+}
+
+function showConnection() {
+  const c = $('conn');
+  const state = ui.connected ? 'live' : ui.everConnected ? 'lost' : 'connecting';
+  c.dataset.state = state;
+  c.textContent = t(state);
+  document.body.classList.toggle('offline', state === 'lost');
+}
+
+// ---- data
+
+function withToken(path) {
+  if (!ui.token) return path;
+  const u = new URL(path, location.href);
+  u.searchParams.set('token', ui.token);
+  return u.pathname + u.search;
+}
+
+let fetching = false;
+let fetchAgain = false;
+
+/** Reads /api/agents and redraws; calls made while one is on its way are folded into one more. */
+async function refresh() {
+  if (fetching) {
+    fetchAgain = true;
+    return;
+  }
+  fetching = true;
+  try {
+    const res = await fetch('/api/agents', { headers: ui.token ? { authorization: `Bearer ${ui.token}` } : {}, cache: 'no-store' });
+    if (res.status === 403) {
+      askToken(Boolean(ui.token));
+      return;
+    }
+    if (!res.ok) return;
+    const date = Date.parse(res.headers.get('date') ?? '');
+    if (!Number.isNaN(date)) ui.skewMs = date - Date.now();
+    ui.agents = (await res.json()).agents;
+    hideToken();
+    render();
+    if (!ui.source) connect();
+  } catch {
+    // the feed's error handler says the connection is lost; the next event or reconnect reads again
+  } finally {
+    fetching = false;
+    if (fetchAgain) {
+      fetchAgain = false;
+      setTimeout(refresh, 100);
+    }
+  }
+}
+
+function connect() {
+  ui.source?.close();
+  const url = new URL(withToken('/api/events/stream'), location.href);
+  if (ui.lastEventId) url.searchParams.set('last_event_id', ui.lastEventId);
+  const source = new EventSource(url.pathname + url.search);
+  ui.source = source;
+  source.onopen = () => {
+    ui.connected = true;
+    ui.everConnected = true;
+    ui.retryMs = 1000;
+    showConnection();
+    refresh(); // whatever happened while we were away
+  };
+  source.onmessage = (e) => {
+    ui.lastEventId = e.lastEventId || ui.lastEventId;
+    refresh();
+  };
+  source.onerror = () => {
+    ui.connected = false;
+    showConnection();
+    // The browser retries by itself unless the server answered with an error: then we do.
+    if (source.readyState === EventSource.CLOSED) {
+      ui.source = undefined;
+      setTimeout(() => (ui.source ? undefined : refresh().then(() => ui.source ?? connect())), ui.retryMs);
+      ui.retryMs = Math.min(ui.retryMs * 2, 15000);
+    }
+  };
+}
+
+// ---- token
+
+function askToken(refused) {
+  ui.source?.close();
+  ui.source = undefined;
+  $('token-form').hidden = false;
+  $('token-error').hidden = !refused;
+  $('token').focus();
+}
+
+function hideToken() {
+  $('token-form').hidden = true;
+}
+
+$('token-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  ui.token = $('token').value.trim();
+  sessionStorage.setItem(KEYS.token, ui.token);
+  refresh();
+});
+
+// ---- drawing
+
+function groups() {
+  const byQueue = new Map();
+  const add = (queue, agent, state) => {
+    if (!byQueue.has(queue)) byQueue.set(queue, []);
+    byQueue.get(queue).push({ agent, state });
+  };
+  for (const a of ui.agents) {
+    if (a.state === 'logged_off') {
+      const home = a.default_queues?.length ? a.default_queues : [''];
+      for (const q of home) add(q, a, 'logged_off');
+    } else {
+      for (const q of a.queues) add(q, a, a.paused_queues.includes(q) ? 'paused' : 'available');
+    }
+  }
+  const names = [...byQueue.keys()].sort((x, y) => (x === '' ? 1 : y === '' ? -1 : x.localeCompare(y)));
+  return names.map((queue) => ({
+    queue,
+    members: byQueue.get(queue).sort((x, y) => STATE_ORDER[x.state] - STATE_ORDER[y.state] || x.agent.name.localeCompare(y.agent.name)),
+  }));
+}
+
+function render() {
+  const board = $('board');
+  const all = groups();
+  board.replaceChildren(...all.map(drawGroup));
+  if (ui.agents.length === 0) board.append(el('p', 'empty', t('noAgents')));
+  drawCounts(all);
+  tick();
+}
+
+function drawGroup({ queue, members }) {
+  const section = el('section', 'queue');
+  section.dataset.queue = queue;
+  const head = el('h2', 'queue-name', queue || t('noQueue'));
+  section.append(head);
+  const grid = el('div', 'tiles');
+  for (const m of members) grid.append(drawTile(m, queue));
+  section.append(grid);
+  return section;
+}
+
+function drawTile({ agent, state }, queue) {
+  const tile = el('article', `tile ${state}`);
+  tile.dataset.agent = agent.agent;
+  tile.dataset.queue = queue;
+  tile.dataset.state = state;
+  if (agent.since) tile.dataset.since = agent.since;
+  tile.append(el('div', 'name', agent.name));
+  tile.append(el('div', 'who', agent.exten ? `${agent.agent} · ${agent.exten}` : agent.agent));
+  tile.append(el('div', 'state', t(state)));
+  if (state === 'paused') tile.append(el('div', 'reason', agent.reason ?? t('noReason')));
+  // paused in some of its other queues: say where
+  if (state === 'available' && agent.paused_queues.length > 0) {
+    tile.append(el('div', 'partial', `${t('pausedIn')} ${agent.paused_queues.join(', ')}`));
+  }
+  if (state !== 'logged_off' || agent.since) tile.append(el('div', 'timer', ''));
+  return tile;
+}
+
+function drawCounts(all) {
+  const queues = $('queue-counts');
+  queues.replaceChildren(
+    ...all
+      .filter((g) => g.queue !== '')
+      .map((g) => {
+        const n = { available: 0, paused: 0, logged_off: 0 };
+        for (const m of g.members) n[m.state]++;
+        const chip = el('div', 'chip');
+        chip.dataset.queue = g.queue;
+        chip.append(el('span', 'chip-name', g.queue));
+        chip.append(el('span', 'count in', `${n.available + n.paused} ${t('loggedIn')}`));
+        chip.append(el('span', 'count available', `${n.available} ${t('available')}`));
+        chip.append(el('span', 'count paused', `${n.paused} ${t('paused')}`));
+        return chip;
+      }),
+  );
+  const reasons = new Map();
+  for (const a of ui.agents) {
+    if (a.paused_queues.length === 0) continue;
+    const r = a.reason ?? t('noReason');
+    reasons.set(r, (reasons.get(r) ?? 0) + 1);
+  }
+  const box = $('reason-counts');
+  const title = el('span', 'chip-name', t('pausesByReason'));
+  const chips = [...reasons.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([reason, n]) => {
+    const chip = el('div', 'chip reason-chip');
+    chip.dataset.reason = reason;
+    chip.append(el('span', 'count paused', String(n)), el('span', 'chip-name', reason));
+    return chip;
+  });
+  box.replaceChildren(title, ...(chips.length ? chips : [el('span', 'muted', t('nobodyPaused'))]));
+}
+
+function elapsed(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(h ? 2 : 1, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Every second: the timers, and which pauses are over the limit. */
+function tick() {
+  const now = Date.now() + ui.skewMs;
+  const limitMs = ui.limitMin * 60_000;
+  for (const tile of document.querySelectorAll('.tile[data-since]')) {
+    const ms = now - Date.parse(tile.dataset.since);
+    const timer = tile.querySelector('.timer');
+    if (timer) timer.textContent = elapsed(ms);
+    const over = tile.dataset.state === 'paused' && ms > limitMs;
+    if (over !== tile.classList.contains('overdue')) {
+      tile.classList.toggle('overdue', over);
+      tile.title = over ? t('overdue') : '';
+    }
+  }
+}
+
+// ---- settings
+
+const limit = $('limit');
+limit.value = String(ui.limitMin);
+limit.addEventListener('change', () => {
+  const v = Math.round(Number(limit.value));
+  if (!Number.isFinite(v) || v < 1) {
+    limit.value = String(ui.limitMin);
+    return;
+  }
+  ui.limitMin = v;
+  localStorage.setItem(KEYS.limit, String(v));
+  tick();
+});
+
+for (const b of document.querySelectorAll('[data-lang]')) {
+  b.addEventListener('click', () => {
+    ui.lang = b.dataset.lang;
+    localStorage.setItem(KEYS.lang, ui.lang);
+    applyLanguage();
+  });
+}
+
+applyLanguage();
+setInterval(tick, 1000);
+refresh();
