@@ -113,6 +113,8 @@ export class EventFeed {
     }
     const held = client.held ?? [];
     client.held = undefined;
+    // says the stream is live: what happens from here on will come
+    client.res.write(': connected\n\n');
     this.write(client, held);
   }
 
