@@ -303,8 +303,8 @@ function tick() {
 const limit = $('limit');
 limit.value = String(ui.limitMin);
 limit.addEventListener('change', () => {
-  const v = Math.round(Number(limit.value));
-  if (!Number.isFinite(v) || v < 1) {
+  const v = Number(limit.value);
+  if (!Number.isFinite(v) || v <= 0) {
     limit.value = String(ui.limitMin);
     return;
   }
