@@ -16,6 +16,7 @@ COPY sql ./sql
 COPY sounds ./sounds
 COPY dialplan ./dialplan
 COPY src/demo/data.yaml ./src/demo/data.yaml
+COPY src/wallboard ./src/wallboard
 USER node
 EXPOSE 8080 4573
 ENTRYPOINT ["node", "dist/cli.js"]
