@@ -89,6 +89,14 @@ async function provision(knex: import('knex').Knex, n: number): Promise<void> {
   }
 }
 
+/** Agents that are only listed (never log in during the bench), so /api/agents has its 10,000. */
+async function provisionListed(knex: import('knex').Knex, extra: number): Promise<void> {
+  for (let i = 0; i < extra; i += 1000) {
+    const rows = Array.from({ length: Math.min(1000, extra - i) }, (_, k) => 20001 + i + k);
+    await knex('agents').insert(rows.map((k) => ({ login: String(k), name: `Listed ${k}` }))).onConflict('login').ignore();
+  }
+}
+
 function summary(r: LoadResult) {
   return {
     commands: r.count,
@@ -111,7 +119,9 @@ async function waitReady(port: number): Promise<void> {
 
 export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
   const say = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const n = opts.smoke ? { agents: 1000, perLevel: 40, rate: 50, rateSeconds: 1, storm: 20, idle: 20, levels: [1, 8] } : { agents: 1000, perLevel: 4000, rate: 500, rateSeconds: 8, storm: 1000, idle: 2000, levels: [1, 8, 32, 128] };
+  const n = opts.smoke
+    ? { agents: 1000, perLevel: 40, rate: 50, rateSeconds: 1, storm: 20, idle: 20, levels: [1, 8], listed: 1000, lists: 20, feedClients: 10 }
+    : { agents: 1000, perLevel: 4000, rate: 500, rateSeconds: 8, storm: 1000, idle: 2000, levels: [1, 8, 32, 128], listed: 10_000, lists: 300, feedClients: 200 };
   // BENCH_PROFILE=DIR: the service writes a CPU profile there (node --cpu-prof) for `--cpu-prof` analysis.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
   const serviceArgs = opts.smoke && !process.env.BENCH_DIST ? ['--import', 'tsx', 'src/cli.ts', 'serve'] : [...profile, 'dist/cli.js', 'serve'];
@@ -134,6 +144,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     const db = await openDatabase({ url: dbUrl, dataDir: '' });
     await migrate(db.knex);
     await provision(db.knex, n.agents);
+    await provisionListed(db.knex, n.listed - n.agents);
     await db.close();
 
     sim = await start(['--import', 'tsx', 'test/bench/sim-process.ts'], {}, (l) => typeof l.port === 'number');
@@ -167,6 +178,29 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     results.fixedRate = { rate: target, ...rate };
     say(`http at ${target}/s (half the floor's best): p50 ${rate.p50ms} ms p99 ${rate.p99ms} ms, errors ${rate.errors}`);
 
+    // 1b. The same mix with live-feed clients connected (in a process of their own), against a run
+    // without them just before, so both see the same machine.
+    const feedLevel = 8;
+    const without = summary(await closedLoop(httpPort, feedLevel, n.perLevel));
+    const watchers = await start(['--import', 'tsx', 'test/bench/feed-clients.ts', String(httpPort), String(n.feedClients)], {}, (l) => l.connected === n.feedClients);
+    const withFeed = summary(await closedLoop(httpPort, feedLevel, n.perLevel));
+    const delivered = new Promise<Record<string, number>>((resolve) => {
+      createInterface({ input: watchers.child.stdout! }).on('line', (l) => l.includes('"done"') && resolve(JSON.parse(l)));
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // the feed's last poll reaches them
+    watchers.child.kill('SIGTERM');
+    const got = await delivered;
+    results.feedLoad = {
+      clients: n.feedClients,
+      concurrency: feedLevel,
+      without,
+      with: withFeed,
+      ratio: +(withFeed.perSecond / without.perSecond).toFixed(2),
+      megabytesSent: +(got.bytes! / 1e6).toFixed(1),
+      everyClientUpTo: got.minLastId === got.maxLastId,
+    };
+    say(`http c=${feedLevel} with ${n.feedClients} feed clients: ${withFeed.perSecond}/s p99 ${withFeed.p99ms} ms vs ${without.perSecond}/s without (×${(withFeed.perSecond / without.perSecond).toFixed(2)}); ${(got.bytes! / 1e6).toFixed(1)} MB streamed`);
+
     // 2. Shift-start storm: every agent logs in by phone at once, typing its id
     const stormStart = performance.now();
     const calls = await Promise.all(
@@ -187,6 +221,21 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     // The first two turns (connect → ANSWER → GET DATA) are the 1,000 connections arriving in the same
     // instant; what follows the typed id is the login itself.
     const afterId = calls.map((c) => c.turnsMs.slice(2).reduce((a, b) => a + b, 0));
+    // /api/agents now: the storm left its agents logged in, the rest of the provisioned ones are off.
+    const lists = new http.Agent({ keepAlive: true });
+    const listTimes: number[] = [];
+    let listBytes = 0;
+    for (let i = 0; i < n.lists; i++) {
+      const t = performance.now();
+      const res = await get(lists, httpPort, '/api/agents');
+      listTimes.push(performance.now() - t);
+      listBytes = res.body.length;
+      if (res.status !== 200) throw new Error(`/api/agents answered ${res.status}`);
+    }
+    lists.destroy();
+    results.agentsList = { agents: n.listed, p50ms: +percentile(listTimes, 50).toFixed(2), p99ms: +percentile(listTimes, 99).toFixed(2), kilobytes: Math.round(listBytes / 1000) };
+    say(`/api/agents with ${n.listed} agents: p50 ${percentile(listTimes, 50).toFixed(1)} ms p99 ${percentile(listTimes, 99).toFixed(1)} ms, ${Math.round(listBytes / 1000)} kB`);
+
     results.storm = {
       logins: n.storm,
       seconds: +stormSeconds.toFixed(2),
@@ -276,6 +325,8 @@ function table(r: Record<string, any>): string {
     `| HTTP at ${r.fixedRate.rate}/s (half the floor's capacity) | p50 ${r.fixedRate.p50ms} ms, p99 ${r.fixedRate.p99ms} ms, ${r.fixedRate.errors} errors | p99 ≤ 10 ms |`,
     `| reconcile with ${r.reconcile.members} members (nothing to correct) | ${r.reconcile.ms} ms | |`,
     `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms (after the typed id: p50 ${r.storm.afterIdP50ms} ms, p99 ${r.storm.afterIdP99ms} ms), ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
+    `| HTTP mix, ${r.feedLoad.concurrency} clients, with ${r.feedLoad.clients} live-feed clients connected | ${r.feedLoad.with.perSecond}/s (×${r.feedLoad.ratio} of ${r.feedLoad.without.perSecond}/s without, just before), p99 ${r.feedLoad.with.p99ms} ms; ${r.feedLoad.megabytesSent} MB streamed | ≥ 0.9 × without |`,
+    `| \`/api/agents\`, ${r.agentsList.agents} agents (${r.agentsList.kilobytes} kB) | p50 ${r.agentsList.p50ms} ms, p99 ${r.agentsList.p99ms} ms | p99 ≤ 100 ms |`,
     `| RSS at rest | ${r.memory.restMb} MB | |`,
     `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
     `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms (Postgres: ${r.embedded.postgres?.perSecond}/s) | |`,

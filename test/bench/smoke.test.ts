@@ -20,5 +20,8 @@ test('npm run bench works end to end (smoke: tiny counts)', async (t) => {
   assert.deepEqual([r.storm.logins, r.storm.failures], [20, 0]);
   assert.equal(r.memory.idleSessions, 20, 'every idle session reached its question');
   assert.ok(r.embedded.pglite.perSecond > 0 && r.embedded.pglite.errors === 0);
+  assert.equal(r.feedLoad.with.errors, 0, 'the mix with live-feed clients connected succeeded');
+  assert.ok(r.feedLoad.everyClientUpTo, 'every live-feed client got every event');
+  assert.ok(r.agentsList.p99ms > 0);
   assert.match(table(r), /\| HTTP mix, 8 clients \|/);
 });
