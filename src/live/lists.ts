@@ -93,26 +93,32 @@ async function agentRows(db: Knex, filter: AgentFilter): Promise<AgentRow[]> {
  * counts the members paused in that queue; `paused_by_reason` splits them by reason ("" for none).
  */
 export async function listQueuesJson(db: Knex): Promise<string> {
-  const { rows } = await db.raw<{ rows: Array<{ list: string }> }>(
+  const { rows } = await db.raw<{ rows: Array<{ queue: string; logged_in: number; paused: number; reasons: Array<[string, number]> }> }>(
     `
     WITH c AS (
       SELECT sq.queue, count(*)::int AS logged_in, (count(*) FILTER (WHERE sq.paused))::int AS paused
         FROM session_queues sq GROUP BY sq.queue
     ), r AS (
-      SELECT x.queue, json_object_agg(x.reason, x.n ORDER BY x.reason) AS by_reason
+      SELECT x.queue, json_agg(json_build_array(x.reason, x.n) ORDER BY x.reason) AS reasons
         FROM (SELECT sq.queue, coalesce(sq.reason, '') AS reason, count(*)::int AS n
                 FROM session_queues sq WHERE sq.paused GROUP BY 1, 2) x
        GROUP BY x.queue
     )
-    SELECT coalesce(json_agg(json_build_object(
-             'queue', q.name, 'logged_in', coalesce(c.logged_in, 0), 'available', coalesce(c.logged_in - c.paused, 0),
-             'paused', coalesce(c.paused, 0), 'paused_by_reason', coalesce(r.by_reason, '{}'::json)
-           ) ORDER BY q.name), '[]')::text AS list
+    SELECT q.name AS queue, coalesce(c.logged_in, 0) AS logged_in, coalesce(c.paused, 0) AS paused, coalesce(r.reasons, '[]') AS reasons
       FROM queues q
       LEFT JOIN c ON c.queue = q.name
       LEFT JOIN r ON r.queue = q.name
      WHERE q.callcenter OR c.logged_in > 0
+     ORDER BY q.name
     `,
   );
-  return rows[0]?.list ?? '[]';
+  return JSON.stringify(
+    rows.map((r) => ({
+      queue: r.queue,
+      logged_in: r.logged_in,
+      available: r.logged_in - r.paused,
+      paused: r.paused,
+      paused_by_reason: Object.fromEntries(r.reasons),
+    })),
+  );
 }
