@@ -42,7 +42,8 @@ function start(args: string[], env: Record<string, string>, match: (l: Record<st
   const errors: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 30_000);
+    // generous: the floor prints only once its whole run is done, which takes long on a busy machine
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 180_000);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${errors.join('\n')}`)));
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (text) => {
