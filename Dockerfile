@@ -16,6 +16,10 @@ COPY sql ./sql
 COPY sounds ./sounds
 COPY dialplan ./dialplan
 COPY src/demo/data.yaml ./src/demo/data.yaml
+# the embedded database (no DATABASE_URL) lives here; the image's user must be able to write it
+ENV DATA_DIR=/app/data
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080 4573
 ENTRYPOINT ["node", "dist/cli.js"]
