@@ -55,6 +55,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const http = buildHttp({
     ...deps,
     access: accessCheck(config.API_ALLOW, config.API_TOKENS),
+    trustedProxies: config.TRUSTED_PROXIES,
     readiness: async () => ({
       database: await databaseUp(db),
       pbx: pbx.isConnected(),

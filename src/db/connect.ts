@@ -22,7 +22,7 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
 // knex prints pool errors to the console; they reach us as rejected queries anyway.
 const quiet = { warn() {}, error() {}, deprecate() {}, debug() {} };
 
-function openServer(url: string): Database {
+async function openServer(url: string): Promise<Database> {
   const knex = knexFactory({
     client: 'pg',
     log: quiet,
@@ -37,6 +37,13 @@ function openServer(url: string): Database {
     acquireConnectionTimeout: 10_000,
   });
   const where = safeUrl(url);
+  // "database opened" means a connection worked: a wrong host or password stops the start here.
+  try {
+    await knex.raw('select 1');
+  } catch (err) {
+    await knex.destroy();
+    throw new DatabaseUnreachable(`cannot connect to ${where}: ${(err as Error).message}`);
+  }
   return { knex, kind: 'postgres', where, close: () => knex.destroy() };
 }
 
@@ -71,6 +78,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
 }
 
 export class DataDirLocked extends Error {}
+export class DatabaseUnreachable extends Error {}
 
 /**
  * PGlite has no lock of its own and two processes on one directory corrupt it. The lock file holds

@@ -94,6 +94,8 @@ describe('provisioning', () => {
     ['a duplicate reason name', 'pause_reasons:\n  - { code: 1, name: A }\n  - { code: 2, name: a }\n', /pause_reasons\[1\]: name "a" is already used/],
     ['an unknown section', 'people: []\n', /the file: .*people/],
     ['broken YAML', 'queues: [ { name: support\n', /bad\.yaml: /],
+    ['a "|" in a member name (queue_log field separator)', 'agents:\n  - { agent: "1009", name: "Ana | Lima" }\n', /agents\[0\] \(agent "1009"\), field "name": must not contain "\|"/],
+    ['a "|" in a pause reason', 'pause_reasons:\n  - { code: 9, name: "a|b" }\n', /pause_reasons\[0\] \(code 9\), field "name": must not contain "\|"/],
     ['an agent in a queue nobody provisioned', 'agents:\n  - { agent: "1001", queues: [nosuch] }\n', /agents\[0\] \(agent "1001"\), field "queues": queue "nosuch" is not provisioned/],
   ];
   for (const [what, text, message] of bad) {
