@@ -14,7 +14,7 @@ before(async () => {
 });
 after(async () => h.close());
 
-const REQUESTS = 2500;
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2500);
 const PARALLEL = 16;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 
