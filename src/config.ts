@@ -78,6 +78,9 @@ const schema = z.object({
 
 export type Config = z.output<typeof schema>;
 
+/** Every environment variable the service reads, in the order above (for `serve --help`). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof Config>;
+
 export class ConfigError extends Error {}
 
 /** Reads the configuration once; the only place that looks at the environment. */

@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: a fresh database, the simulated Asterisk and the service each in a process of
  * their own, then: HTTP commands against the floor, a shift-start storm of phone logins, memory
- * with idle FastAGI sessions, and the embedded database against the server. Prints a table and
- * writes the figures to test/bench/results.json. `--smoke` runs it all with tiny counts.
+ * with idle FastAGI sessions, and the embedded database against the server. Says what it is doing
+ * as it goes, prints a table and writes the figures to bench/results/<time>.json (ignored by git;
+ * BENCH_OUT=FILE writes elsewhere): a run never changes a tracked file. `--smoke` runs it all with
+ * tiny counts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -38,7 +40,8 @@ function start(args: string[], env: Record<string, string>, match: (l: Record<st
   const errors: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 30_000);
+    // a backstop only: on a loaded machine a tsx-compiled service takes a while to start
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 180_000);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${errors.join('\n')}`)));
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (text) => {
@@ -97,7 +100,7 @@ function summary(r: LoadResult) {
 
 async function waitReady(port: number): Promise<void> {
   const agent = new http.Agent();
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 3600; i++) {
     const res = await get(agent, port, '/readyz').catch(() => ({ status: 0 }));
     if (res.status === 200) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -144,6 +147,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     // 1. HTTP commands against the floor, at rising concurrency
     const levels: Record<string, unknown>[] = [];
     for (const c of n.levels) {
+      say(`… http c=${c}: ${n.perLevel} commands through the service, then the same through the floor`);
       const service = summary(await closedLoop(httpPort, c, n.perLevel));
       const floorProc = await start(['--import', 'tsx', 'test/bench/floor.ts', amiPort, dbUrl, String(c), String(n.perLevel)], {}, (l) => typeof l.count === 'number');
       const floorRaw = floorProc.line as unknown as LoadResult;
@@ -152,11 +156,13 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       say(`http c=${c}: ${service.perSecond}/s p50 ${service.p50ms} ms p99 ${service.p99ms} ms | floor ${floor.perSecond}/s | ratio ${(service.perSecond / floor.perSecond).toFixed(2)}`);
     }
     results.http = levels;
+    say(`… http at a fixed ${n.rate}/s for ${n.rateSeconds} s`);
     const rate = summary(await fixedRate(httpPort, n.rate, n.rateSeconds));
     results.fixedRate = { rate: n.rate, ...rate };
     say(`http at ${n.rate}/s: p50 ${rate.p50ms} ms p99 ${rate.p99ms} ms, errors ${rate.errors}`);
 
     // 2. Shift-start storm: every agent logs in by phone at once, typing its id
+    say(`… storm: ${n.storm} phone logins at once`);
     const stormStart = performance.now();
     const calls = await Promise.all(
       Array.from({ length: n.storm }, (_, k) =>
@@ -188,6 +194,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms (after the typed id: p50 ${percentile(afterId, 50).toFixed(1)} ms p99 ${percentile(afterId, 99).toFixed(1)} ms), failures ${failures}`);
 
     // 3. Memory: idle FastAGI sessions (each waiting for the caller's digits)
+    say(`… memory: ${n.idle} idle FastAGI sessions`);
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
     const idle = Array.from({ length: n.idle }, (_, k) => startAgiCall(agiPort, { script: 'login', callerId: String(3001 + (k % n.agents)), holdGetData: hold }));
@@ -202,6 +209,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     svc = undefined;
 
     // 4. Embedded database against the server, at one concurrency
+    say(`… embedded database: opening PGlite and provisioning ${n.agents} agents, then ${n.perLevel} commands`);
     const embeddedDb = await openDatabase({ dataDir });
     await migrate(embeddedDb.knex);
     await provision(embeddedDb.knex, n.agents);
@@ -219,6 +227,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
@@ -239,8 +248,10 @@ function table(r: Record<string, any>): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const smoke = process.argv.includes('--smoke');
-  const out = join(ROOT, 'test', 'bench', smoke ? 'smoke-results.json' : 'results.json');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${stamp}.json`);
   const started = performance.now();
+  process.stdout.write(`agentgate bench${smoke ? ' (smoke)' : ''}: about ${smoke ? '30 s' : '2 minutes'}; each step is announced before it runs\n`);
   const r = await runBench({ smoke, out });
   process.stdout.write(`\n${table(r)}\n\n${(r.machine as any).cores} cores, ${(r.machine as any).cpu}, Node ${(r.machine as any).node}; ${((performance.now() - started) / 1000).toFixed(0)} s; figures in ${out}\n`);
 }

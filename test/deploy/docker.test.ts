@@ -45,3 +45,8 @@ test("the image's data directory belongs to the image's user", () => {
   assert.match(dockerfile, new RegExp(`chown node:node ${dataDir}`));
   assert.ok(dockerfile.indexOf('chown node:node') < dockerfile.indexOf('USER node'));
 });
+
+test('the shipped dialplan points to documents that are in the repository', () => {
+  const conf = readFileSync(root('dialplan/agentgate.conf'), 'utf8');
+  assert.doesNotMatch(conf, /CONTRACT/, 'CONTRACT.md is not shipped; the README has the answer table');
+});
