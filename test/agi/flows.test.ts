@@ -22,8 +22,9 @@ before(async () => {
     port: 0,
     allow: parseAllowList('127.0.0.1/32'),
     maxSessions: 5000,
-    envTimeoutMs: 2000,
-    commandTimeoutMs: 5000,
+    // generous: 1,000 concurrent sessions below must complete on a loaded machine
+    envTimeoutMs: 60_000,
+    commandTimeoutMs: 60_000,
     sessionTimeoutMs: 60_000,
     logger: quietLog,
     handler: async (session, log) => {
