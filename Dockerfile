@@ -1,7 +1,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# no scripts yet: `prepare` builds, and the sources are copied below
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
@@ -17,6 +18,10 @@ COPY sounds ./sounds
 COPY dialplan ./dialplan
 COPY src/demo/data.yaml ./src/demo/data.yaml
 COPY src/wallboard ./src/wallboard
+# the embedded database (no DATABASE_URL) lives here; the image's user must be able to write it
+ENV DATA_DIR=/app/data
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080 4573
 ENTRYPOINT ["node", "dist/cli.js"]

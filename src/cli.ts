@@ -1,15 +1,18 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Knex } from 'knex';
+import { dirname } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
+import { DataDirLocked, DatabaseUnreachable, openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
-import { createLogger } from './log.js';
+import { envHelp } from './env-help.js';
 import { ProvisionError, applyProvision, formatReport, readProvisionFile } from './provision/apply.js';
 
 /** Prints a one-line reason and exits non-zero: what an operator sees when something is wrong. */
 function fail(err: unknown): never {
-  const msg = err instanceof ConfigError || err instanceof ProvisionError ? err.message : `error: ${(err as Error).message}`;
+  const plain = err instanceof ConfigError || err instanceof ProvisionError || err instanceof DataDirLocked || err instanceof DatabaseUnreachable;
+  const msg = plain ? err.message : `error: ${(err as Error).message}`;
   process.stderr.write(`agentgate: ${msg}\n`);
   process.exit(err instanceof ProvisionError || err instanceof ConfigError ? 2 : 1);
 }
@@ -29,13 +32,17 @@ async function withDatabase(fn: (knex: Knex) => Promise<void>): Promise<void> {
   }
 }
 
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('agentgate')
   .description('Call-center agents in Asterisk queues: HTTP API, FastAGI feature codes, one record in Postgres')
+  .version(version)
   .showHelpAfterError();
 
 program
   .command('serve')
   .description('run the service (HTTP and FastAGI); migrates the database first')
+  .addHelpText('after', envHelp())
   .action(async () => {
     const { runServe } = await import('./main.js');
     await Promise.resolve()
@@ -85,12 +92,20 @@ program
   .description('voice prompts')
   .command('install')
   .argument('[dir]', "Asterisk's sounds folder", '/var/lib/asterisk/sounds')
-  .description('copy the shipped prompts (pt_BR, en) into Asterisk\'s sounds folder')
-  .action(async (dir: string) => {
+  .option('--dry-run', 'print what would be written, write nothing')
+  .description("copy the shipped prompts (pt_BR, en) into Asterisk's sounds folder; run it on the Asterisk host")
+  .action(async (dir: string, opts: { dryRun?: boolean }) => {
     try {
       const { installPrompts } = await import('./agi/prompts-install.js');
-      const files = await installPrompts(dir);
-      process.stdout.write(`installed ${files.length} prompt files under ${dir}\n`);
+      const files = await installPrompts(dir, undefined, { dryRun: Boolean(opts.dryRun) });
+      const folders = new Map<string, number>();
+      for (const f of files) folders.set(dirname(f), (folders.get(dirname(f)) ?? 0) + 1);
+      const verb = opts.dryRun ? 'would write' : 'wrote';
+      const lines = [...folders].map(([folder, n]) => `  ${folder}/ (${n} files)`);
+      process.stdout.write(
+        `${opts.dryRun ? 'dry run: nothing written. ' : ''}Prompts are read by Asterisk, so this must run on the Asterisk host.\n` +
+          `${verb} ${files.length} prompt files:\n${lines.join('\n')}\n`,
+      );
     } catch (err) {
       fail(err);
     }

@@ -38,7 +38,12 @@ const allowList = z.string().transform((text, ctx) => {
 });
 
 const schema = z.object({
-  DATABASE_URL: z.string().trim().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((url) => /^postgres(ql)?:\/\//i.test(url), 'must start with postgres:// or postgresql:// (leave it unset for the embedded database)')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   AMI_HOST: z.string().min(1).default('127.0.0.1'),
   AMI_PORT: port.default(5038),
@@ -62,11 +67,20 @@ const schema = z.object({
     .string()
     .default('')
     .transform((t) => t.split(',').map((s) => s.trim()).filter((s) => s !== '')),
+  // X-Forwarded-For is believed only from these peers (a reverse proxy in front); none by default.
+  TRUSTED_PROXIES: allowList.default(parseAllowList('')),
+  // Phone PIN guessing: this many wrong PINs for one agent within the window lock its phone login.
+  PIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  PIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
+  PIN_LOCKOUT_S: z.coerce.number().int().min(1).default(900),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = z.output<typeof schema>;
+
+/** Every environment variable the service reads, in the order above (for `serve --help`). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof Config>;
 
 export class ConfigError extends Error {}
 

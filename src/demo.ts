@@ -9,11 +9,14 @@ const DEMO_YAML = fileURLToPath(new URL('../src/demo/data.yaml', import.meta.url
 
 /**
  * `agentgate demo`: the embedded database, a simulated Asterisk on a real AMI port and demo data,
- * so a newcomer can try every command with curl before there is any Asterisk.
+ * so a newcomer can try every command with curl before there is any Asterisk. It never touches a
+ * configured database: DATABASE_URL is ignored (demo data in a real Postgres would reset real
+ * extensions and add agents and queues).
  */
 export async function runDemo(): Promise<void> {
   const secret = 'demo';
-  const base = loadConfig();
+  const ignored = Boolean(process.env.DATABASE_URL);
+  const base = loadConfig({ ...process.env, DATABASE_URL: '' });
   let sim: SimAsterisk;
   try {
     sim = await SimAsterisk.start({ host: '127.0.0.1', port: base.AMI_PORT, username: 'agentgate', secret, queues: ['support', 'sales', 'billing'] });
@@ -22,11 +25,15 @@ export async function runDemo(): Promise<void> {
   }
   const config = loadConfig({
     ...process.env,
+    DATABASE_URL: '', // always the embedded database
     AMI_HOST: '127.0.0.1',
     AMI_PORT: String(sim.port),
     AMI_USERNAME: 'agentgate',
     AMI_SECRET: secret,
   });
+  process.stdout.write(
+    `agentgate demo: starting on the embedded database in ${config.DATA_DIR}${ignored ? ' (DATABASE_URL is set and ignored: the demo never writes to a configured database)' : ''}\n`,
+  );
   await runServe(config, async (svc) => {
     await applyProvision(svc.db.knex, readProvisionFile(DEMO_YAML), { prune: false, path: 'demo data' });
     const stopTraffic = await startDemoTraffic(svc.deps, sim);
@@ -38,7 +45,8 @@ export async function runDemo(): Promise<void> {
     const url = `${origin}/api/agent.php`;
     const lines = [
       '',
-      `agentgate demo: simulated Asterisk (AMI) on 127.0.0.1:${sim.port}, database ${svc.db.where}`,
+      `agentgate demo: simulated Asterisk (AMI) on 127.0.0.1:${sim.port}, always the embedded database (${svc.db.where})`,
+      ...(ignored ? ['DATABASE_URL is set and ignored: the demo never writes to a configured database.'] : []),
       `FastAGI on ${config.AGI_HOST}:${svc.agiPort}; agents 1001 (PIN 1234), 1002, 1003; queues support (100), sales (300); extensions 2001-2003`,
       `Wallboard: ${origin}/wallboard   (agents 1101-1106 pause and come back every few seconds)`,
       'Try:',

@@ -60,6 +60,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     ...deps,
     feed,
     access: accessCheck(config.API_ALLOW, config.API_TOKENS),
+    trustedProxies: config.TRUSTED_PROXIES,
     readiness: async () => ({
       database: await databaseUp(db),
       pbx: pbx.isConnected(),
@@ -78,7 +79,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
     sessionTimeoutMs: 300_000,
     logger: log.child({ component: 'agi' }),
     handler: async (session, sessionLog) => {
-      await handleCall(deps, session, sessionLog);
+      await handleCall(deps, session, sessionLog, {
+        pinGuard: { maxFailures: config.PIN_MAX_FAILURES, windowS: config.PIN_WINDOW_S, lockoutS: config.PIN_LOCKOUT_S },
+      });
     },
   });
   let httpPort: number;

@@ -58,11 +58,13 @@ async function makeDirs(dir: string): Promise<void> {
  * Copies `<sourceDir>/<lang>/agentgate/*.wav` into `<targetDir>/<lang>/agentgate/` for every
  * shipped language, creating the folders, and returns the paths written. The source is checked
  * complete (every PROMPTS entry in every language) before anything is written, so a broken
- * checkout cannot half-replace a working install.
+ * checkout cannot half-replace a working install. `dryRun`: the same checks and the same list,
+ * nothing written.
  */
 export async function installPrompts(
   targetDir: string,
   sourceDir: string = SHIPPED_SOUNDS_DIR,
+  opts: { dryRun?: boolean } = {},
 ): Promise<string[]> {
   const plan: Array<{ from: string; toDir: string; name: string }> = [];
   for (const lang of PROMPT_LANGUAGES) {
@@ -85,6 +87,7 @@ export async function installPrompts(
     for (const name of names) plan.push({ from: path.join(fromDir, name), toDir, name });
   }
 
+  if (opts.dryRun) return plan.map(({ toDir, name }) => path.join(toDir, name));
   const written: string[] = [];
   const made = new Set<string>();
   for (const { from, toDir, name } of plan) {

@@ -13,6 +13,7 @@ export const PROMPTS = {
   enterReason: 'agentgate/enter-reason',
   invalidEntry: 'agentgate/invalid-entry',
   pinInvalid: 'agentgate/pin-invalid',
+  pinLocked: 'agentgate/pin-locked',
   goodbye: 'agentgate/goodbye',
   // outcomes: one per answer of CONTRACT §2
   loginOk: 'agentgate/login-ok',
@@ -34,6 +35,7 @@ export const PROMPTS = {
   pbxUnavailable: 'agentgate/pbx-unavailable',
   pbxError: 'agentgate/pbx-error',
   databaseUnavailable: 'agentgate/database-unavailable',
+  internalError: 'agentgate/internal-error',
   // status
   statusLoggedOff: 'agentgate/status-logged-off',
   statusAvailable: 'agentgate/status-available',

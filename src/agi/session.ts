@@ -1,120 +1,31 @@
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
-import {
-  AgiArgumentError,
-  AgiClosedError,
-  AgiError,
-  AgiHangupError,
-  AgiProtocolError,
-  AgiTimeoutError,
-} from './errors.js';
-import { AgiResponseParser, type AgiEvent, type AgiResponse, LineSplitter, formatCommand, parseEnvLine } from './protocol.js';
+import { AgiConnection, type AgiSessionOptions } from './connection.js';
+import { AgiArgumentError, AgiClosedError, AgiHangupError } from './errors.js';
+import type { AgiResponse } from './protocol.js';
 
-export interface AgiSessionOptions {
-  /** How long Asterisk has to send the whole `agi_*` block (default 5 s). */
-  envTimeoutMs?: number;
-  /** How long one command may wait for its answer (default 30 s); GET DATA adds its own wait. */
-  commandTimeoutMs?: number;
-  logger?: Logger;
-}
-
-interface Pending {
-  line: string;
-  timeoutMs: number;
-  resolve: (response: AgiResponse) => void;
-  reject: (error: Error) => void;
-}
-
-const MAX_ENV_LINES = 512;
+export type { AgiSessionOptions } from './connection.js';
 
 /**
- * One FastAGI connection. Commands run one at a time (later calls queue), each with a timeout;
- * everything pending is rejected with AgiClosedError when the connection closes or fails. A
- * command that times out also closes the session: its late answer would be taken for the next one's.
+ * What GET DATA plays when its own prompt is missing, so the caller still hears when to type:
+ * Asterisk's own `beep`, then nothing at all (GET DATA with no file only collects).
  */
-export class AgiSession {
-  /** The `agi_*` block as Asterisk sent it (keys as sent: `agi_callerid`, `agi_arg_1`…). */
-  env: Record<string, string> = {};
-  /** The path of `agi_network_script` before `?`: `login` for `agi://host/login?queue=100`. */
-  script = '';
-  /** The query string of `agi_network_script`; `?silent` gives `params.has('silent')`. */
-  params = new URLSearchParams();
-  /** `agi_arg_1`…`agi_arg_n`. */
-  args: string[] = [];
+const FALLBACK_QUESTIONS = ['beep', ''];
 
-  private log: Logger | undefined;
-  private readonly commandTimeoutMs: number;
-  private readonly splitter = new LineSplitter();
-  private readonly parser = new AgiResponseParser();
-  private envDone = false;
-  private envLines = 0;
-  private envWaiter: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
-  private readonly queue: Pending[] = [];
-  private current: (Pending & { timer: NodeJS.Timeout }) | undefined;
-  private isHungUp = false;
-  private isClosed = false;
-  private socketClosed = false;
-  private readonly hangupWaiters: Array<() => void> = [];
-  private readonly closeWaiters: Array<() => void> = [];
-
+/**
+ * One FastAGI session: the typed verbs over an AgiConnection.
+ *
+ * Asterisk answers `result=-1` to STREAM FILE and GET DATA both when the caller hung up and when
+ * the file cannot be opened; only a hangup is followed by `HANGUP` and refuses commands on the
+ * dead channel with 511. So after a `-1` the session asks Asterisk (ANSWER: 511 when dead, 200 on
+ * a live channel): a hangup throws AgiHangupError; a missing file is logged, naming it, and the call
+ * goes on (a question still collects its digits).
+ */
+export class AgiSession extends AgiConnection {
   /** Reads the environment block from `socket`; rejects (and destroys the socket) on timeout or close. */
   static async accept(socket: Duplex, opts: AgiSessionOptions = {}): Promise<AgiSession> {
     const session = new AgiSession(socket, opts);
     await session.readEnv(opts.envTimeoutMs ?? 5000);
     return session;
-  }
-
-  private constructor(
-    private readonly socket: Duplex,
-    opts: AgiSessionOptions,
-  ) {
-    this.log = opts.logger;
-    this.commandTimeoutMs = opts.commandTimeoutMs ?? 30_000;
-    socket.on('data', (chunk: Buffer | string) => this.onData(chunk));
-    socket.on('end', () => {
-      this.teardown(new AgiClosedError('Asterisk closed the AGI connection'));
-      socket.destroy();
-    });
-    socket.on('close', () => {
-      this.socketClosed = true;
-      this.teardown(new AgiClosedError('AGI connection closed'));
-      for (const w of this.closeWaiters.splice(0)) w();
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const quiet = err.code === 'ECONNRESET' || err.code === 'EPIPE';
-      this.log?.[quiet ? 'debug' : 'warn']({ err }, 'AGI connection error');
-      this.teardown(new AgiClosedError(`AGI connection failed: ${err.message}`, { cause: err }));
-    });
-    socket.resume();
-  }
-
-  get callerId(): string {
-    return this.env.agi_callerid ?? '';
-  }
-  get language(): string {
-    return this.env.agi_language ?? '';
-  }
-  get channel(): string {
-    return this.env.agi_channel ?? '';
-  }
-  /** True once Asterisk sent `HANGUP` (the caller is gone; SET/GET VARIABLE and VERBOSE still work). */
-  get hungUp(): boolean {
-    return this.isHungUp;
-  }
-  /** True once the connection closed or close()/destroy() was called; commands then reject. */
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
-  /** Resolves when Asterisk reports the hangup, or the connection closes. */
-  waitForHangup(): Promise<void> {
-    if (this.isHungUp || this.isClosed) return Promise.resolve();
-    return new Promise((resolve) => this.hangupWaiters.push(resolve));
-  }
-
-  /** Sends one command (queued behind earlier ones) and resolves with its `200` answer. */
-  command(verb: string, ...args: string[]): Promise<AgiResponse> {
-    return this.send(verb, args);
   }
 
   async answer(): Promise<void> {
@@ -127,28 +38,36 @@ export class AgiSession {
     checkCount('GET DATA', 'timeout', timeoutMs, 0);
     checkCount('GET DATA', 'max digits', maxDigits, 1);
     const wait = this.commandTimeoutMs + timeoutMs * maxDigits;
-    const r = await this.send('GET DATA', [file, String(timeoutMs), String(maxDigits)], wait);
-    if (r.result === '-1') throw hangup(`GET DATA ${file}`, r);
-    return { digits: r.result, timedOut: r.data === 'timeout' };
+    for (const prompt of [file, ...FALLBACK_QUESTIONS]) {
+      const r = await this.send('GET DATA', [prompt, String(timeoutMs), String(maxDigits)], wait);
+      if (r.result !== '-1') return { digits: r.result, timedOut: r.data === 'timeout' };
+      await this.stillUp(`GET DATA ${prompt}`, r);
+      this.log?.warn({ file: prompt }, 'prompt file missing on the Asterisk host: asking again without it');
+    }
+    return { digits: '', timedOut: true };
   }
 
   /**
-   * `STREAM FILE`: `digit` is the escape digit pressed ('' if none), `endpos` the sample reached.
-   * `result=-1` (hung up, or the file could not be opened) throws AgiHangupError.
+   * `STREAM FILE`: `digit` is the escape digit pressed ('' if none), `endpos` the sample reached;
+   * `missing` when Asterisk could not open the file (logged; the caller heard nothing).
    */
-  async streamFile(file: string, escapeDigits = ''): Promise<{ digit: string; endpos: number }> {
+  async streamFile(file: string, escapeDigits = ''): Promise<{ digit: string; endpos: number; missing?: true }> {
     const r = await this.send('STREAM FILE', [file, escapeDigits]);
     const n = Number(r.result);
-    if (!(n >= 0)) throw hangup(`STREAM FILE ${file}`, r, ' (hung up, or the file could not be opened)');
-    return { digit: n > 0 ? String.fromCharCode(n) : '', endpos: Number(r.extras.endpos ?? 0) };
+    if (n >= 0) return { digit: n > 0 ? String.fromCharCode(n) : '', endpos: Number(r.extras.endpos ?? 0) };
+    await this.stillUp(`STREAM FILE ${file}`, r);
+    this.log?.warn({ file }, 'prompt file missing on the Asterisk host: going on without it');
+    return { digit: '', endpos: 0, missing: true };
   }
 
   /** `SAY DIGITS`; resolves with the escape digit pressed, or ''. */
   async sayDigits(digits: string, escapeDigits = ''): Promise<string> {
     const r = await this.send('SAY DIGITS', [digits, escapeDigits]);
     const n = Number(r.result);
-    if (!(n >= 0)) throw hangup('SAY DIGITS', r);
-    return n > 0 ? String.fromCharCode(n) : '';
+    if (n >= 0) return n > 0 ? String.fromCharCode(n) : '';
+    await this.stillUp('SAY DIGITS', r);
+    this.log?.warn('digit sounds missing on the Asterisk host: going on without them');
+    return '';
   }
 
   /** `SET VARIABLE` (works after a hangup too: Asterisk still answers 200). */
@@ -174,7 +93,7 @@ export class AgiSession {
 
   /** `HANGUP`; a channel that is already gone (511) or a closed connection count as done. */
   async hangup(): Promise<void> {
-    if (this.isClosed) return;
+    if (this.closed) return;
     try {
       await this.send('HANGUP', []);
     } catch (err) {
@@ -183,177 +102,21 @@ export class AgiSession {
     }
   }
 
-  /** Ends the connection (Asterisk then finishes the AGI); resolves when the socket has closed. */
-  close(): Promise<void> {
-    this.teardown(new AgiClosedError('AGI session closed'));
-    if (this.socketClosed) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
-    if (!this.socket.destroyed) {
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 1000).unref();
-    }
-    return closed;
-  }
-
-  /** Drops the connection at once; pending commands reject with AgiClosedError (cause: `reason`). */
-  destroy(reason?: Error): void {
-    this.teardown(reason ?? new AgiClosedError('AGI session destroyed'));
-    this.socket.destroy();
-  }
-
-  private readEnv(timeoutMs: number): Promise<void> {
-    if (this.envDone) return Promise.resolve();
-    if (this.isClosed) return Promise.reject(new AgiClosedError('AGI connection closed before the environment'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.destroy(new AgiTimeoutError('environment', timeoutMs)), timeoutMs);
-      this.envWaiter = { resolve, reject, timer };
-    });
-  }
-
-  private send(verb: string, args: readonly string[], timeoutMs = this.commandTimeoutMs): Promise<AgiResponse> {
-    let line: string;
+  /** After a media command's `-1`: throws AgiHangupError unless the channel is still up. */
+  private async stillUp(what: string, r: AgiResponse): Promise<void> {
+    if (this.hungUp) throw hangup(what, r);
     try {
-      line = formatCommand(verb, args);
+      await this.send('ANSWER', []);
     } catch (err) {
-      return Promise.reject(err);
+      if (err instanceof AgiHangupError) throw hangup(what, r);
+      throw err;
     }
-    if (this.isClosed) return Promise.reject(closedError(line));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line, timeoutMs, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    if (this.current || this.isClosed || !this.envDone) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    const timer = setTimeout(() => this.onTimeout(), next.timeoutMs);
-    this.current = { ...next, timer };
-    this.log?.trace({ agi: next.line }, 'AGI command');
-    this.socket.write(`${next.line}\n`, (err) => {
-      if (err) this.destroy(err);
-    });
-  }
-
-  private onTimeout(): void {
-    const cur = this.current;
-    if (!cur) return;
-    this.current = undefined;
-    const err = new AgiTimeoutError(cur.line, cur.timeoutMs);
-    err.command = cur.line;
-    cur.reject(err);
-    this.log?.warn({ agi: cur.line, timeoutMs: cur.timeoutMs }, 'AGI command timed out; closing the session');
-    this.destroy(new AgiClosedError(`AGI session closed: ${cur.line} timed out`));
-  }
-
-  private onData(chunk: Buffer | string): void {
-    try {
-      if (this.isClosed) return;
-      for (const line of this.splitter.push(chunk)) {
-        if (this.isClosed) return;
-        if (this.envDone) this.onEvent(this.parser.line(line));
-        else this.onEnvLine(line);
-      }
-    } catch (err) {
-      this.log?.warn({ err }, 'AGI protocol error; closing the session');
-      this.destroy(err instanceof Error ? err : new AgiProtocolError(String(err)));
-    }
-  }
-
-  private onEnvLine(line: string): void {
-    if (line === '') {
-      this.envDone = true;
-      this.applyEnv();
-      const w = this.envWaiter;
-      this.envWaiter = undefined;
-      if (w) {
-        clearTimeout(w.timer);
-        w.resolve();
-      }
-      this.pump();
-      return;
-    }
-    if (++this.envLines > MAX_ENV_LINES) throw new AgiProtocolError('AGI environment block too long');
-    const kv = parseEnvLine(line);
-    if (kv) this.env[kv[0]] = kv[1];
-    else this.log?.debug({ line }, 'AGI environment line without ": " ignored');
-  }
-
-  private applyEnv(): void {
-    const full = this.env.agi_network_script ?? (this.env.agi_request ?? '').replace(/^agi:\/\/[^/]*\/?/, '');
-    const q = full.indexOf('?');
-    this.script = q < 0 ? full : full.slice(0, q);
-    this.params = new URLSearchParams(q < 0 ? '' : full.slice(q + 1));
-    for (let i = 1; this.env[`agi_arg_${i}`] !== undefined; i++) this.args.push(this.env[`agi_arg_${i}`] ?? '');
-    this.log = this.log?.child({ channel: this.channel, script: this.script });
-  }
-
-  private onEvent(event: AgiEvent | undefined): void {
-    if (!event) return;
-    if (event.type === 'hangup') {
-      if (this.isHungUp) return;
-      this.isHungUp = true;
-      this.log?.debug('AGI: caller hung up');
-      for (const w of this.hangupWaiters.splice(0)) w();
-      return;
-    }
-    const cur = this.current;
-    if (!cur) {
-      this.log?.warn({ event }, 'AGI answer with no command pending; closing the session');
-      this.destroy(new AgiProtocolError('AGI answer with no command pending'));
-      return;
-    }
-    clearTimeout(cur.timer);
-    this.current = undefined;
-    if (event.type === 'response') {
-      // What a caller types (a PIN among it) never reaches the log.
-      const typed = /^GET DATA /i.test(cur.line);
-      this.log?.trace({ agi: cur.line, response: typed ? { ...event.response, result: '[digits]' } : event.response }, 'AGI answer');
-      cur.resolve(event.response);
-    } else {
-      event.error.command = cur.line;
-      cur.reject(event.error);
-      if (event.error instanceof AgiProtocolError) {
-        this.destroy(new AgiClosedError('AGI session closed after a protocol error'));
-        return;
-      }
-    }
-    this.pump();
-  }
-
-  /** Marks the session closed and rejects everything pending; safe to call more than once. */
-  private teardown(reason: Error): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    const w = this.envWaiter;
-    this.envWaiter = undefined;
-    if (w) {
-      clearTimeout(w.timer);
-      w.reject(reason instanceof AgiError ? reason : new AgiClosedError(reason.message, { cause: reason }));
-    }
-    const cur = this.current;
-    this.current = undefined;
-    if (cur) {
-      clearTimeout(cur.timer);
-      cur.reject(closedError(cur.line, reason));
-    }
-    for (const p of this.queue.splice(0)) p.reject(closedError(p.line, reason));
-    for (const h of this.hangupWaiters.splice(0)) h();
+    if (this.hungUp) throw hangup(what, r);
   }
 }
 
-function closedError(line: string, reason?: Error): AgiClosedError {
-  const err =
-    reason instanceof AgiClosedError && reason.cause === undefined
-      ? new AgiClosedError(reason.message)
-      : new AgiClosedError(reason ? `AGI connection closed: ${reason.message}` : 'AGI connection closed', { cause: reason });
-  err.command = line;
-  return err;
-}
-
-function hangup(what: string, r: AgiResponse, note = ''): AgiHangupError {
-  return new AgiHangupError(`AGI ${what}: result=${r.result}${note}`, 200);
+function hangup(what: string, r: AgiResponse): AgiHangupError {
+  return new AgiHangupError(`AGI ${what}: result=${r.result} (hung up)`, 200);
 }
 
 function checkCount(verb: string, name: string, value: number, min: number): void {

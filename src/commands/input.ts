@@ -66,12 +66,20 @@ export function parseCommand(raw: RawCommand): Command | Outcome {
     }
     case 'pause': {
       const reason = text(raw.reason);
-      if (reason === INVALID || (typeof reason === 'string' && reason.length > MAX_REASON)) return outcome('argumentInvalid');
+      if (reason === INVALID || (typeof reason === 'string' && !validReason(reason))) return outcome('argumentInvalid');
       return { name, agent, reason: reason === MISSING ? null : reason };
     }
     default:
       return { name, agent };
   }
+}
+
+/**
+ * A reason ends up in Asterisk's queue_log, whose fields are separated by `|`: one inside a reason
+ * would shift every field after it, so it is refused rather than silently rewritten.
+ */
+export function validReason(reason: string): boolean {
+  return reason.length <= MAX_REASON && !reason.includes('|');
 }
 
 function queueList(items: readonly unknown[]): string[] | typeof INVALID {

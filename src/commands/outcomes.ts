@@ -26,7 +26,7 @@ export const OUTCOMES = {
   pbxUnavailable: { result: 'error', message: 'PBX unavailable', http: 503, prompt: 'pbxUnavailable' },
   pbxError: { result: 'error', message: 'PBX error', http: 502, prompt: 'pbxError' },
   databaseUnavailable: { result: 'error', message: 'Database unavailable', http: 503, prompt: 'databaseUnavailable' },
-  internalError: { result: 'error', message: 'Internal error', http: 500, prompt: 'databaseUnavailable' },
+  internalError: { result: 'error', message: 'Internal error', http: 500, prompt: 'internalError' },
 } as const satisfies Record<string, { result: 'success' | 'error'; message: string; http: number; prompt: PromptName }>;
 
 export type OutcomeKind = keyof typeof OUTCOMES;

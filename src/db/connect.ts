@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
@@ -22,7 +22,7 @@ export async function openDatabase(opts: { url?: string | undefined; dataDir: st
 // knex prints pool errors to the console; they reach us as rejected queries anyway.
 const quiet = { warn() {}, error() {}, deprecate() {}, debug() {} };
 
-function openServer(url: string): Database {
+async function openServer(url: string): Promise<Database> {
   const knex = knexFactory({
     client: 'pg',
     log: quiet,
@@ -37,6 +37,13 @@ function openServer(url: string): Database {
     acquireConnectionTimeout: 10_000,
   });
   const where = safeUrl(url);
+  // "database opened" means a connection worked: a wrong host or password stops the start here.
+  try {
+    await knex.raw('select 1');
+  } catch (err) {
+    await knex.destroy();
+    throw new DatabaseUnreachable(`cannot connect to ${where}: ${(err as Error).message}`);
+  }
   return { knex, kind: 'postgres', where, close: () => knex.destroy() };
 }
 
@@ -44,7 +51,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const release = takeLock(join(dir, 'agentgate.lock'));
-  try {
+  const open = async () => {
     const knex = knexFactory({
       client: ClientPgLite as unknown as typeof Knex.Client,
       dialect: 'postgres',
@@ -52,6 +59,16 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       log: quiet,
     });
     await knex.raw('select 1');
+    return knex;
+  };
+  try {
+    const fresh = !existsSync(join(dir, 'pgdata'));
+    let knex = await open();
+    // Creating the database leaves PGlite holding ~400 MB more than a reopened one: start again.
+    if (fresh) {
+      await knex.destroy();
+      knex = await open();
+    }
     return {
       knex,
       kind: 'pglite',
@@ -71,6 +88,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
 }
 
 export class DataDirLocked extends Error {}
+export class DatabaseUnreachable extends Error {}
 
 /**
  * PGlite has no lock of its own and two processes on one directory corrupt it. The lock file holds
@@ -93,7 +111,10 @@ function takeLock(path: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
-        throw new DataDirLocked(`the embedded database in ${resolve(path, '..')} is in use by process ${owner}`);
+        throw new DataDirLocked(
+          `the embedded database in ${resolve(path, '..')} is in use by process ${owner} (a running agentgate serve or demo). ` +
+            'The embedded database takes one process at a time: stop the service first, or run the service on a Postgres server (DATABASE_URL) to provision while it runs.',
+        );
       }
       unlinkSync(path);
     }

@@ -1,14 +1,21 @@
+import type { BlockList } from 'node:net';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
 import { runCommand } from '../commands/run.js';
 import { EventFeed } from '../live/feed.js';
-import { accessCheck } from './access.js';
+import { type AccessCheck, proxyTrust } from './access.js';
+import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
+import { MULTIPART_LIMITS, MultipartRefused, PARAMS, merge, parseParams, readMultipart } from './params.js';
+import { clientErrorHandler, refuseConnect } from './raw-answers.js';
 import { registerLive } from './live.js';
 
 export interface HttpDeps extends Deps {
-  access: ReturnType<typeof accessCheck>;
+  access: AccessCheck;
+  /** TRUSTED_PROXIES: the only peers whose `X-Forwarded-For` is believed. */
+  trustedProxies?: BlockList;
   /** Readiness of each part, for /readyz. */
   readiness: () => Promise<Readiness>;
   /** The live feed (one per process); built here when not given. */
@@ -21,21 +28,53 @@ export interface Readiness {
   detail?: Record<string, unknown>;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const PARAMS = ['command', 'agent', 'exten', 'queue', 'reason'] as const;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Inside API_ALLOW, or a valid token in the headers or the query string (decided before the body is read). */
+    allowed: boolean;
+  }
+  interface FastifyContextConfig {
+    /** Answered to anyone (health checks); everything else is 403 to a caller not allowed. */
+    public?: boolean;
+  }
+}
+
+/** The routes and the methods each takes; any other method on them is 405. */
+const ROUTES: Record<string, readonly ('GET' | 'HEAD' | 'POST')[]> = {
+  '/api/agent.php': ['GET', 'POST'],
+  '/api/agent': ['GET', 'POST'],
+  '/healthz': ['GET', 'HEAD'],
+  '/readyz': ['GET', 'HEAD'],
+  '/api/agents': ['GET'],
+  '/api/queues': ['GET'],
+  '/api/events/stream': ['GET'],
+  '/wallboard': ['GET'],
+};
 
 /** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
 export function buildHttp(deps: HttpDeps): FastifyInstance {
+  const insider = (address: string | undefined) => deps.access(address, {});
+  const allowed = (req: FastifyRequest) =>
+    deps.access(req.ip, { authorization: req.headers.authorization, token: (req.query as Record<string, unknown> | undefined)?.token });
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     // one line per command is logged below, with its answer; fastify's own per-request lines are off
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: proxyTrust(deps.trustedProxies),
     return503OnClosing: false,
+    // a HEAD must never run a command: only the health routes take it
+    exposeHeadRoutes: false,
+    clientErrorHandler: clientErrorHandler(deps.log as FastifyBaseLogger, insider),
+    // a URL the router cannot decode: no hook has run, so access is decided here
+    frameworkErrors: (_err, req, reply) => send(reply, allowed(req) ? HTTP_ANSWERS.badRequest : HTTP_ANSWERS.forbidden),
     routerOptions: { querystringParser: parseParams },
+    // Node would answer a missing Host with an empty 400 of its own; the hook below answers it instead
+    http: { requireHostHeader: false },
   });
+  app.server.on('connect', refuseConnect(insider));
   void app.register(formbody, { parser: parseParams });
+  void app.register(multipart, { limits: MULTIPART_LIMITS });
   // Some clients send a JSON content type with no body at all: the query string still counts.
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -43,29 +82,30 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     if (text.trim() === '') done(null, {});
     else json(req, text, done);
   });
+  app.decorateRequest('allowed', false);
 
-  const send = (reply: FastifyReply, status: number, body: object) => reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
-
-  // While shutting down, a request that still arrives on an open connection is refused plainly.
+  // Who the caller is, and whether it may go on, is settled from the headers and the URL before
+  // any body is read; a caller not allowed hears 403 and nothing else.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_req, reply) => {
+  app.addHook('onRequest', async (req, reply) => {
+    req.allowed = allowed(req);
+    if (!req.allowed && !req.routeOptions.config.public) {
+      req.log.info({ address: req.ip, url: req.url.split('?')[0] }, 'forbidden');
+      return send(reply, HTTP_ANSWERS.forbidden);
+    }
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) return send(reply, HTTP_ANSWERS.badRequest);
     if (closing) {
       reply.header('connection', 'close');
-      return send(reply, 503, { error: 'Service unavailable' });
+      return send(reply, HTTP_ANSWERS.shuttingDown);
     }
   });
 
-  // The one access rule of every API route and the wallboard.
-  const allowed = (req: FastifyRequest, token: string | undefined) => deps.access(req.socket.remoteAddress, bearer(req) ?? token);
-
   const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
-    const params = merge(req.query, req.body);
-    if (!allowed(req, text(params.token))) {
-      return send(reply, 403, { error: 'Forbidden' });
-    }
+    const body = req.method === 'POST' && req.isMultipart() ? await readMultipart(req) : req.body;
+    const params = merge(req.query, body);
     const raw = Object.fromEntries(PARAMS.map((k) => [k, params[k]]));
     const started = performance.now();
     const result = await runCommand(deps, raw, 'http');
@@ -73,7 +113,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
       { command: text(raw.command), agent: text(raw.agent), answer: messageOf(result), ms: Math.round(performance.now() - started) },
       'http command',
     );
-    return send(reply, OUTCOMES[result.kind].http, answerBody(result));
+    return send(reply, { status: OUTCOMES[result.kind].http, body: answerBody(result) });
   };
 
   for (const url of ['/api/agent.php', '/api/agent']) {
@@ -81,34 +121,53 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.post(url, agentApi);
   }
 
-  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed, send });
-
-  app.get('/healthz', async (_req, reply) => send(reply, 200, { status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const r = await deps.readiness();
-    const ok = r.database && r.pbx;
-    return send(reply, ok ? 200 : 503, {
-      status: ok ? 'ready' : 'not ready',
-      database: r.database ? 'up' : 'down',
-      pbx: r.pbx ? 'up' : 'down',
-      ...r.detail,
-    });
+  // The lists, the feed and the wallboard: the onRequest hook above has decided access (with `token=`
+  // in the query string, which EventSource needs); the wallboard page itself is public and asks for one.
+  registerLive(app, {
+    db: deps.db,
+    feed: deps.feed ?? new EventFeed(deps),
+    allowed: (req) => req.allowed,
+    send: (reply, status, body) => send(reply, { status, body }),
   });
 
-  app.setNotFoundHandler((_req, reply) => send(reply, 404, { error: 'Not found' }));
+  app.route({ method: ['GET', 'HEAD'], url: '/healthz', config: { public: true }, handler: async (_req, reply) => send(reply, HTTP_ANSWERS.healthy) });
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/readyz',
+    config: { public: true },
+    handler: async (req, reply) => {
+      const r = await deps.readiness();
+      const answer = r.database && r.pbx ? HTTP_ANSWERS.ready : HTTP_ANSWERS.notReady;
+      // up or down is anyone's to know; what is down and why only for callers the API lets in
+      if (!req.allowed) return send(reply, answer);
+      const detail = { database: r.database ? 'up' : 'down', pbx: r.pbx ? 'up' : 'down', ...r.detail };
+      return send(reply, { status: answer.status, body: { ...answer.body, ...detail } });
+    },
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const methods = ROUTES[req.url.split('?')[0] ?? ''];
+    if (methods) return send(reply.header('allow', methods.join(', ')), HTTP_ANSWERS.methodNotAllowed);
+    return send(reply, HTTP_ANSWERS.notFound);
+  });
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    if (!req.allowed && !req.routeOptions.config.public) return send(reply, HTTP_ANSWERS.forbidden);
     // Unparseable or oversized input is the caller's mistake and gets the contract's answer for it.
-    const caller = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
+    const caller = err instanceof MultipartRefused || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500);
     if (!caller) {
       req.log.error({ err: err.message }, 'unexpected error');
-      return send(reply, 500, { error: 'Internal error' });
+      return send(reply, HTTP_ANSWERS.internal);
     }
-    req.log.info({ code: err.code, err: err.message }, 'bad request');
-    // 413 (too large) and 415 (unknown content type) say more than 400; the body is the contract's.
-    const status = err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : 400;
-    return send(reply, status, { error: 'Argument list invalid' });
+    req.log.info({ code: (err as { code?: string }).code, err: err.message }, 'bad request');
+    const answer =
+      err.statusCode === 413 ? HTTP_ANSWERS.bodyTooLarge : err.statusCode === 415 ? HTTP_ANSWERS.unsupportedType : HTTP_ANSWERS.badBody;
+    return send(reply, answer);
   });
   return app;
+}
+
+function send(reply: FastifyReply, answer: { status: number; body: object } | HttpAnswer) {
+  return reply.code(answer.status).type(JSON_TYPE).send(JSON.stringify(answer.body));
 }
 
 function answerBody(result: Outcome): Record<string, unknown> {
@@ -117,35 +176,6 @@ function answerBody(result: Outcome): Record<string, unknown> {
   return { [key]: messageOf(result) };
 }
 
-/**
- * Query strings and form bodies: a repeated key becomes a list (which the commands refuse), and
- * invalid UTF-8 becomes U+FFFD (which they refuse too) rather than passing through undecoded.
- */
-function parseParams(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
-  for (const [key, value] of new URLSearchParams(text)) {
-    const prev = out[key];
-    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-  }
-  return out;
-}
-
-/** PHP's $_REQUEST: the query string, with body fields taking precedence. */
-function merge(query: unknown, body: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.create(null);
-  for (const source of [query, body]) {
-    if (source && typeof source === 'object' && !Array.isArray(source)) Object.assign(out, source);
-  }
-  return out;
-}
-
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  return m?.[1];
-}
-
 function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
-

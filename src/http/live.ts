@@ -64,7 +64,7 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
     await r.feed.subscribe(reply.raw, resume === undefined ? undefined : Number(resume));
   });
 
-  app.get('/wallboard', async (req, reply) => {
+  app.get('/wallboard', { config: { public: true } }, async (req, reply) => {
     const ok = r.allowed(req, tokenOf(req));
     return reply
       .code(ok ? 200 : 403)
@@ -75,7 +75,7 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
       .send(PAGE);
   });
   for (const [name, file] of Object.entries(FILES)) {
-    app.get(`/wallboard/${name}`, async (_req, reply) => reply.type(file.type).header('cache-control', 'no-cache').send(file.body));
+    app.get(`/wallboard/${name}`, { config: { public: true } }, async (_req, reply) => reply.type(file.type).header('cache-control', 'no-cache').send(file.body));
   }
 
   app.addHook('preClose', async () => {

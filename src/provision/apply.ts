@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
-import { parseDocument } from 'yaml';
+import { type Document, isPair, isSeq, parseDocument, visit } from 'yaml';
 import { hashPin, verifyPin } from '../commands/pin.js';
 import { KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
 
@@ -24,9 +24,12 @@ export function readProvisionFile(path: string): ProvisionFile {
   }
   const doc = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ProvisionError(doc.errors.map((e) => `${path}: ${e.message.split('\n')[0]}`).join('\n'));
+    // the whole message: YAML's own text points at the line and column, with the line shown
+    throw new ProvisionError(doc.errors.map((e) => `${path}: ${e.message.trimEnd()}`).join('\n'));
   }
   const data: unknown = doc.toJS() ?? {};
+  const zeros = leadingZeros(doc).map((z) => `${path}: ${where(data, z.at)}: ${z.source} is read by YAML as the number ${z.value}; write it in quotes ("${z.source}")`);
+  if (zeros.length) throw new ProvisionError(zeros.join('\n'));
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${path}: ${where(data, issue.path)}: ${issue.message}`);
@@ -35,6 +38,27 @@ export function readProvisionFile(path: string): ProvisionFile {
   const dupes = duplicates(parsed.data).map((d) => `${path}: ${d}`);
   if (dupes.length) throw new ProvisionError(dupes.join('\n'));
   return parsed.data;
+}
+
+/**
+ * Unquoted numbers written with a leading zero (`agent: 01005`, `exten: 02005`): YAML reads them
+ * as 1005 and 2005, silently not what was meant. Each is refused with where it is.
+ */
+function leadingZeros(doc: Document): Array<{ at: PropertyKey[]; source: string; value: number }> {
+  const found: Array<{ at: PropertyKey[]; source: string; value: number }> = [];
+  visit(doc, {
+    Scalar(_key, node, ancestors) {
+      if (node.type !== 'PLAIN' || typeof node.value !== 'number' || !/^[-+]?0[0-9]/.test(node.source ?? '')) return;
+      const at: PropertyKey[] = [];
+      const chain = [...ancestors, node];
+      chain.forEach((n, i) => {
+        if (isPair(n)) at.push(String((n.key as { value?: unknown } | null)?.value ?? ''));
+        if (isSeq(n)) at.push(n.items.indexOf(chain[i + 1] as never));
+      });
+      found.push({ at, source: node.source ?? '', value: node.value });
+    },
+  });
+  return found;
 }
 
 function where(data: unknown, path: PropertyKey[]): string {
@@ -92,6 +116,12 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
 
     const queueNames = new Set(file.queues.map((q) => q.name));
     const knownQueues = new Set<string>([...queueNames, ...(await trx('queues').pluck('name'))]);
+    // an agent's default queue may be given by its number, as callers dial it: `queues: [100]`
+    const byNumber = new Map<string, string>(
+      (await trx('queues').whereNotNull('number').select('name', 'number')).map((q: { name: string; number: string }) => [q.number, q.name]),
+    );
+    for (const q of file.queues) if (q.number) byNumber.set(q.number, q.name);
+    for (const a of file.agents) a.queues = a.queues.map((q) => (queueNames.has(q) || !byNumber.has(q) ? q : (byNumber.get(q) ?? q)));
     file.agents.forEach((a, i) => {
       for (const q of a.queues) {
         const gone = opts.prune && !queueNames.has(q);

@@ -17,6 +17,19 @@ const name = (what: string) =>
     .transform((v) => String(v).trim())
     .pipe(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, `${what} may use letters, digits and _ . @ - (1 to 64 characters)`));
 
+/**
+ * A member name or a pause reason: one line, and no `|`, which separates the fields of Asterisk's
+ * queue_log (a member's name and a pause reason are fields of it).
+ */
+const label = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\r\n\0]*$/, 'must be one line')
+    .regex(/^[^|]*$/, 'must not contain "|" (it separates the fields of Asterisk\'s queue_log)');
+
 const iface = z
   .string()
   .trim()
@@ -41,7 +54,7 @@ export const fileSchema = z
       .array(
         z.strictObject({
           agent: name('an agent login'),
-          name: z.string().trim().min(1).max(80).regex(/^[^\r\n\0]*$/, 'must be one line').optional(),
+          name: label(80).optional(),
           pin: digits('pin', true).pipe(z.string().min(4, 'pin must have 4 to 12 digits').max(12, 'pin must have 4 to 12 digits')).optional(),
           queues: z.array(name('a queue name')).default([]),
         }),
@@ -51,7 +64,7 @@ export const fileSchema = z
       .array(
         z.strictObject({
           code: z.number().int().min(0).max(999_999_999),
-          name: z.string().trim().min(1).max(64).regex(/^[^\r\n\0]*$/, 'must be one line'),
+          name: label(64),
         }),
       )
       .default([]),

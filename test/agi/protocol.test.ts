@@ -58,6 +58,23 @@ async function exchange<T>(reply: string, run: (s: AgiSession) => Promise<T>): P
   return { value: await pending, line };
 }
 
+/** Answers each command `run` sends, in order, with the next of `replies`; returns the lines written. */
+async function dialogue<T>(replies: string[], run: (s: AgiSession) => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const { session, feed, writtenAtLeast, written } = await openSession();
+  const pending = run(session);
+  let seen = 0;
+  for (const reply of replies) {
+    const all = await writtenAtLeast(seen + 1);
+    const nl = all.indexOf('\n', seen);
+    seen = nl < 0 ? all.length : nl + 1;
+    feed(reply);
+  }
+  const value = await pending;
+  return { value, lines: written().split('\n').filter((l) => l !== '') };
+}
+
+const DEAD = 'HANGUP\n511 Command Not Permitted on a dead channel or intercept routine\n';
+
 function events(chunks: string[]): AgiEvent[] {
   const reader = new AgiResponseReader();
   return chunks.flatMap((c) => reader.push(Buffer.from(c, 'latin1')));
@@ -263,11 +280,26 @@ describe('session', () => {
     assert.equal((await exchange('200 result=-2\n', (s) => s.exec('NoSuchApp'))).value, -2);
     const r = await exchange('200 result=1\n', (s) => s.verbose('after hangup', 1));
     assert.equal(r.line, 'VERBOSE "after hangup" 1\n');
-    await assert.rejects(exchange('200 result=-1\n', (s) => s.getData('beep', 5000, 4)), AgiHangupError);
-    await assert.rejects(exchange('200 result=-1 endpos=0\n', (s) => s.streamFile('beep')), AgiHangupError);
-    await assert.rejects(exchange('200 result=-1\n', (s) => s.sayDigits('1001')), AgiHangupError);
+    // -1 and then a dead channel (the answers of hangup-midway.txt): a hangup
+    await assert.rejects(dialogue(['200 result=-1\n', DEAD], (s) => s.getData('beep', 5000, 4)), AgiHangupError);
+    await assert.rejects(dialogue(['200 result=-1 endpos=0\n', DEAD], (s) => s.streamFile('beep')), AgiHangupError);
+    await assert.rejects(dialogue(['200 result=-1\n', DEAD], (s) => s.sayDigits('1001')), AgiHangupError);
     await assert.rejects(exchange('511 Command Not Permitted on a dead channel or intercept routine\n', (s) => s.answer()), AgiHangupError);
     await exchange('511 Command Not Permitted on a dead channel or intercept routine\n', (s) => s.hangup()); // already gone: fine
+  });
+
+  test('-1 on a live channel is a missing file (missing-prompt.txt): named in the log, and the call goes on', async () => {
+    const played = await dialogue(['200 result=-1 endpos=0\n', '200 result=0\n'], (s) => s.streamFile('agentgate/no-such-prompt'));
+    assert.deepEqual(played.value, { digit: '', endpos: 0, missing: true });
+    assert.deepEqual(played.lines, ['STREAM FILE agentgate/no-such-prompt ""', 'ANSWER']);
+    // a missing question still collects the digits, after Asterisk's beep
+    const asked = await dialogue(['200 result=-1\n', '200 result=0\n', '200 result=1001\n'], (s) => s.getData('agentgate/no-such-prompt', 3000, 4));
+    assert.deepEqual(asked.value, { digits: '1001', timedOut: false });
+    assert.deepEqual(asked.lines, ['GET DATA agentgate/no-such-prompt 3000 4', 'ANSWER', 'GET DATA beep 3000 4']);
+    // and without the beep too, with no prompt at all
+    const bare = await dialogue(['200 result=-1\n', '200 result=0\n', '200 result=-1\n', '200 result=0\n', '200 result= (timeout)\n'], (s) => s.getData('agentgate/no-such-prompt', 3000, 4));
+    assert.deepEqual(bare.value, { digits: '', timedOut: true });
+    assert.deepEqual(bare.lines.slice(2), ['GET DATA beep 3000 4', 'ANSWER', 'GET DATA "" 3000 4']);
   });
 
   test('510 and 520 reject with AgiCommandError; the session goes on', async () => {

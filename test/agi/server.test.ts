@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { AgiClosedError, AgiHangupError } from '../../src/agi/errors.js';
 import { type AgiHandler, type AgiServer, type AgiServerOptions, createAgiServer, plainAddress } from '../../src/agi/server.js';
-import { callAgi, startAgiCall } from '../support/agi-caller.js';
-import { captureScript, readAgiTranscript, replayAgiTranscript } from '../support/agi-transcript.js';
+import { MISSING_FILE, callAgi, startAgiCall } from '../support/agi-caller.js';
+import { type AgiChunk, captureScript, readAgiTranscript, replayAgiTranscript } from '../support/agi-transcript.js';
 
 interface LogLine {
   level: number;
@@ -73,7 +73,7 @@ const loginCommands = readAgiTranscript('login-session.txt')
   .map((c) => c.bytes.toString('latin1').replace(/\n$/, ''));
 
 describe('captures replayed byte for byte against a real server', () => {
-  for (const name of ['login-session.txt', 'hangup-midway.txt', 'hangup-while-idle.txt', 'env-with-args.txt']) {
+  for (const name of ['login-session.txt', 'hangup-midway.txt', 'hangup-while-idle.txt', 'env-with-args.txt', 'missing-prompt.txt']) {
     test(name, async () => {
       const { port, logs, server } = await startServer(captureScript);
       await replayAgiTranscript(port, readAgiTranscript(name));
@@ -84,6 +84,67 @@ describe('captures replayed byte for byte against a real server', () => {
       );
     });
   }
+});
+
+describe('a missing prompt file is not a hangup', () => {
+  const missing = readAgiTranscript('missing-prompt.txt');
+  const midway = readAgiTranscript('hangup-midway.txt');
+  const answerTo = (chunks: AgiChunk[], command: string) => {
+    const i = chunks.findIndex((c) => c.dir === 'server' && c.bytes.toString('latin1') === `${command}\n`);
+    return chunks[i + 1]!;
+  };
+
+  test("the simulated Asterisk answers a missing file with the capture's bytes", () => {
+    assert.equal(answerTo(missing, 'STREAM FILE agentgate/no-such-prompt ""').bytes.toString('latin1'), `${MISSING_FILE.streamFile}\n`);
+    assert.equal(answerTo(missing, 'GET DATA agentgate/no-such-prompt 3000 4').bytes.toString('latin1'), `${MISSING_FILE.getData}\n`);
+  });
+
+  test('-1 then a live channel: a warning names the file, the flow goes on and the question still collects digits', async () => {
+    const { port, logs } = await startServer(async (s) => {
+      await s.answer();
+      await s.streamFile('agentgate/no-such-prompt');
+      const { digits } = await s.getData('agentgate/no-such-prompt', 3000, 4);
+      await s.setVariable('GOT', digits);
+    });
+    const call = await callAgi(port, { script: 'missing', missing: ['agentgate/no-such-prompt'], dtmf: ['42'] });
+    assert.deepEqual(call.commands, [
+      'ANSWER',
+      'STREAM FILE agentgate/no-such-prompt ""',
+      'ANSWER',
+      'GET DATA agentgate/no-such-prompt 3000 4',
+      'ANSWER',
+      'GET DATA beep 3000 4',
+      'SET VARIABLE GOT 42',
+    ]);
+    assert.deepEqual(call.played, ['beep']);
+    const warnings = logs.filter((l) => l.level === WARN);
+    assert.deepEqual(warnings.map((l) => l.file), ['agentgate/no-such-prompt', 'agentgate/no-such-prompt']);
+    assert.ok(warnings.every((l) => /prompt file missing/.test(l.msg)));
+  });
+
+  test("-1 then a dead channel (hangup-midway's bytes, in its order): a hangup, nothing logged as missing", async () => {
+    let thrown: unknown;
+    const { port, logs } = await startServer(async (s) => {
+      await s.answer();
+      await s.getData('beep', 5000, 4).catch((err: unknown) => {
+        thrown = err;
+      });
+    });
+    const env = midway.slice(0, midway.findIndex((c) => c.dir === 'server'));
+    const chunk = (dir: AgiChunk['dir'], text: string): AgiChunk => ({ dir, t: 0, bytes: Buffer.from(text, 'latin1') });
+    await replayAgiTranscript(port, [
+      ...env,
+      chunk('server', 'ANSWER\n'),
+      answerTo(midway, 'ANSWER'),
+      chunk('server', 'GET DATA beep 5000 4\n'),
+      answerTo(midway, 'GET DATA beep 5000 4'), // 200 result=-1
+      chunk('server', 'ANSWER\n'),
+      answerTo(midway, 'STREAM FILE agent-loginok ""'), // HANGUP, then 511 for a live-channel command
+      chunk('closed-by-server', ''),
+    ]);
+    assert.ok(thrown instanceof AgiHangupError);
+    assert.deepEqual(logs.filter((l) => l.level >= WARN), []);
+  });
 });
 
 describe('simulated calls', () => {
@@ -317,7 +378,9 @@ test('1,000 concurrent sessions all complete', { timeout: 120_000 }, async () =>
       await s.streamFile('agentgate/login-ok');
       await s.setVariable('AGENT', digits);
     },
-    { maxSessions: 2000, logger: pino({ level: 'warn' }) },
+    // on a loaded machine 1,000 sessions take their time: only completion is asserted, so no
+    // command or session may time out first
+    { maxSessions: 2000, logger: pino({ level: 'warn' }), envTimeoutMs: 120_000, commandTimeoutMs: 120_000, sessionTimeoutMs: 240_000 },
   );
   const calls = await Promise.all(
     Array.from({ length: 1000 }, (_, i) => callAgi(port, { script: 'login', dtmf: [String(1000 + i)] })),

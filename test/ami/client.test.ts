@@ -25,7 +25,8 @@ async function connected(pbx: AmiPbx): Promise<AmiPbx> {
 
 describe('the AMI wrapper', () => {
   test('100 concurrent actions each get their own answer (our own unique ActionIDs)', async () => {
-    const pbx = await connected(client());
+    // the point is which answer each gets, not how fast: no action may time out on a loaded machine
+    const pbx = await connected(client({ timeoutMs: 10_000 }));
     try {
       const ifaces = Array.from({ length: 100 }, (_, i) => `PJSIP/${7000 + i}`);
       const results = await Promise.allSettled(
@@ -63,10 +64,10 @@ describe('the AMI wrapper', () => {
     try {
       const back = nextConnect(pbx);
       sim.dropConnections();
-      for (let i = 0; i < 50 && pbx.isConnected(); i++) await sleep(10);
+      for (let i = 0; i < 6000 && pbx.isConnected(); i++) await sleep(10);
       const started = Date.now();
       await assert.rejects(pbx.queueStatus(), (e: Error) => e instanceof PbxUnavailable && !e.uncertain);
-      assert.ok(Date.now() - started < 100, 'did not wait for the 5 s timeout');
+      assert.ok(Date.now() - started < 2500, 'did not wait for the 5 s timeout');
       await back;
       assert.ok(pbx.isConnected());
     } finally {

@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: a fresh database, the simulated Asterisk and the service each in a process of
  * their own, then: HTTP commands against the floor, a shift-start storm of phone logins, memory
- * with idle FastAGI sessions, and the embedded database against the server. Prints a table and
- * writes the figures to test/bench/results.json. `--smoke` runs it all with tiny counts.
+ * with idle FastAGI sessions, and the embedded database against the server. Says what it is doing
+ * as it goes, prints a table and writes the figures to bench/results/<time>.json (ignored by git;
+ * BENCH_OUT=FILE writes elsewhere): a run never changes a tracked file. `--smoke` runs it all with
+ * tiny counts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -42,7 +44,7 @@ function start(args: string[], env: Record<string, string>, match: (l: Record<st
   const errors: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
   return new Promise((resolve, reject) => {
-    // generous: the floor prints only once its whole run is done, which takes long on a busy machine
+    // a backstop only: on a loaded machine a tsx-compiled service takes a while to start
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 180_000);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${errors.join('\n')}`)));
     const lines = createInterface({ input: child.stdout! });
@@ -110,7 +112,7 @@ function summary(r: LoadResult) {
 
 async function waitReady(port: number): Promise<void> {
   const agent = new http.Agent();
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 3600; i++) {
     const res = await get(agent, port, '/readyz').catch(() => ({ status: 0 }));
     if (res.status === 200) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -161,6 +163,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     const levels: Record<string, unknown>[] = [];
     const xacts = async () => Number((await admin.query('select xact_commit + xact_rollback as n from pg_stat_database where datname = $1', [dbName])).rows[0].n);
     for (const c of n.levels) {
+      say(`… http c=${c}: ${n.perLevel} commands through the service, then the same through the floor`);
       const before = await xacts();
       const service = summary(await closedLoop(httpPort, c, n.perLevel));
       // every statement of the service is its own transaction: this is its round trips per command
@@ -175,6 +178,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     // half the floor's measured capacity (its best level), as the target says
     const floorBest = Math.max(...levels.map((l) => (l.floor as { perSecond: number }).perSecond));
     const target = opts.smoke ? n.rate : Math.max(50, Math.round(floorBest / 2));
+    say(`… http at a fixed ${target}/s for ${n.rateSeconds} s`);
     const rate = summary(await fixedRate(httpPort, target, n.rateSeconds));
     results.fixedRate = { rate: target, ...rate };
     say(`http at ${target}/s (half the floor's best): p50 ${rate.p50ms} ms p99 ${rate.p99ms} ms, errors ${rate.errors}`);
@@ -203,6 +207,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     say(`http c=${feedLevel} with ${n.feedClients} feed clients: ${withFeed.perSecond}/s p99 ${withFeed.p99ms} ms vs ${without.perSecond}/s without (×${(withFeed.perSecond / without.perSecond).toFixed(2)}); ${(got.bytes! / 1e6).toFixed(1)} MB streamed`);
 
     // 2. Shift-start storm: every agent logs in by phone at once, typing its id
+    say(`… storm: ${n.storm} phone logins at once`);
     const stormStart = performance.now();
     const calls = await Promise.all(
       Array.from({ length: n.storm }, (_, k) =>
@@ -249,6 +254,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms (after the typed id: p50 ${percentile(afterId, 50).toFixed(1)} ms p99 ${percentile(afterId, 99).toFixed(1)} ms), failures ${failures}`);
 
     // 3. Memory: idle FastAGI sessions (each waiting for the caller's digits)
+    say(`… memory: ${n.idle} idle FastAGI sessions`);
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
     const idle = Array.from({ length: n.idle }, (_, k) => startAgiCall(agiPort, { script: 'login', callerId: String(3001 + (k % n.agents)), holdGetData: hold }));
@@ -263,11 +269,13 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     svc = undefined;
 
     // 4. A reconcile with many members: every one logged in, in the record and in Asterisk, compared
+    say(`… reconcile: ${opts.smoke ? 200 : 10_000} members logged in, then one reconcile timed`);
     const members = opts.smoke ? 200 : 10_000;
     results.reconcile = await reconcileCost(dbUrl, amiPort, members);
     say(`reconcile with ${members} members: ${JSON.stringify(results.reconcile)}`);
 
     // 5. Embedded database against the server, at one concurrency
+    say(`… embedded database: opening PGlite and provisioning ${n.agents} agents, then ${n.perLevel} commands`);
     const embeddedDb = await openDatabase({ dataDir });
     await migrate(embeddedDb.knex);
     await provision(embeddedDb.knex, n.agents);
@@ -285,6 +293,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
@@ -337,8 +346,10 @@ function table(r: Record<string, any>): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const smoke = process.argv.includes('--smoke');
-  const out = join(ROOT, 'test', 'bench', smoke ? 'smoke-results.json' : 'results.json');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${stamp}.json`);
   const started = performance.now();
+  process.stdout.write(`agentgate bench${smoke ? ' (smoke)' : ''}: about ${smoke ? '30 s' : '2 minutes'} on a quiet machine, several times that on a busy one; each step is announced before it runs\n`);
   const r = await runBench({ smoke, out });
   process.stdout.write(`\n${table(r)}\n\n${(r.machine as any).cores} cores, ${(r.machine as any).cpu}, Node ${(r.machine as any).node}; ${((performance.now() - started) / 1000).toFixed(0)} s; figures in ${out}\n`);
 }

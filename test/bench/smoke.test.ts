@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,8 +9,12 @@ import { runBench, table } from './run.js';
 // The benchmark's own code, with tiny counts, so it cannot rot; timings are not asserted here.
 test('npm run bench works end to end (smoke: tiny counts)', async (t) => {
   if (!(await postgresReachable())) return t.skip('the benchmark needs the Postgres on 127.0.0.1:5432');
-  const out = join(mkdtempSync(join(tmpdir(), 'agentgate-bench-')), 'results.json');
-  const r = (await runBench({ smoke: true, out, log: () => undefined })) as Record<string, any>;
+  const dir = mkdtempSync(join(tmpdir(), 'agentgate-bench-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'results.json');
+  const lines: string[] = [];
+  const r = (await runBench({ smoke: true, out, log: (l) => lines.push(l) })) as Record<string, any>;
+  assert.ok(lines.some((l) => l.startsWith('… storm')), 'it says what it is doing as it goes');
   assert.equal(r.http.length, 2);
   for (const level of r.http) {
     assert.equal(level.service.errors, 0, 'every command of the mix succeeded');

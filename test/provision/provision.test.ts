@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,10 @@ const dir = mkdtempSync(join(tmpdir(), 'agentgate-prov-'));
 before(async () => {
   db = await freshDatabase();
 });
-after(async () => db.drop());
+after(async () => {
+  await db.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -93,7 +96,11 @@ describe('provisioning', () => {
     ['a duplicate agent', 'agents:\n  - { agent: "1001" }\n  - { agent: "1001" }\n', /agents\[1\]: agent "1001" is already used by agents\[0\]/],
     ['a duplicate reason name', 'pause_reasons:\n  - { code: 1, name: A }\n  - { code: 2, name: a }\n', /pause_reasons\[1\]: name "a" is already used/],
     ['an unknown section', 'people: []\n', /the file: .*people/],
-    ['broken YAML', 'queues: [ { name: support\n', /bad\.yaml: /],
+    ['broken YAML, with the whole of YAML\'s message', 'queues: [ { name: support\n', /bad\.yaml: Flow map in block collection must be sufficiently indented and end with a \} at line 2, column 1:\n\nqueues: \[ \{ name: support\n/],
+    ['an unquoted agent with a leading zero', 'agents:\n  - { agent: 01005 }\n', /agents\[0\] \(agent 1005\), field "agent": 01005 is read by YAML as the number 1005; write it in quotes \("01005"\)/],
+    ['an unquoted exten with a leading zero', 'extensions:\n  - { exten: 02005 }\n', /extensions\[0\] \(exten 2005\), field "exten": 02005 is read by YAML as the number 2005; write it in quotes \("02005"\)/],
+    ['a "|" in a member name (queue_log field separator)', 'agents:\n  - { agent: "1009", name: "Ana | Lima" }\n', /agents\[0\] \(agent "1009"\), field "name": must not contain "\|"/],
+    ['a "|" in a pause reason', 'pause_reasons:\n  - { code: 9, name: "a|b" }\n', /pause_reasons\[0\] \(code 9\), field "name": must not contain "\|"/],
     ['an agent in a queue nobody provisioned', 'agents:\n  - { agent: "1001", queues: [nosuch] }\n', /agents\[0\] \(agent "1001"\), field "queues": queue "nosuch" is not provisioned/],
   ];
   for (const [what, text, message] of bad) {
@@ -112,6 +119,13 @@ describe('provisioning', () => {
       assert.deepEqual(await db.knex('queues').pluck('name'), before, 'nothing applied');
     });
   }
+
+  test("an agent's default queues may be given by the queue's number", async () => {
+    await apply(BASE_YAML);
+    const path = file('numbers.yaml', 'queues:\n  - { name: support, number: 100 }\n  - { name: sales, number: 300 }\nagents:\n  - { agent: "1004", name: Pedro, queues: [100, "300"] }\n');
+    await apply(path);
+    assert.deepEqual(await db.knex('agent_queues').where({ agent: '1004' }).orderBy('queue').pluck('queue'), ['sales', 'support']);
+  });
 
   test('the CLI prints what it did, and names the file and the field when refusing', async () => {
     const run = promisify(execFile);

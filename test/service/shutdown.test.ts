@@ -6,6 +6,7 @@ import { type TestDb, freshDatabase } from '../support/db.js';
 import { divergence, eventsExplainState, provisionMany } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
 import { serve as start } from '../support/service.js';
+import { until } from '../support/until.js';
 
 let db: TestDb;
 let sim: SimAsterisk;
@@ -27,7 +28,7 @@ test('SIGTERM in the middle of a burst: every command done or refused, none half
   const agents = await provisionMany(db.knex, 40);
   const svc = await serve({ DATABASE_URL: db.url });
   const base = `http://127.0.0.1:${svc.http}`;
-  for (let i = 0; i < 100 && (await fetch(`${base}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+  await until(async () => (await fetch(`${base}/readyz`)).status === 200, 'the service ready');
 
   const exited = new Promise<number | null>((resolve) => svc.child.once('exit', (code) => resolve(code)));
   const outcomes: string[] = [];

@@ -1,14 +1,26 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { DataDirLocked, openDatabase } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
+import { freshDatabase } from '../support/db.js';
+import { until } from '../support/until.js';
+
+const dirs: string[] = [];
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -26,6 +38,12 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ MEMBER_INTERFACE: 'PJSIP/2001' }), (e: Error) => /MEMBER_INTERFACE: must contain \{exten\}/.test(e.message));
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
   });
+  test('DATABASE_URL must be postgres:// or postgresql://; TRUSTED_PROXIES is empty unless set', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).DATABASE_URL, 'postgresql://u@h/db');
+    assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite:///tmp/x.db' }), (e: Error) => e instanceof ConfigError && /DATABASE_URL: must start with postgres/.test(e.message));
+    assert.equal(loadConfig({}).TRUSTED_PROXIES.check('127.0.0.1'), false);
+    assert.equal(loadConfig({ TRUSTED_PROXIES: '127.0.0.1' }).TRUSTED_PROXIES.check('127.0.0.1'), true);
+  });
   test('API_TOKENS splits on commas', () => {
     assert.deepEqual(loadConfig({ API_TOKENS: 'a, b,,c' }).API_TOKENS, ['a', 'b', 'c']);
   });
@@ -33,7 +51,7 @@ describe('configuration', () => {
 
 describe('the embedded database', () => {
   test('a second opener of one data directory is refused; the lock goes with the first', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-lock-'));
+    const dir = temp('agentgate-lock-');
     const first = await openDatabase({ dataDir: dir });
     await assert.rejects(openDatabase({ dataDir: dir }), (e: Error) => e instanceof DataDirLocked && /in use by process \d+/.test(e.message));
     await migrate(first.knex);
@@ -45,16 +63,20 @@ describe('the embedded database', () => {
 });
 
 describe('agentgate demo', () => {
-  test('starts on the embedded database with the simulated Asterisk, and its curl lines answer', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentgate-demo-'));
+  test('starts on the embedded database with the simulated Asterisk, and its curl lines answer; a configured database is never touched', async () => {
+    const dir = temp('agentgate-demo-');
+    const configured = await freshDatabase(); // what DATABASE_URL exported in the shell points at
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo'], {
-      env: { ...process.env, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: '0', DATABASE_URL: '' },
+      env: { ...process.env, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: '0', DATABASE_URL: configured.url ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const exited = new Promise((r) => child.once('exit', r));
+    const errors: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
     try {
       const out: string[] = [];
       const curl = await new Promise<string>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out.join('\n')}`)));
+        child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out.join('\n')}\n${errors.join('\n')}`)));
         createInterface({ input: child.stdout! }).on('line', (line) => {
           out.push(line);
           const m = /curl '(http:\/\/[^']+command=login[^']+)'$/.exec(line.trim());
@@ -62,15 +84,23 @@ describe('agentgate demo', () => {
         });
       });
       assert.ok(out.some((l) => l.includes('agentgate demo: simulated Asterisk')));
-      for (let i = 0; i < 100 && (await fetch(curl.replace(/\/api\/agent\.php.*/, '/readyz'))).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(out.some((l) => l.startsWith('agentgate demo: starting on the embedded database')), 'it says so on start');
+      if (configured.url) assert.ok(out.some((l) => l.includes('DATABASE_URL is set and ignored')));
+      await until(async () => (await fetch(curl.replace(/\/api\/agent\.php.*/, '/readyz'))).status === 200, 'the demo ready');
       assert.deepEqual(await (await fetch(curl)).json(), { success: 'Login OK' });
       const status = await (await fetch(curl.replace('command=login', 'command=status'))).json();
       assert.equal((status as { state: string }).state, 'available');
     } finally {
-      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
       await exited;
     }
     assert.equal(child.exitCode, 0);
+    try {
+      for (const table of ['agents', 'queues', 'extensions', 'events']) {
+        assert.equal((await configured.knex(table)).length, 0, `the configured database's ${table} are untouched`);
+      }
+    } finally {
+      await configured.drop();
+    }
   });
 });

@@ -7,6 +7,8 @@ import { SimAsterisk } from '../support/asterisk.js';
 import { readTranscript, rebuild } from '../support/transcript.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'asterisk', 'ami');
+/** A backstop against a hang, never a measure: on a loaded machine answers take their time. */
+const WAIT_MS = 60_000;
 
 // ------------------------------------------------------------------------------------------------
 // A raw AMI socket: no library in between, bytes as they come.
@@ -53,7 +55,7 @@ class Raw {
     for (const f of w) f();
   }
 
-  async waitFor(pred: (data: string) => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
+  async waitFor(pred: (data: string) => boolean, timeoutMs = WAIT_MS, what = 'condition'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.data)) {
       const left = deadline - Date.now();
@@ -95,7 +97,7 @@ class Raw {
     return out;
   }
 
-  async waitMessages(n: number, timeoutMs = 2000): Promise<Array<Record<string, string>>> {
+  async waitMessages(n: number, timeoutMs = WAIT_MS): Promise<Array<Record<string, string>>> {
     await this.waitFor(() => this.messages().length >= n, timeoutMs, `${n} messages`);
     return this.messages();
   }
@@ -106,7 +108,7 @@ class Raw {
     let text = '';
     for (const [k, v] of Object.entries({ ...headers, ActionID: id })) text += `${k}: ${v}\r\n`;
     this.write(`${text}\r\n`);
-    await this.waitFor(() => this.messages().some((m) => m.ActionID === id && 'Response' in m), 2000, `answer to ${id}`);
+    await this.waitFor(() => this.messages().some((m) => m.ActionID === id && 'Response' in m), WAIT_MS, `answer to ${id}`);
     const found = this.messages().find((m) => m.ActionID === id && 'Response' in m);
     assert.ok(found);
     return found;
@@ -118,7 +120,7 @@ class Raw {
     return this.action(h);
   }
 
-  waitClosed(timeoutMs = 2000): Promise<void> {
+  waitClosed(timeoutMs = WAIT_MS): Promise<void> {
     return Promise.race([
       this.closedP,
       new Promise<void>((_, reject) =>
@@ -184,7 +186,7 @@ async function replay(sim: SimAsterisk, file: string, spontaneous: Array<() => v
         }
         expected += chunk.bytes.toString('latin1');
         const want = messageCount(expected);
-        await c.waitFor((d) => messageCount(d) >= want, 3000, `${file} ${chunk.marker}`);
+        await c.waitFor((d) => messageCount(d) >= want, WAIT_MS, `${file} ${chunk.marker}`);
         assert.equal(normalise(c.data), normalise(expected), `${file}: after ${chunk.marker}`);
       } else {
         assert.equal(chunk.by, 'asterisk');
@@ -569,7 +571,7 @@ describe('SimAsterisk', () => {
     const d = await client('off');
     const st = await d.action({ Action: 'QueueStatus', ActionID: 'st' });
     assert.equal(st.Response, 'Success');
-    await d.waitFor((x) => x.includes('ListItems: 2\r\n'), 2000, 'two QueueParams, no members');
+    await d.waitFor((x) => x.includes('ListItems: 2\r\n'), WAIT_MS, 'two QueueParams, no members');
 
     // With downMs the port refuses connections for a while, then comes back.
     const restarting = sim.restart({ downMs: 150 });

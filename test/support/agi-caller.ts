@@ -33,6 +33,13 @@ export interface AgiCallOptions {
   hangupDuring?: number;
   /** The connection is reset (RST, the server sees ECONNRESET) when the n-th command arrives. */
   resetDuring?: number;
+  /**
+   * Replaces the answer to the n-th command (1-based): return the text to send instead (lines
+   * joined with `\n`, sent as is), or undefined to send the normal answer.
+   */
+  tamper?: (line: string, n: number, normal: string | undefined) => string | undefined;
+  /** Prompt files this Asterisk does not have: answered as in missing-prompt.txt (channel still up). */
+  missing?: string[];
   /** `endpos` reported by STREAM FILE (default 14080, as in the capture). */
   endpos?: number;
   /** How long the caller takes to type at each GET DATA (ms): the caller's own wait, not the server's. */
@@ -47,8 +54,10 @@ export interface AgiCallOptions {
 export interface AgiCallRecord {
   /** Every command line received, raw (without `\n`). */
   commands: string[];
-  /** STREAM FILE files and GET DATA prompts, in order. */
+  /** STREAM FILE files and GET DATA prompts, in order (a missing file is not played). */
   played: string[];
+  /** Files asked for that this Asterisk does not have. */
+  missingAsked: string[];
   /** SAY DIGITS arguments, in order. */
   digitsSaid: string[];
   /** Variables set with SET VARIABLE (last value wins). */
@@ -76,6 +85,9 @@ export interface AgiCall {
 }
 
 const DEAD = '511 Command Not Permitted on a dead channel or intercept routine';
+
+/** Asterisk 22's answers for a file it cannot open (missing-prompt.txt): the same as a hangup's. */
+export const MISSING_FILE = { streamFile: '200 result=-1 endpos=0', getData: '200 result=-1' } as const;
 
 /** The `agi_*` block, same keys and order as the captures, ending with the blank line. */
 export function agiEnvBlock(port: number, opts: AgiCallOptions): string {
@@ -145,6 +157,7 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
   const record: AgiCallRecord = {
     commands: [],
     played: [],
+    missingAsked: [],
     digitsSaid: [],
     variablesSet: {},
     verbose: [],
@@ -205,7 +218,11 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
         if (verb[1] === 'DATA') {
           if (argv.length < 3 || argv.length > 5) return usage('GET DATA <file to be streamed> [timeout] [maxdigits]');
           if (dead) return DEAD;
-          record.played.push(argv[2] ?? '');
+          if (opts.missing?.includes(argv[2] ?? '')) {
+            record.missingAsked.push(argv[2] ?? '');
+            return MISSING_FILE.getData;
+          }
+          if (argv[2]) record.played.push(argv[2]);
           const next = dtmf.shift() ?? { timeout: true };
           if (typeof next === 'string') return `200 result=${next}`;
           if ('hangup' in next) {
@@ -224,6 +241,10 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
         if (verb[1] !== 'FILE') break;
         if (argv.length < 4 || argv.length > 5) return usage('STREAM FILE <filename> <escape digits> [sample offset]');
         if (dead) return DEAD;
+        if (opts.missing?.includes(argv[2] ?? '')) {
+          record.missingAsked.push(argv[2] ?? '');
+          return MISSING_FILE.streamFile;
+        }
         record.played.push(argv[2] ?? '');
         return `200 result=0 endpos=${opts.endpos ?? 14080}`;
       case 'SAY':
@@ -272,7 +293,8 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
           answered++;
           continue;
         }
-        const reply = answer(line, n);
+        const normal = answer(line, n);
+        const reply = opts.tamper?.(line, n, normal) ?? normal;
         if (reply !== undefined) send(reply);
         answered++;
         if (opts.hangupAfter === answered || hangupAfterReply) hangUp();

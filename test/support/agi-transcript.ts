@@ -104,7 +104,8 @@ export function replayAgiTranscript(port: number, chunks: AgiChunk[], timeoutMs 
  * The handler behind the captures (README "FastAGI captures"): `login` sends the fixed script,
  * carrying on past hangup errors as the capture server did, plus GET VARIABLE AGENT_RESULT and
  * VERBOSE when the caller hung up; `idle` answers and waits for the hangup; `env` asks for the
- * caller id.
+ * caller id; `missing` sends the missing-prompt script. Media commands whose `-1` the capture
+ * server took as it came are sent raw here (the typed verbs would ask Asterisk what the `-1` meant).
  */
 export async function captureScript(session: AgiSession): Promise<void> {
   const tolerant = async (step: () => Promise<unknown>) => {
@@ -118,6 +119,19 @@ export async function captureScript(session: AgiSession): Promise<void> {
     await session.getVariable('CALLERID(num)');
     return;
   }
+  if (session.script === 'missing') {
+    await session.answer();
+    await session.command('STREAM FILE', 'agentgate/no-such-prompt', '');
+    await session.command('GET DATA', 'agentgate/no-such-prompt', '3000', '4');
+    await session.command('STREAM FILE', 'beep', '');
+    await session.command('GET DATA', 'beep', '3000', '4');
+    await session.command('CONTROL STREAM FILE', 'agentgate/no-such-prompt', '');
+    await session.exec('Playback', 'agentgate/no-such-prompt');
+    await session.getVariable('PLAYBACKSTATUS');
+    await session.verbose('still here', 1);
+    await session.waitForHangup();
+    return;
+  }
   if (session.script === 'idle') {
     await session.answer();
     await session.waitForHangup();
@@ -127,7 +141,7 @@ export async function captureScript(session: AgiSession): Promise<void> {
   }
   await tolerant(() => session.answer());
   await tolerant(() => session.getVariable('CALLERID(num)'));
-  await tolerant(() => session.getData('beep', 5000, 4));
+  await tolerant(() => session.command('GET DATA', 'beep', '5000', '4'));
   await tolerant(() => session.streamFile('agent-loginok'));
   await tolerant(() => session.sayDigits('1001'));
   await tolerant(() => session.setVariable('AGENT_RESULT', 'ok'));

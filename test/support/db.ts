@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/connect.js';
-import { migrate, readMigrations } from '../../src/db/migrate.js';
+import { migrate } from '../../src/db/migrate.js';
 
 /** The Postgres every developer machine and CI has; `TEST_PG_URL` points elsewhere. */
 const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,8 +38,9 @@ function dbUrl(name: string): string {
 }
 
 /**
- * A fresh database for one test file: cloned from a template migrated once (its name carries a hash
- * of the migrations, so a changed schema gets a new template). Without a server: PGlite in a temp dir.
+ * A fresh database for one test file, migrated from scratch and dropped by `drop()`: nothing is
+ * left on the server after a run (no template either). Databases left by a test process that died
+ * are dropped on the way. Without a server: PGlite in a temp dir, removed by `drop()`.
  */
 export async function freshDatabase(): Promise<TestDb> {
   if (!(await postgresReachable())) {
@@ -56,29 +57,18 @@ export async function freshDatabase(): Promise<TestDb> {
       },
     };
   }
-  const migrations = readMigrations();
-  const hash = createHash('sha256').update(JSON.stringify(migrations)).digest('hex').slice(0, 12);
-  const template = `agentgate_tpl_${hash}`;
   const name = `agentgate_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    // One client, one session: this advisory lock is not shared through a pool.
-    await admin.query('select pg_advisory_lock(7346099)');
-    const exists = await admin.query('select 1 from pg_database where datname = $1', [template]);
-    if (exists.rowCount === 0) {
-      await admin.query(`create database ${template}`);
-      const tpl = await openDatabase({ url: dbUrl(template), dataDir: '' });
-      await migrate(tpl.knex, migrations);
-      await tpl.close();
-    }
-    await admin.query(`create database ${name} template ${template}`);
-    await admin.query('select pg_advisory_unlock(7346099)');
+    await dropOrphans(admin);
+    await admin.query(`create database ${name}`);
   } finally {
     await admin.end();
   }
   const url = dbUrl(name);
   const db = await openDatabase({ url, dataDir: '' });
+  await migrate(db.knex);
   return {
     ...db,
     url,
@@ -94,4 +84,23 @@ export async function freshDatabase(): Promise<TestDb> {
       }
     },
   };
+}
+
+/** Test databases whose test process is gone (killed before its `after` ran). */
+async function dropOrphans(admin: pg.Client): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'agentgate\\_t\\_%'");
+  for (const { datname } of rows) {
+    const pid = Number(/^agentgate_t_(\d+)_/.exec(datname)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    await admin.query(`drop database if exists ${datname} with (force)`).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

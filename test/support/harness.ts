@@ -144,15 +144,7 @@ export async function changesNothingIn<T>(h: Harness, fn: () => Promise<T>): Pro
   return result;
 }
 
-/** Waits until `check` holds, polling; fails naming `what` after `ms`. */
-export async function until(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+export { until } from './until.js';
 
 export interface Instance {
   deps: Deps;

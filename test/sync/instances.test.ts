@@ -83,7 +83,7 @@ describe('two instances on one database and one Asterisk behave as one', () => {
     const both = Promise.all([nextConnect(h.pbx), nextConnect(second.pbx)]);
     await h.sim.restart();
     await both;
-    for (let i = 0; i < 100 && h.sim.members().length < members; i++) await sleep(20);
+    for (let i = 0; i < 6000 && h.sim.members().length < members; i++) await sleep(20);
     await Promise.all([first.idle(), second.keeper.idle()]);
     await sleep(100);
     await Promise.all([first.idle(), second.keeper.idle()]);

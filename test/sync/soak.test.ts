@@ -82,7 +82,7 @@ test('randomized soak: 1,000 commands with faults end with zero divergence and a
   if (!h.pbx.isConnected()) await nextConnect(h.pbx);
   // Settle: the last faults' resyncs, then one more that must find nothing to do.
   let diff = await divergence(h.knex, h.sim);
-  for (let i = 0; i < 50 && (diff.onlyInAsterisk.length || diff.onlyInDatabase.length); i++) {
+  for (let i = 0; i < 500 && (diff.onlyInAsterisk.length || diff.onlyInDatabase.length); i++) {
     keeper.request();
     await keeper.idle();
     await sleep(20);

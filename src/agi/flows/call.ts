@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../../commands/deps.js';
+import type { PinGuard } from '../../commands/pin.js';
 import { type Outcome, OUTCOMES, messageOf } from '../../commands/outcomes.js';
 import { PROMPTS, type PromptName } from '../prompts.js';
 import { VARIABLES } from '../variables.js';
@@ -25,6 +26,8 @@ export interface FlowContext {
   silent: boolean;
   /** The calling extension: the caller's number. */
   exten: string;
+  /** Wrong PINs allowed before a phone login is locked. */
+  pinGuard: PinGuard;
 }
 
 export const DIGIT_TIMEOUT_MS = 6000;
@@ -44,18 +47,19 @@ export async function finish(ctx: FlowContext, result: Outcome, prompt?: PromptN
   return result;
 }
 
-export type Asked<T> = { ok: true; value: T } | { ok: false; failure: Outcome };
+/** A failed question ends with `prompt` (goodbye after the last try). */
+export type Asked<T> = { ok: true; value: T } | { ok: false; failure: Outcome; prompt: PromptName };
 
 /**
  * Asks a question up to TRIES times. `check` turns the digits into a value, or names the prompt
- * that says what was wrong and the outcome to give if the last try fails too. After the last
- * failure the caller hears goodbye.
+ * that says what was wrong and the outcome to give if the last try fails too (`final`: stop asking
+ * now and end with that prompt). After the last failure the caller hears goodbye.
  */
 export async function ask<T>(
   ctx: FlowContext,
   question: PromptName,
   maxDigits: number,
-  check: (digits: string, timedOut: boolean) => Promise<{ value: T } | { retry: PromptName; failure: Outcome }>,
+  check: (digits: string, timedOut: boolean) => Promise<{ value: T } | { retry: PromptName; failure: Outcome; final?: PromptName }>,
 ): Promise<Asked<T>> {
   let failure: Outcome = { kind: 'argumentInvalid' };
   for (let attempt = 1; attempt <= TRIES; attempt++) {
@@ -63,7 +67,8 @@ export async function ask<T>(
     const checked = await check(digits, timedOut);
     if ('value' in checked) return { ok: true, value: checked.value };
     failure = checked.failure;
+    if (checked.final) return { ok: false, failure, prompt: checked.final };
     if (attempt < TRIES) await ctx.call.streamFile(PROMPTS[checked.retry]);
   }
-  return { ok: false, failure };
+  return { ok: false, failure, prompt: 'goodbye' };
 }

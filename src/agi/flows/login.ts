@@ -1,40 +1,49 @@
-import { agentForPhone, pinMatches, queueForPhone } from '../../commands/lookup.js';
+import { agentForPhone, queueForPhone } from '../../commands/lookup.js';
 import type { Outcome } from '../../commands/outcomes.js';
+import { checkPhonePin, phoneLoginLocked, pinsInUse } from '../../commands/phone.js';
 import { runCommand } from '../../commands/run.js';
 import { type FlowContext, ask, finish } from './call.js';
 
-type Info = NonNullable<Awaited<ReturnType<typeof agentForPhone>>>;
-
 /**
- * `*50` / `*50<queue number>`: asks the agent id, the PIN if the agent has one, and the queue
- * unless it was dialed or the agent has default queues (then all of them).
+ * `*50` / `*50<queue number>`: asks the agent id, the PIN, and the queue unless it was dialed or
+ * the agent has default queues (then all of them).
+ *
+ * While any agent has a PIN, whether a number is an agent is not said before the PIN: an unknown
+ * number is asked a PIN too and hears what a wrong PIN hears. Wrong PINs are counted per number
+ * across calls; too many lock that number's phone login for a while (HTTP is not affected).
  */
 export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   const { deps, call, silent } = ctx;
   let agent = call.params.get('agent') || undefined;
-  let known: Info | undefined;
+  const guarded = !silent && (await pinsInUse(deps));
   if (!agent) {
     if (silent) return finish(ctx, { kind: 'agentNotSpecified' });
-    const got = await ask<{ login: string; info: Info }>(ctx, 'enterAgent', 10, async (digits) => {
+    const got = await ask<string>(ctx, 'enterAgent', 10, async (digits) => {
       if (digits === '') return { retry: 'invalidEntry', failure: { kind: 'agentNotSpecified' } };
-      const found = await agentForPhone(deps, digits);
-      if (!found) return { retry: 'agentNotExists', failure: { kind: 'agentNotExists' } };
-      return { value: { login: digits, info: found } };
+      // with PINs in use the PIN question decides; without, there is nothing to hide
+      if (!guarded && !(await agentForPhone(deps, digits))) return { retry: 'agentNotExists', failure: { kind: 'agentNotExists' } };
+      return { value: digits };
     });
-    if (!got.ok) return finish(ctx, got.failure, 'goodbye');
-    agent = got.value.login;
-    known = got.value.info;
+    if (!got.ok) return finish(ctx, got.failure, got.prompt);
+    agent = got.value;
   }
 
   const who = agent;
-  const info = known ?? (await agentForPhone(deps, who));
-  // The PIN is asked whenever the agent has one, however the id arrived; a silent IVR has already
-  // decided who the caller is.
-  if (!silent && info?.needsPin) {
-    const pin = await ask(ctx, 'enterPin', 12, async (digits) =>
-      digits !== '' && (await pinMatches(deps, who, digits)) ? { value: true } : { retry: 'pinInvalid', failure: { kind: 'argumentInvalid' } },
-    );
-    if (!pin.ok) return finish(ctx, pin.failure, 'goodbye');
+  const info = await agentForPhone(deps, who);
+  // The PIN is asked whenever the agent has one (or may have one: an unknown number while PINs are
+  // in use), however the id arrived; a silent IVR has already decided who the caller is.
+  if (guarded && (info === undefined || info.needsPin)) {
+    if (await phoneLoginLocked(deps, who)) {
+      ctx.log.warn({ agent: who }, 'phone login refused: locked after too many wrong PINs');
+      return finish(ctx, { kind: 'argumentInvalid' }, 'pinLocked');
+    }
+    const pin = await ask(ctx, 'enterPin', 12, async (digits) => {
+      const answer = await checkPhonePin(deps, ctx.pinGuard, who, digits);
+      if (answer === 'ok') return { value: true };
+      const failure: Outcome = { kind: 'argumentInvalid' };
+      return answer === 'locked' ? { retry: 'pinInvalid', failure, final: 'pinLocked' } : { retry: 'pinInvalid', failure };
+    });
+    if (!pin.ok) return finish(ctx, pin.failure, pin.prompt);
   }
 
   let queue: string | undefined = call.params.get('queue') || undefined;
@@ -47,7 +56,7 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
       const name = await queueForPhone(deps, digits);
       return name ? { value: name } : { retry: 'queueNotExists', failure: { kind: 'queueNotExists' } };
     });
-    if (!got.ok) return finish(ctx, got.failure, 'goodbye');
+    if (!got.ok) return finish(ctx, got.failure, got.prompt);
     queue = got.value;
   }
 

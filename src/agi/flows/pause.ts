@@ -23,7 +23,7 @@ export async function pauseFlow(ctx: FlowContext): Promise<Outcome> {
         const name = await reasonForCode(ctx.deps, digits);
         return name ? { value: name } : { retry: 'invalidEntry', failure: { kind: 'argumentInvalid' } };
       });
-      if (!got.ok) return finish(ctx, got.failure, 'goodbye');
+      if (!got.ok) return finish(ctx, got.failure, got.prompt);
       reason = got.value;
     }
   }

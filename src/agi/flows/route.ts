@@ -3,6 +3,7 @@ import type { Deps } from '../../commands/deps.js';
 import { AgiClosedError, AgiHangupError } from '../errors.js';
 import { failureOutcome } from '../../commands/errors.js';
 import type { Outcome } from '../../commands/outcomes.js';
+import { DEFAULT_PIN_GUARD, type PinGuard } from '../../commands/pin.js';
 import { PROMPT_LANGUAGES, promptLanguage } from '../prompts.js';
 import { CHANNEL_LANGUAGE } from '../variables.js';
 import { type Call, type FlowContext, finish } from './call.js';
@@ -18,10 +19,21 @@ const FLOWS: Record<string, (ctx: FlowContext) => Promise<Outcome>> = {
   status: statusFlow,
 };
 
+export interface PhoneOptions {
+  pinGuard?: PinGuard;
+}
+
 /** One FastAGI session: `agi://host:port/<script>?<parameters>` picks the flow. */
-export async function handleCall(deps: Deps, call: Call & { language?: string }, log: Logger): Promise<Outcome | undefined> {
+export async function handleCall(deps: Deps, call: Call & { language?: string }, log: Logger, opts: PhoneOptions = {}): Promise<Outcome | undefined> {
   const silent = call.params.has('silent');
-  const ctx: FlowContext = { deps, call, log: log.child({ agent: call.params.get('agent') ?? undefined }), silent, exten: call.callerId };
+  const ctx: FlowContext = {
+    deps,
+    call,
+    log: log.child({ agent: call.params.get('agent') ?? undefined }),
+    silent,
+    exten: call.callerId,
+    pinGuard: opts.pinGuard ?? DEFAULT_PIN_GUARD,
+  };
   const flow = FLOWS[call.script];
   try {
     if (!silent) {
@@ -38,9 +50,10 @@ export async function handleCall(deps: Deps, call: Call & { language?: string },
     const gone = call.hungUp || err instanceof AgiHangupError || err instanceof AgiClosedError;
     if (gone) log.info({ err: (err as Error).message }, 'caller hung up');
     else log.warn({ err: (err as Error).message }, 'phone flow failed');
-    // A failure before the command ran changed nothing; say so to the dialplan if it still listens.
+    // A failure before the command ran changed nothing; say so to the dialplan, and to a caller who
+    // is still there (the database being down has its own prompt, a bug another).
     const result: Outcome = gone ? { kind: 'argumentInvalid' } : failureOutcome(err);
-    await finish({ ...ctx, silent: true }, result).catch(() => undefined);
+    await finish(gone ? { ...ctx, silent: true } : ctx, result).catch(() => undefined);
     return result;
   }
 }

@@ -1,0 +1,30 @@
+import { OUTCOMES } from '../commands/outcomes.js';
+
+/**
+ * The answers HTTP gives on its own, before or instead of a command: access, routing, malformed
+ * requests, health. Command answers live in OUTCOMES; where both say the same thing the string is
+ * taken from there, so each wire string is written once. A test checks every row is in the README.
+ */
+export const HTTP_ANSWERS = {
+  forbidden: { status: 403, body: { error: 'Forbidden' } },
+  notFound: { status: 404, body: { error: 'Not found' } },
+  methodNotAllowed: { status: 405, body: { error: 'Method not allowed' } },
+  /** Not HTTP at all: a request line or header Node cannot parse. */
+  badRequest: { status: 400, body: { error: 'Bad request' } },
+  /** The request was not complete within Node's request timeout. */
+  requestTimeout: { status: 408, body: { error: 'Request timeout' } },
+  headersTooLarge: { status: 431, body: { error: 'Request header fields too large' } },
+  /** A body that cannot be read as parameters (broken JSON, a bad multipart): the contract's answer. */
+  badBody: { status: 400, body: { error: OUTCOMES.argumentInvalid.message } },
+  bodyTooLarge: { status: 413, body: { error: OUTCOMES.argumentInvalid.message } },
+  unsupportedType: { status: 415, body: { error: OUTCOMES.argumentInvalid.message } },
+  shuttingDown: { status: 503, body: { error: 'Service unavailable' } },
+  internal: { status: OUTCOMES.internalError.http, body: { error: OUTCOMES.internalError.message } },
+  healthy: { status: 200, body: { success: 'OK', status: 'ok' } },
+  ready: { status: 200, body: { success: 'Ready', status: 'ready' } },
+  notReady: { status: 503, body: { error: 'Not ready', status: 'not ready' } },
+} as const satisfies Record<string, { status: number; body: { error: string } | { success: string; status: string } | { error: string; status: string } }>;
+
+export type HttpAnswer = (typeof HTTP_ANSWERS)[keyof typeof HTTP_ANSWERS];
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
