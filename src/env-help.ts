@@ -1,14 +1,15 @@
-import { CONFIG_KEYS } from './config.js';
+import { CONFIG_KEYS, type Config } from './config.js';
 
 /** One line per variable for `agentgate serve --help`; the README's Configuration table says more. */
-const MEANING: Partial<Record<string, string>> = {
+const MEANING: Record<keyof Config, string> = {
   DATABASE_URL: 'postgres://… of a Postgres server (unset: the embedded database in DATA_DIR)',
   DATA_DIR: 'where the embedded database lives (default ./data)',
   AMI_HOST: "Asterisk Manager Interface host (default 127.0.0.1)",
   AMI_PORT: 'AMI port (default 5038)',
   AMI_USERNAME: 'AMI user from manager.conf (default agentgate)',
   AMI_SECRET: "that user's secret (never logged)",
-  AMI_TIMEOUT_MS: 'how long an AMI action may take before 503 PBX unavailable (default 5000)',
+  AMI_TIMEOUT_MS: 'how long an AMI action may take before 503 PBX unavailable, 100 to 60000 (default 5000)',
+  RECONCILE_INTERVAL_S: 'seconds between comparisons of the record with Asterisk, 0 = never (default 60)',
   HTTP_HOST: 'HTTP listen address (default 127.0.0.1)',
   HTTP_PORT: 'HTTP port, 0 = any free one (default 8080)',
   AGI_HOST: 'FastAGI listen address (default 127.0.0.1)',
@@ -28,6 +29,6 @@ const MEANING: Partial<Record<string, string>> = {
 
 export function envHelp(): string {
   const width = Math.max(...CONFIG_KEYS.map((k) => k.length));
-  const lines = CONFIG_KEYS.map((k) => `  ${k.padEnd(width)}  ${MEANING[k] ?? '(see the README, Configuration)'}`);
+  const lines = CONFIG_KEYS.map((k) => `  ${k.padEnd(width)}  ${MEANING[k] as string}`);
   return `\nEnvironment variables (read once at start; a bad value stops the start, naming it):\n${lines.join('\n')}\n`;
 }
