@@ -52,7 +52,7 @@ describe('input of any shape gets a contract answer', () => {
   }
 
   test('a repeated key keeps its last value, as PHP reads it, in the query string, a form, multipart and JSON alike', async () => {
-    const expect = { status: 200, body: { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, queues: [], reason: null, since: null } };
+    const expect = { status: 200, body: { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, since: null } };
     assert.deepEqual(await raw({ url: '/api/agent.php?command=logoff&command=status&agent=9999&agent=1004' }), expect);
     assert.deepEqual(await raw({ method: 'POST', url: '/api/agent.php', payload: 'command=logoff&command=status&agent=9999&agent=1004', type: 'application/x-www-form-urlencoded' }), expect);
     assert.deepEqual(await raw({ method: 'POST', url: '/api/agent.php', payload: '{"command":"logoff","command":"status","agent":"9999","agent":"1004"}', type: 'application/json' }), expect);

@@ -68,11 +68,14 @@ describe('GET /api/agents', () => {
   });
 
   test('a bad filter is 400 Argument list invalid', async () => {
-    for (const q of ['state=busy', 'state=', 'state=paused&state=available', 'queue=', `queue=${'x'.repeat(257)}`, 'queue=a%0Ab']) {
+    for (const q of ['state=busy', 'state=', 'queue=', `queue=${'x'.repeat(257)}`, 'queue=a%0Ab']) {
       const r = await get(`/api/agents?${q}`);
       assert.equal(r.status, 400, q);
       assert.deepEqual(r.body, { error: 'Argument list invalid' }, q);
     }
+    // a repeated key keeps its last value, as everywhere in the API
+    const twice = await get('/api/agents?state=paused&state=available');
+    assert.deepEqual([twice.status, twice.body], [200, await get('/api/agents?state=available').then((r) => r.body)]);
   });
 });
 
