@@ -2,10 +2,15 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
-import { runCommand } from '../commands/run.js';
+import { type CommandObserver, runCommand } from '../commands/run.js';
 import { EventFeed } from '../live/feed.js';
+import type { Metrics } from '../metrics.js';
+import { defaultZone } from '../reports/params.js';
 import { accessCheck } from './access.js';
 import { registerLive } from './live.js';
+import { openApiDocument } from './openapi.js';
+import { registerReports } from './reports.js';
+import { registerReportsView } from './reports-view.js';
 
 export interface HttpDeps extends Deps {
   access: ReturnType<typeof accessCheck>;
@@ -13,6 +18,12 @@ export interface HttpDeps extends Deps {
   readiness: () => Promise<Readiness>;
   /** The live feed (one per process); built here when not given. */
   feed?: EventFeed;
+  /** Counts and times every command (metrics). */
+  onCommand?: CommandObserver;
+  /** Served at /metrics; without it, /metrics says the service keeps none (503). */
+  metrics?: Metrics;
+  /** The zone of a report that names none (default: the process's, from TZ). */
+  reportZone?: string;
 }
 
 export interface Readiness {
@@ -82,6 +93,23 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   }
 
   registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed, send });
+
+  /** The same rule for the routes beside the command API: a token from the header or the query string. */
+  const byQuery = (req: FastifyRequest) => allowed(req, text((req.query as Record<string, unknown> | undefined)?.token));
+
+  registerReports(app, { db: deps.db, allowed: byQuery, send, defaultZone: deps.reportZone ?? defaultZone() });
+  registerReportsView(app);
+  app.get('/metrics', async (req, reply) => {
+    if (!byQuery(req)) return send(reply, 403, { error: 'Forbidden' });
+    if (!deps.metrics) return send(reply, 503, { error: 'Service unavailable' });
+    const body = await deps.metrics.scrape();
+    return reply.code(200).type(deps.metrics.contentType).send(body);
+  });
+  const openapi = JSON.stringify(openApiDocument());
+  app.get('/openapi.json', async (req, reply) => {
+    if (!byQuery(req)) return send(reply, 403, { error: 'Forbidden' });
+    return reply.code(200).type(JSON_TYPE).send(openapi);
+  });
 
   app.get('/healthz', async (_req, reply) => send(reply, 200, { status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
