@@ -24,6 +24,8 @@ export interface HttpDeps extends Deps {
   metrics?: Metrics;
   /** The zone of a report that names none (default: the process's, from TZ). */
   reportZone?: string;
+  /** Told of every route as it is registered (the OpenAPI test compares them with the document). */
+  onRoute?: (route: { url: string; method: string | string[] }) => void;
 }
 
 export interface Readiness {
@@ -46,6 +48,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     return503OnClosing: false,
     routerOptions: { querystringParser: parseParams },
   });
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   void app.register(formbody, { parser: parseParams });
   // Some clients send a JSON content type with no body at all: the query string still counts.
   const json = app.getDefaultJsonParser('error', 'error');
