@@ -64,23 +64,23 @@ const EVENT_LIST = `string_agg(concat_ws(chr(31), floor(date_part('epoch', at) *
   coalesce(queue, ''), coalesce(reason, '')), chr(30) order by at, id)`;
 const KINDS = `kind in ('login', 'logoff', 'pause', 'unpause')`;
 
-async function agentEvents(db: Knex, start: Date, stop: Date, open: Array<{ agent: string; since: Date }>): Promise<Array<{ agent: string; evs: string }>> {
+async function agentEvents(db: Knex, start: Date, stop: Date, open: Array<{ agent: string; since: Date }>, explain = ''): Promise<Array<{ agent: string; evs: string }>> {
   const inRange = `select agent, id, at, kind, queue, reason from events where at >= ? and at < ? and ${KINDS}`;
   if (open.length === 0) {
-    const r = await db.raw(`select agent, ${EVENT_LIST} as evs from (${inRange}) x group by agent`, [start, stop]);
-    return r.rows;
+    const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange}) x group by agent`, [start, stop]);
+    return explain ? r : r.rows;
   }
   const before = `select e.agent, e.id, e.at, e.kind, e.queue, e.reason
     from events e join (select unnest(?::text[]) as agent, unnest(?::timestamptz[]) as since) o on e.agent = o.agent
    where e.at >= o.since and e.at < ? and e.${KINDS}`;
-  const r = await db.raw(`select agent, ${EVENT_LIST} as evs from (${inRange} union all ${before}) x group by agent`, [
+  const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange} union all ${before}) x group by agent`, [
     start,
     stop,
     open.map((o) => o.agent),
     open.map((o) => new Date(o.since).toISOString()),
     start,
   ]);
-  return r.rows;
+  return explain ? r : r.rows;
 }
 
 const KIND_OF: Record<number, string> = { 105: 'login', 111: 'logoff', 112: 'pause', 117: 'unpause' };
@@ -132,6 +132,18 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
     until: new Date(stop).toISOString(),
     ...rowsOf(req.group, fold, names),
   };
+}
+
+/** EXPLAIN ANALYZE of the report's two statements (open sessions, then the events), for the bench. */
+export async function explainPauseReport(db: Knex, req: ReportRequest, now: Date = new Date()): Promise<string[]> {
+  const { bounds } = dayBounds(req);
+  const start = new Date(bounds[0]!);
+  const stop = new Date(Math.min(bounds[bounds.length - 1]!, now.getTime()));
+  const plan = (r: { rows: Array<Record<string, string>> }) => r.rows.map((x) => x['QUERY PLAN'] ?? '');
+  const openRows = (await db.raw(OPEN_AT, [start])).rows as Array<{ agent: string; since: Date }>;
+  const first = plan(await db.raw(`explain (analyze, buffers) ${OPEN_AT}`, [start]));
+  const second = plan((await agentEvents(db, start, stop, openRows, 'explain (analyze, buffers) ')) as unknown as { rows: Array<Record<string, string>> });
+  return [...first, '', ...second];
 }
 
 async function agentNames(db: Knex, agents: string[]): Promise<Map<string, string>> {
