@@ -56,42 +56,60 @@ select p.agent, min(l.at) as since
  group by p.agent`;
 
 /**
- * One row per agent: its events in order as `ms␟k␟queue␟reason` records joined by ␞ (k: i login,
- * o logoff, p pause, u unpause). One text per agent keeps the transfer and the parsing cheap.
+ * One row per agent: its events as `id␟ms␟k␟queue␟reason` records joined by ␞ (k: i login, o logoff,
+ * p pause, u unpause). One text per agent keeps the transfer and the parsing cheap. The records come
+ * in whatever order the plan gives (an ordered aggregate would sort every agent's events in
+ * Postgres); `feed` puts them in order.
  */
-const EVENT_LIST = `string_agg(concat_ws(chr(31), floor(date_part('epoch', at) * 1000)::bigint,
+const EVENT_LIST = `string_agg(concat_ws(chr(31), id, floor(date_part('epoch', at) * 1000)::bigint,
   case kind when 'login' then 'i' when 'logoff' then 'o' when 'pause' then 'p' else 'u' end,
-  coalesce(queue, ''), coalesce(reason, '')), chr(30) order by at, id)`;
+  coalesce(queue, ''), coalesce(reason, '')), chr(30))`;
 const KINDS = `kind in ('login', 'logoff', 'pause', 'unpause')`;
 
-async function agentEvents(db: Knex, start: Date, stop: Date, open: Array<{ agent: string; since: Date }>, explain = ''): Promise<Array<{ agent: string; evs: string }>> {
-  const inRange = `select agent, id, at, kind, queue, reason from events where at >= ? and at < ? and ${KINDS}`;
+/** The agents are read in this many slices at once (each its own statement, on its own connection). */
+const SLICES = 2;
+const SLICE = `abs(hashtext(agent)) % ${SLICES} = ?`;
+
+async function agentEvents(db: Knex, start: Date, stop: Date, open: Array<{ agent: string; since: Date }>, slice: number, explain = ''): Promise<Array<{ agent: string; evs: string }>> {
+  const inRange = `select agent, id, at, kind, queue, reason from events where at >= ? and at < ? and ${KINDS} and ${SLICE}`;
   if (open.length === 0) {
-    const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange}) x group by agent`, [start, stop]);
+    const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange}) x group by agent`, [start, stop, slice]);
     return explain ? r : r.rows;
   }
   const before = `select e.agent, e.id, e.at, e.kind, e.queue, e.reason
     from events e join (select unnest(?::text[]) as agent, unnest(?::timestamptz[]) as since) o on e.agent = o.agent
    where e.at >= o.since and e.at < ? and e.${KINDS}`;
-  const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange} union all ${before}) x group by agent`, [
+  const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange} union all select * from (${before}) b where ${SLICE}) x group by agent`, [
     start,
     stop,
+    slice,
     open.map((o) => o.agent),
     open.map((o) => new Date(o.since).toISOString()),
     start,
+    slice,
   ]);
   return explain ? r : r.rows;
 }
 
 const KIND_OF: Record<number, string> = { 105: 'login', 111: 'logoff', 112: 'pause', 117: 'unpause' };
 
-/** Reads one agent's records straight into the fold: no object per event. */
-function feed(evs: string, sink: { event(t: number, kind: string, queue: string | null, reason: string | null): void }): void {
+type Sink = { event(t: number, kind: string, queue: string | null, reason: string | null): void };
+
+/** Reads one agent's records and hands them to the fold in order: time, then id. */
+function feed(evs: string, sink: Sink): void {
+  const ids: number[] = [];
+  const ts: number[] = [];
+  const kinds: string[] = [];
+  const queues: Array<string | null> = [];
+  const reasons: Array<string | null> = [];
   const n = evs.length;
+  let sorted = true;
   let i = 0;
   while (i < n) {
+    let id = 0;
+    for (let c = evs.charCodeAt(i); c !== 31; c = evs.charCodeAt(++i)) id = id * 10 + (c - 48);
     let t = 0;
-    for (let c = evs.charCodeAt(i); c !== 31; c = evs.charCodeAt(++i)) t = t * 10 + (c - 48);
+    for (let c = evs.charCodeAt(++i); c !== 31; c = evs.charCodeAt(++i)) t = t * 10 + (c - 48);
     const kind = KIND_OF[evs.charCodeAt(i + 1)] ?? '';
     i += 3;
     let j = evs.indexOf('\u001f', i);
@@ -101,8 +119,17 @@ function feed(evs: string, sink: { event(t: number, kind: string, queue: string 
     if (j < 0) j = n;
     const reason = j > i ? evs.slice(i, j) : null;
     i = j + 1;
-    sink.event(t, kind, queue, reason);
+    const k = ts.length;
+    if (k > 0 && (t < ts[k - 1]! || (t === ts[k - 1]! && id < ids[k - 1]!))) sorted = false;
+    ids.push(id);
+    ts.push(t);
+    kinds.push(kind);
+    queues.push(queue);
+    reasons.push(reason);
   }
+  const order = ts.map((_, k) => k);
+  if (!sorted) order.sort((a, b) => ts[a]! - ts[b]! || ids[a]! - ids[b]!);
+  for (const k of order) sink.event(ts[k]!, kinds[k]!, queues[k]!, reasons[k]!);
 }
 
 /** The pause report for a range: read the record, fold it per agent, one row per group. */
@@ -115,11 +142,16 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
   const fold = new PauseFold(frame);
   if (stop > start) {
     const open = (await db.raw(OPEN_AT, [new Date(start)])).rows as Array<{ agent: string; since: Date }>;
-    for (const row of await agentEvents(db, new Date(start), new Date(stop), open)) {
-      const sink = fold.begin(row.agent);
-      feed(row.evs, sink);
-      sink.end();
-    }
+    // each slice is folded as soon as it arrives, while Postgres still builds the others
+    await Promise.all(
+      Array.from({ length: SLICES }, async (_, slice) => {
+        for (const row of await agentEvents(db, new Date(start), new Date(stop), open, slice)) {
+          const sink = fold.begin(row.agent);
+          feed(row.evs, sink);
+          sink.end();
+        }
+      }),
+    );
   }
   const names = req.group === 'agent' ? await agentNames(db, [...fold.tallies.keys()]) : new Map<string, string>();
   return {
@@ -142,7 +174,7 @@ export async function explainPauseReport(db: Knex, req: ReportRequest, now: Date
   const plan = (r: { rows: Array<Record<string, string>> }) => r.rows.map((x) => x['QUERY PLAN'] ?? '');
   const openRows = (await db.raw(OPEN_AT, [start])).rows as Array<{ agent: string; since: Date }>;
   const first = plan(await db.raw(`explain (analyze, buffers) ${OPEN_AT}`, [start]));
-  const second = plan((await agentEvents(db, start, stop, openRows, 'explain (analyze, buffers) ')) as unknown as { rows: Array<Record<string, string>> });
+  const second = plan((await agentEvents(db, start, stop, openRows, 0, 'explain (analyze, buffers) ')) as unknown as { rows: Array<Record<string, string>> });
   return [...first, '', ...second];
 }
 
