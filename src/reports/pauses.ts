@@ -66,27 +66,38 @@ const EVENT_LIST = `string_agg(concat_ws(chr(31), id, floor(date_part('epoch', a
   coalesce(queue, ''), coalesce(reason, '')), chr(30))`;
 const KINDS = `kind in ('login', 'logoff', 'pause', 'unpause')`;
 
-/** The agents are read in this many slices at once (each its own statement, on its own connection). */
-const SLICES = 2;
-const SLICE = `abs(hashtext(agent)) % ${SLICES} = ?`;
+/** Agents `>= from` and `< to` (either end open): one slice of the report, read by one statement. */
+interface Slice {
+  from: string | null;
+  to: string | null;
+}
 
-async function agentEvents(db: Knex, start: Date, stop: Date, open: Array<{ agent: string; since: Date }>, slice: number, explain = ''): Promise<Array<{ agent: string; evs: string }>> {
-  const inRange = `select agent, id, at, kind, queue, reason from events where at >= ? and at < ? and ${KINDS} and ${SLICE}`;
+function sliceSql(s: Slice, column: string): { sql: string; bindings: string[] } {
+  const parts: string[] = [];
+  const bindings: string[] = [];
+  if (s.from !== null) parts.push(`${column} >= ?`) && bindings.push(s.from);
+  if (s.to !== null) parts.push(`${column} < ?`) && bindings.push(s.to);
+  return { sql: parts.length ? ` and ${parts.join(' and ')}` : '', bindings };
+}
+
+async function agentEvents(db: Knex, start: Date, stop: Date, open: Array<{ agent: string; since: Date }>, slice: Slice, explain = ''): Promise<Array<{ agent: string; evs: string }>> {
+  const only = sliceSql(slice, 'agent');
+  const inRange = `select agent, id, at, kind, queue, reason from events where at >= ? and at < ? and ${KINDS}${only.sql}`;
   if (open.length === 0) {
-    const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange}) x group by agent`, [start, stop, slice]);
+    const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange}) x group by agent`, [start, stop, ...only.bindings]);
     return explain ? r : r.rows;
   }
   const before = `select e.agent, e.id, e.at, e.kind, e.queue, e.reason
     from events e join (select unnest(?::text[]) as agent, unnest(?::timestamptz[]) as since) o on e.agent = o.agent
-   where e.at >= o.since and e.at < ? and e.${KINDS}`;
-  const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange} union all select * from (${before}) b where ${SLICE}) x group by agent`, [
+   where e.at >= o.since and e.at < ? and e.${KINDS}${sliceSql(slice, 'e.agent').sql}`;
+  const r = await db.raw(`${explain}select agent, ${EVENT_LIST} as evs from (${inRange} union all ${before}) x group by agent`, [
     start,
     stop,
-    slice,
+    ...only.bindings,
     open.map((o) => o.agent),
     open.map((o) => new Date(o.since).toISOString()),
     start,
-    slice,
+    ...only.bindings,
   ]);
   return explain ? r : r.rows;
 }
@@ -141,11 +152,11 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
   const frame: Frame = { group: req.group, start, stop, bounds, days };
   const fold = new PauseFold(frame);
   if (stop > start) {
-    const open = (await db.raw(OPEN_AT, [new Date(start)])).rows as Array<{ agent: string; since: Date }>;
-    // each slice is folded as soon as it arrives, while Postgres still builds the others
+    // two halves of the agents, each a statement on its own connection; each is folded as it arrives
+    const slices = await halves(db);
     await Promise.all(
-      Array.from({ length: SLICES }, async (_, slice) => {
-        for (const row of await agentEvents(db, new Date(start), new Date(stop), open, slice)) {
+      slices.map(async (slice) => {
+        for (const row of await readEvents(db, new Date(start), new Date(stop), slice)) {
           const sink = fold.begin(row.agent);
           feed(row.evs, sink);
           sink.end();
@@ -166,15 +177,43 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
   };
 }
 
+/**
+ * Both statements in one transaction, with memory enough for the per-agent texts to be built in a
+ * hash (not sorted on disk) and time enough for a long range; the connection is free again before
+ * the fold begins.
+ */
+function readEvents(db: Knex, start: Date, stop: Date, slice: Slice, explain = ''): Promise<Array<{ agent: string; evs: string }>> {
+  return db.transaction(async (trx) => {
+    await trx.raw(`set local work_mem = '${REPORT_WORK_MEM}'`);
+    await trx.raw(`set local statement_timeout = ${REPORT_TIMEOUT_MS}`);
+    const open = (await trx.raw(OPEN_AT, [start])).rows as Array<{ agent: string; since: Date }>;
+    return agentEvents(trx, start, stop, open, slice, explain);
+  });
+}
+
+/**
+ * The agents split in two at the middle login of the agents table (an agent no longer provisioned
+ * still falls in one half). Text order is Postgres's: the pivot is compared there, never in JS.
+ */
+async function halves(db: Knex): Promise<Slice[]> {
+  const r = await db.raw(`select login from agents order by login offset (select count(*) / 2 from agents) limit 1`);
+  const pivot = (r.rows[0] as { login: string } | undefined)?.login;
+  return pivot === undefined ? [{ from: null, to: null }] : [{ from: null, to: pivot }, { from: pivot, to: null }];
+}
+
+/** Per-statement memory for the report (the texts of all agents, about 35 bytes an event, are held at once). */
+const REPORT_WORK_MEM = '128MB';
+const REPORT_TIMEOUT_MS = 120_000;
+
 /** EXPLAIN ANALYZE of the report's two statements (open sessions, then the events), for the bench. */
 export async function explainPauseReport(db: Knex, req: ReportRequest, now: Date = new Date()): Promise<string[]> {
   const { bounds } = dayBounds(req);
   const start = new Date(bounds[0]!);
   const stop = new Date(Math.min(bounds[bounds.length - 1]!, now.getTime()));
   const plan = (r: { rows: Array<Record<string, string>> }) => r.rows.map((x) => x['QUERY PLAN'] ?? '');
-  const openRows = (await db.raw(OPEN_AT, [start])).rows as Array<{ agent: string; since: Date }>;
   const first = plan(await db.raw(`explain (analyze, buffers) ${OPEN_AT}`, [start]));
-  const second = plan((await agentEvents(db, start, stop, openRows, 0, 'explain (analyze, buffers) ')) as unknown as { rows: Array<Record<string, string>> });
+  const [half] = await halves(db);
+  const second = plan((await readEvents(db, start, stop, half ?? { from: null, to: null }, 'explain (analyze, buffers) ')) as unknown as { rows: Array<Record<string, string>> });
   return [...first, '', ...second];
 }
 

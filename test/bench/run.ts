@@ -338,7 +338,7 @@ select (d + time '08:00' + make_interval(mins => a % 60, secs => s.off + (a * 7 
        case when s.kind = 'pause' and s.queue is null then (array['Almoco', 'Banheiro', 'Treinamento', null])[1 + (a + s.n + extract(day from d)::int) % 4] end,
        s.source
   from generate_series(1, ?::int) a
- cross join generate_series(date '2026-10-01', date '2026-10-01' + (?::int - 1), interval '1 day') d
+ cross join (select date '2026-10-01' + ?::int as d) d
  cross join (values
    (0, 0, 'support', 'login', 'http'), (0, 1, 'sales', 'login', 'http'),
    (1, 3600, null, 'pause', 'http'), (1, 4200, null, 'unpause', 'http'),
@@ -354,7 +354,8 @@ select (d + time '08:00' + make_interval(mins => a % 60, secs => s.off + (a * 7 
 async function reportBench(dbUrl: string, n: { agents: number; days: number }): Promise<Record<string, unknown>> {
   const db = await openDatabase({ url: dbUrl, dataDir: '' });
   try {
-    await db.knex.raw(REPORT_EVENTS, [n.agents, n.days]);
+    // a day at a time: each statement stays well inside the pool's statement timeout
+    for (let day = 0; day < n.days; day++) await db.knex.raw(REPORT_EVENTS, [n.agents, day]);
     await db.knex.raw('vacuum analyze events');
     const to = new Date(Date.UTC(2026, 9, n.days)).toISOString().slice(0, 10);
     const events = Number((await db.knex.raw(`select count(*)::int as n from events where at >= '2026-10-01T03:00Z' and at < ?`, [new Date(Date.UTC(2026, 9, n.days + 1, 3))])).rows[0].n);
@@ -389,12 +390,37 @@ function table(r: Record<string, any>): string {
     `| RSS at rest | ${r.memory.restMb} MB | |`,
     `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
     `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms (Postgres: ${r.embedded.postgres?.perSecond}/s) | |`,
-    `| pause report, ${r.report.events.toLocaleString('en')} events (${r.report.agents} agents × ${r.report.days} days) | ${Object.entries(r.report.ms).map(([g, ms]) => `by ${g} ${ms} ms`).join(', ')} (median of 3) | ≤ 1 s |`,
-  ];
+    r.report && `| pause report, ${r.report.events.toLocaleString('en')} events (${r.report.agents} agents × ${r.report.days} days) | ${Object.entries(r.report.ms).map(([g, ms]) => `by ${g} ${ms} ms`).join(', ')} (median of 3) | ≤ 1 s |`,
+  ].filter(Boolean);
   return rows.join('\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** `--report`: only the pause report, in a database of its own; its figures replace `report` in the results. */
+async function reportOnly(out: string): Promise<void> {
+  const dbName = `agentgate_bench_report_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  try {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    const db = await openDatabase({ url: url.toString(), dataDir: '' });
+    await migrate(db.knex);
+    await db.close();
+    const report = await reportBench(url.toString(), { agents: 2000, days: 30 });
+    const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    results.report = { ...report, at: new Date().toISOString() };
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${(report.plan as string[]).join('\n')}\n\n${table(results).split('\n').at(-1)}\n`);
+  } finally {
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes('--report')) {
+  await reportOnly(join(ROOT, 'test', 'bench', 'results.json'));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const smoke = process.argv.includes('--smoke');
   const out = join(ROOT, 'test', 'bench', smoke ? 'smoke-results.json' : 'results.json');
   const started = performance.now();
