@@ -78,16 +78,22 @@ export class Metrics {
         if (typeof value !== 'function') return value;
         const fn = value as (...args: unknown[]) => unknown;
         if (NOT_ACTIONS.has(prop) || typeof prop !== 'string') return fn.bind(target);
-        return async (...args: unknown[]) => {
-          const end = seconds.startTimer({ action: prop });
-          try {
-            const result = await fn.apply(target, args);
-            end({ outcome: 'ok' });
-            return result;
-          } catch (err) {
-            end({ outcome: err instanceof PbxRefused ? 'refused' : err instanceof PbxUnavailable ? 'unavailable' : 'error' });
-            throw err;
-          }
+        // an action is a method that answers with a promise; anything synchronous passes through untimed
+        return (...args: unknown[]) => {
+          const started = performance.now();
+          const result = fn.apply(target, args);
+          if (!(result instanceof Promise)) return result;
+          const end = (outcome: string) => seconds.observe({ action: prop, outcome }, (performance.now() - started) / 1000);
+          return result.then(
+            (value) => {
+              end('ok');
+              return value;
+            },
+            (err: unknown) => {
+              end(err instanceof PbxRefused ? 'refused' : err instanceof PbxUnavailable ? 'unavailable' : 'error');
+              throw err;
+            },
+          );
         };
       },
     });
