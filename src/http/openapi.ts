@@ -55,7 +55,7 @@ function agentOperation(method: 'get' | 'post') {
 }
 
 const html = (description: string) => ({ get: { summary: description, responses: { 200: { description, content: { 'text/html': { schema: { type: 'string' } } } } } } });
-const asset = (type: string) => ({ get: { summary: 'Static file of the reports view', responses: { 200: { description: 'The file', content: { [type]: { schema: { type: 'string' } } } } } } });
+const asset = (type: string) => ({ get: { summary: 'A static file of a page (no data: served to anyone)', responses: { 200: { description: 'The file', content: { [type]: { schema: { type: 'string' } } } } } } });
 
 const reportRow = {
   type: 'object',
@@ -88,7 +88,11 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'queue', in: 'query', schema: { type: 'string' } },
             { name: 'state', in: 'query', schema: { enum: ['available', 'paused', 'logged_off'] } },
           ],
-          responses: { 200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array' } } }) }, 403: forbidden },
+          responses: {
+            200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array' } } }) },
+            400: { description: 'A bad filter', content: json(error, { bad: { value: { error: 'Argument list invalid' } } }) },
+            403: forbidden,
+          },
         },
       },
       '/api/queues': {
@@ -98,7 +102,10 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: 'The record as it grows (server-sent events; Last-Event-ID resumes)',
           security: secured,
-          parameters: [{ name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+            { name: 'last_event_id', in: 'query', description: "a page's first connection", schema: { type: 'string' } },
+          ],
           responses: { 200: { description: 'One message per event', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 403: forbidden },
         },
       },
@@ -127,7 +134,18 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/wallboard': html('The live wallboard'),
+      '/wallboard': {
+        get: {
+          summary: 'The live wallboard',
+          security: secured,
+          responses: {
+            200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
+            403: { description: 'The same page, which asks for a token', content: { 'text/html': { schema: { type: 'string' } } } },
+          },
+        },
+      },
+      '/wallboard/wallboard.js': asset('text/javascript'),
+      '/wallboard/wallboard.css': asset('text/css'),
       '/wallboard/reports': html('The pause report view (asks for a token when needed)'),
       '/wallboard/reports/reports.js': asset('text/javascript'),
       '/wallboard/reports/reports.css': asset('text/css'),
