@@ -15,6 +15,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY sql ./sql
 COPY sounds ./sounds
+COPY web ./web
 COPY dialplan ./dialplan
 COPY src/demo/data.yaml ./src/demo/data.yaml
 COPY src/wallboard ./src/wallboard

@@ -80,6 +80,36 @@ program
   });
 
 program
+  .command('report')
+  .description('reports from the record')
+  .command('pauses')
+  .description('logged-in and paused time by agent, reason, queue or day (README, "Reports")')
+  .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
+  .option('--to <date>', 'last local day, inclusive (default: --from)')
+  .option('--by <group>', 'agent, reason, queue or day', 'agent')
+  .option('--tz <zone>', "IANA time zone (default: TZ, or the system's)")
+  .option('--csv', 'CSV instead of JSON')
+  .action(async (opts: { from: string; to?: string; by: string; tz?: string; csv?: boolean }) => {
+    const { ReportParamError, parseReportRequest } = await import('./reports/params.js');
+    let request: ReturnType<typeof parseReportRequest>;
+    try {
+      request = parseReportRequest({ from: opts.from, to: opts.to, group: opts.by, tz: opts.tz, format: opts.csv ? 'csv' : 'json' });
+    } catch (err) {
+      if (err instanceof ReportParamError) {
+        process.stderr.write(`agentgate: ${err.message} (--${err.param === 'group' ? 'by' : err.param})\n`);
+        process.exit(2);
+      }
+      fail(err);
+    }
+    await withDatabase(async (knex) => {
+      const { pauseReport } = await import('./reports/pauses.js');
+      const { reportCsv } = await import('./reports/csv.js');
+      const report = await pauseReport(knex, request);
+      process.stdout.write(request.format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
+    });
+  });
+
+program
   .command('demo')
   .description('embedded database + a built-in simulated Asterisk + demo data, then serve')
   .action(async () => {

@@ -12,11 +12,13 @@ import { EventFeed } from './live/feed.js';
 import { handleCall } from './agi/flows/route.js';
 import { createAgiServer } from './agi/server.js';
 import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
 
 export interface Service {
   http: FastifyInstance;
   httpPort: number;
+  metrics: Metrics;
   db: Database;
   pbx: AmiPbx;
   keeper: Keeper;
@@ -50,17 +52,30 @@ export async function startService(config: Config, log: Logger): Promise<Service
     logger: log,
   });
 
-  const deps: Deps = { db: db.knex, pbx, log, memberInterface: config.MEMBER_INTERFACE, claims: new Claims(config.AMI_TIMEOUT_MS) };
+  // the FastAGI server and the feed are built below; the gauges read them at scrape time
+  let agiSessions = () => 0;
+  let feedClients = () => 0;
+  const metrics = new Metrics({ db: db.knex, pbx, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients() });
+  const deps: Deps & { onCommand: Metrics['onCommand'] } = {
+    db: db.knex,
+    pbx: metrics.instrumentPbx(pbx),
+    log,
+    memberInterface: config.MEMBER_INTERFACE,
+    claims: new Claims(config.AMI_TIMEOUT_MS),
+    onCommand: metrics.onCommand,
+  };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000 });
   keeper.attach();
   pbx.start();
 
   const feed = new EventFeed(deps);
+  feedClients = () => feed.clientCount();
   const http = buildHttp({
     ...deps,
     feed,
     access: accessCheck(config.API_ALLOW, config.API_TOKENS),
     trustedProxies: config.TRUSTED_PROXIES,
+    metrics,
     readiness: async () => ({
       database: await databaseUp(db),
       pbx: pbx.isConnected(),
@@ -84,6 +99,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       });
     },
   });
+  agiSessions = () => agi.activeSessions();
   let httpPort: number;
   let agiPort: number;
   try {
@@ -112,7 +128,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, db, pbx, keeper, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, metrics, db, pbx, keeper, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

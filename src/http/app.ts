@@ -4,13 +4,18 @@ import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
-import { runCommand } from '../commands/run.js';
+import { type CommandObserver, runCommand } from '../commands/run.js';
 import { EventFeed } from '../live/feed.js';
 import { type AccessCheck, proxyTrust } from './access.js';
 import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
 import { MULTIPART_LIMITS, MultipartRefused, PARAMS, merge, parseParams, readMultipart } from './params.js';
 import { clientErrorHandler, refuseConnect } from './raw-answers.js';
+import type { Metrics } from '../metrics.js';
+import { defaultZone } from '../reports/params.js';
 import { registerLive } from './live.js';
+import { openApiDocument } from './openapi.js';
+import { registerReports } from './reports.js';
+import { registerReportsView } from './reports-view.js';
 
 export interface HttpDeps extends Deps {
   access: AccessCheck;
@@ -20,6 +25,14 @@ export interface HttpDeps extends Deps {
   readiness: () => Promise<Readiness>;
   /** The live feed (one per process); built here when not given. */
   feed?: EventFeed;
+  /** Counts and times every command (metrics). */
+  onCommand?: CommandObserver;
+  /** Served at /metrics; without it, /metrics says the service keeps none (503). */
+  metrics?: Metrics;
+  /** The zone of a report that names none (default: the process's, from TZ). */
+  reportZone?: string;
+  /** Told of every route as it is registered (the OpenAPI test compares them with the document). */
+  onRoute?: (route: { url: string; method: string | string[] }) => void;
 }
 
 export interface Readiness {
@@ -49,6 +62,10 @@ const ROUTES: Record<string, readonly ('GET' | 'HEAD' | 'POST')[]> = {
   '/api/queues': ['GET'],
   '/api/events/stream': ['GET'],
   '/wallboard': ['GET'],
+  '/wallboard/reports': ['GET'],
+  '/api/reports/pauses': ['GET'],
+  '/metrics': ['GET'],
+  '/openapi.json': ['GET'],
 };
 
 /** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
@@ -73,6 +90,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     http: { requireHostHeader: false },
   });
   app.server.on('connect', refuseConnect(insider));
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   void app.register(formbody, { parser: parseParams });
   void app.register(multipart, { limits: MULTIPART_LIMITS });
   // Some clients send a JSON content type with no body at all: the query string still counts.
@@ -123,12 +141,17 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
 
   // The lists, the feed and the wallboard: the onRequest hook above has decided access (with `token=`
   // in the query string, which EventSource needs); the wallboard page itself is public and asks for one.
-  registerLive(app, {
-    db: deps.db,
-    feed: deps.feed ?? new EventFeed(deps),
-    allowed: (req) => req.allowed,
-    send: (reply, status, body) => send(reply, { status, body }),
+  const sendAnswer = (reply: FastifyReply, status: number, body: object) => send(reply, { status, body });
+  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed: (req) => req.allowed, send: sendAnswer });
+  registerReports(app, { db: deps.db, allowed: (req) => req.allowed, send: sendAnswer, defaultZone: deps.reportZone ?? defaultZone() });
+  registerReportsView(app);
+  app.get('/metrics', async (_req, reply) => {
+    if (!deps.metrics) return send(reply, HTTP_ANSWERS.shuttingDown);
+    const body = await deps.metrics.scrape();
+    return reply.code(200).type(deps.metrics.contentType).send(body);
   });
+  const openapi = JSON.stringify(openApiDocument());
+  app.get('/openapi.json', async (_req, reply) => reply.code(200).type(JSON_TYPE).send(openapi));
 
   app.route({ method: ['GET', 'HEAD'], url: '/healthz', config: { public: true }, handler: async (_req, reply) => send(reply, HTTP_ANSWERS.healthy) });
   app.route({

@@ -20,6 +20,8 @@ import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
 import { Claims } from '../../src/commands/claims.js';
 import { resync } from '../../src/sync/resync.js';
+import { parseReportRequest } from '../../src/reports/params.js';
+import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
 import { startAgiCall } from '../support/agi-caller.js';
 import { type LoadResult, closedLoop, fixedRate, get, percentile } from './load.js';
 
@@ -286,6 +288,13 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     const server = (levels.find((l) => l.concurrency === 8) ?? levels[0])?.service;
     results.embedded = { concurrency: 8, pglite: embedded, postgres: server };
     say(`embedded (PGlite) c=8: ${embedded.perSecond}/s p99 ${embedded.p99ms} ms vs Postgres ${JSON.stringify(server)}`);
+    await stop(svc);
+    svc = undefined;
+
+    // 6. The pause report over a month of events (2,000 agents × 30 days × 18 events ≈ 1.08 M)
+    results.report = await reportBench(dbUrl, opts.smoke ? { agents: 50, days: 2 } : { agents: 2000, days: 30 });
+    const rep = results.report as { events: number; ms: Record<string, number> };
+    say(`pause report over ${rep.events} events: ${Object.entries(rep.ms).map(([g, ms]) => `by ${g} ${ms} ms`).join(', ')}`);
   } finally {
     await stop(svc);
     await stop(sim);
@@ -327,6 +336,62 @@ async function reconcileCost(dbUrl: string, amiPort: string, members: number): P
   }
 }
 
+/**
+ * Each agent, each day of October 2026 (Sao Paulo): logs in to two queues, pauses six times for all
+ * of them (one reason of four, or none), is paused in one queue by Asterisk once, logs off.
+ */
+const REPORT_EVENTS = `
+insert into events (at, agent, exten, queue, kind, reason, source)
+select (d + time '08:00' + make_interval(mins => a % 60, secs => s.off + (a * 7 + extract(day from d)::int * 13) % 300)) at time zone 'America/Sao_Paulo',
+       (5000 + a)::text, (3000 + a)::text, s.queue, s.kind,
+       case when s.kind = 'pause' and s.queue is null then (array['Almoco', 'Banheiro', 'Treinamento', null])[1 + (a + s.n + extract(day from d)::int) % 4] end,
+       s.source
+  from generate_series(1, ?::int) a
+ cross join (select date '2026-10-01' + ?::int as d) d
+ cross join (values
+   (0, 0, 'support', 'login', 'http'), (0, 1, 'sales', 'login', 'http'),
+   (1, 3600, null, 'pause', 'http'), (1, 4200, null, 'unpause', 'http'),
+   (2, 7200, null, 'pause', 'phone'), (2, 7500, null, 'unpause', 'phone'),
+   (3, 10800, null, 'pause', 'http'), (3, 12600, null, 'unpause', 'http'),
+   (4, 14400, null, 'pause', 'phone'), (4, 15000, null, 'unpause', 'phone'),
+   (5, 18000, null, 'pause', 'http'), (5, 18900, null, 'unpause', 'http'),
+   (6, 21600, null, 'pause', 'http'), (6, 22200, null, 'unpause', 'http'),
+   (7, 25200, 'sales', 'pause', 'pbx'), (7, 25800, 'sales', 'unpause', 'pbx'),
+   (8, 32400, 'support', 'logoff', 'http'), (8, 32401, 'sales', 'logoff', 'http')
+ ) s(n, off, queue, kind, source)`;
+
+async function reportBench(dbUrl: string, n: { agents: number; days: number }): Promise<Record<string, unknown>> {
+  const db = await openDatabase({ url: dbUrl, dataDir: '' });
+  try {
+    // the agents are provisioned (the report names them, and splits them in two at the middle login)
+    await db.knex.raw(`insert into agents (login, name) select (5000 + a)::text, 'Agent ' || (5000 + a) from generate_series(1, ?::int) a on conflict (login) do nothing`, [n.agents]);
+    // a day at a time: each statement stays well inside the pool's statement timeout
+    for (let day = 0; day < n.days; day++) await db.knex.raw(REPORT_EVENTS, [n.agents, day]);
+    await db.knex.raw('vacuum analyze events');
+    const to = new Date(Date.UTC(2026, 9, n.days)).toISOString().slice(0, 10);
+    const events = Number((await db.knex.raw(`select count(*)::int as n from events where at >= '2026-10-01T03:00Z' and at < ?`, [new Date(Date.UTC(2026, 9, n.days + 1, 3))])).rows[0].n);
+    const ms: Record<string, number> = {};
+    for (const group of ['agent', 'reason', 'queue', 'day'] as const) {
+      const req = parseReportRequest({ from: '2026-10-01', to, tz: 'America/Sao_Paulo', group });
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        await pauseReport(db.knex, req);
+        runs.push(performance.now() - t);
+      }
+      ms[group] = Math.round(runs.sort((a, b) => a - b)[1]!); // the median of three
+    }
+    const plan = await explainPauseReport(db.knex, parseReportRequest({ from: '2026-10-01', to, tz: 'America/Sao_Paulo', group: 'agent' }));
+    return { agents: n.agents, days: n.days, events, ms, plan };
+  } finally {
+    await db.close();
+  }
+}
+
+function reportRow(rep: { events: number; agents: number; days: number; ms: Record<string, number> }): string {
+  return `| pause report, ${rep.events.toLocaleString('en')} events (${rep.agents} agents × ${rep.days} days) | ${Object.entries(rep.ms).map(([g, ms]) => `by ${g} ${ms} ms`).join(', ')} (median of 3) | ≤ 1 s |`;
+}
+
 function table(r: Record<string, any>): string {
   const rows = [
     '| measure | figure | target |',
@@ -340,11 +405,37 @@ function table(r: Record<string, any>): string {
     `| RSS at rest | ${r.memory.restMb} MB | |`,
     `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
     `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms (Postgres: ${r.embedded.postgres?.perSecond}/s) | |`,
-  ];
+    r.report && reportRow(r.report),
+  ].filter(Boolean);
   return rows.join('\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** `--report`: only the pause report, in a database of its own; its figures replace `report` in the results. */
+async function reportOnly(out: string): Promise<void> {
+  const dbName = `agentgate_bench_report_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  try {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    const db = await openDatabase({ url: url.toString(), dataDir: '' });
+    await migrate(db.knex);
+    await db.close();
+    const report = await reportBench(url.toString(), { agents: 2000, days: 30 });
+    const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    results.report = { ...report, at: new Date().toISOString() };
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${(report.plan as string[]).join('\n')}\n\n${reportRow(report as never)}\n`);
+  } finally {
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes('--report')) {
+  await reportOnly(join(ROOT, 'test', 'bench', 'results.json'));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const smoke = process.argv.includes('--smoke');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${stamp}.json`);

@@ -1,0 +1,168 @@
+import { OUTCOMES, type OutcomeKind } from '../commands/outcomes.js';
+import { GROUPS } from '../reports/params.js';
+
+/** Answers /api/agent.php gives besides the outcome table: access, shutdown, unreadable input. */
+export const AGENT_API_EXTRA = {
+  forbidden: { status: 403, body: { error: 'Forbidden' } },
+  shuttingDown: { status: 503, body: { error: 'Service unavailable' } },
+  tooLarge: { status: 413, body: { error: 'Argument list invalid' } },
+  unsupportedType: { status: 415, body: { error: 'Argument list invalid' } },
+} as const;
+
+const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, detail: { type: 'string' } } };
+const json = (schema: object, examples?: Record<string, { value: unknown }>) => ({ 'application/json': { schema, ...(examples ? { examples } : {}) } });
+const forbidden = { description: 'Caller outside API_ALLOW without a valid token', content: json(error, { forbidden: { value: AGENT_API_EXTRA.forbidden.body } }) };
+const secured = [{}, { bearer: [] }, { token: [] }];
+
+/** Example body of each outcome, as /api/agent.php sends it. */
+export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
+  const o = OUTCOMES[kind];
+  if (kind === 'pbxError') return { error: 'PBX error: Unable to add interface: No such queue' };
+  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z' };
+  return { [o.result]: o.message };
+}
+
+/** The agent API's answers grouped by status: every outcome of the table, and the extras. */
+export function agentApiAnswers(): Map<number, Record<string, { value: unknown }>> {
+  const out = new Map<number, Record<string, { value: unknown }>>();
+  const add = (status: number, name: string, body: unknown) => out.set(status, { ...(out.get(status) ?? {}), [name]: { value: body } });
+  for (const kind of Object.keys(OUTCOMES) as OutcomeKind[]) add(OUTCOMES[kind].http, kind, outcomeExample(kind));
+  for (const [name, a] of Object.entries(AGENT_API_EXTRA)) add(a.status, name, a.body);
+  return out;
+}
+
+function agentOperation(method: 'get' | 'post') {
+  const params = ['command', 'agent', 'exten', 'queue', 'reason', 'token'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
+  const responses = Object.fromEntries(
+    [...agentApiAnswers()].sort(([a], [b]) => a - b).map(([status, examples]) => [String(status), { description: `HTTP ${status}`, content: json({ type: 'object' }, examples) }]),
+  );
+  return {
+    summary: 'Agent commands: login, logoff, pause, unpause, status (drop-in for agent.php)',
+    security: secured,
+    parameters: params,
+    ...(method === 'post'
+      ? {
+          requestBody: {
+            content: {
+              'application/x-www-form-urlencoded': { schema: { type: 'object', properties: Object.fromEntries(params.map((p) => [p.name, { type: 'string' }])) } },
+              'application/json': { schema: { type: 'object', properties: Object.fromEntries(params.map((p) => [p.name, { type: 'string' }])) } },
+            },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+const html = (description: string) => ({ get: { summary: description, responses: { 200: { description, content: { 'text/html': { schema: { type: 'string' } } } } } } });
+const asset = (type: string) => ({ get: { summary: 'A static file of a page (no data: served to anyone)', responses: { 200: { description: 'The file', content: { [type]: { schema: { type: 'string' } } } } } } });
+
+const reportRow = {
+  type: 'object',
+  properties: {
+    agent: { type: 'string' }, name: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] }, queue: { type: 'string' }, day: { type: 'string', format: 'date' },
+    logged_in_s: { type: 'integer' }, paused_s: { type: 'integer' }, paused_by_reason: { type: 'object', additionalProperties: { type: 'integer' } },
+    pauses: { type: 'integer' }, longest_pause_s: { type: 'integer' }, paused_ratio: { type: ['number', 'null'] },
+  },
+};
+
+/** OpenAPI 3.1 for every route agentgate serves; a test keeps it equal to the routes registered. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'agentgate', version: '0.1.0', description: 'Call-center agents in Asterisk queues. Answers and semantics: README.md.' },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS (callers inside API_ALLOW need none)' },
+        token: { type: 'apiKey', in: 'query', name: 'token' },
+      },
+    },
+    paths: {
+      '/api/agent.php': { get: agentOperation('get'), post: agentOperation('post') },
+      '/api/agent': { get: agentOperation('get'), post: agentOperation('post') },
+      '/api/agents': {
+        get: {
+          summary: 'Agents and their live state',
+          security: secured,
+          parameters: [
+            { name: 'queue', in: 'query', schema: { type: 'string' } },
+            { name: 'state', in: 'query', schema: { enum: ['available', 'paused', 'logged_off'] } },
+          ],
+          responses: {
+            200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array' } } }) },
+            400: { description: 'A bad filter', content: json(error, { bad: { value: { error: 'Argument list invalid' } } }) },
+            403: forbidden,
+          },
+        },
+      },
+      '/api/queues': {
+        get: { summary: 'Queues and their agents by state', security: secured, responses: { 200: { description: '{"queues":[…]}', content: json({ type: 'object', properties: { queues: { type: 'array' } } }) }, 403: forbidden } },
+      },
+      '/api/events/stream': {
+        get: {
+          summary: 'The record as it grows (server-sent events; Last-Event-ID resumes)',
+          security: secured,
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+            { name: 'last_event_id', in: 'query', description: "a page's first connection", schema: { type: 'string' } },
+          ],
+          responses: { 200: { description: 'One message per event', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 403: forbidden },
+        },
+      },
+      '/api/reports/pauses': {
+        get: {
+          summary: 'Logged-in and paused time by agent, reason, queue or local day',
+          security: secured,
+          parameters: [
+            { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+            { name: 'to', in: 'query', required: false, description: 'inclusive; default: from', schema: { type: 'string', format: 'date' } },
+            { name: 'tz', in: 'query', required: false, description: "IANA zone; default: the service's", schema: { type: 'string' } },
+            { name: 'group', in: 'query', required: false, schema: { enum: [...GROUPS], default: 'agent' } },
+            { name: 'format', in: 'query', required: false, schema: { enum: ['json', 'csv'], default: 'json' } },
+          ],
+          responses: {
+            200: {
+              description: 'The report',
+              content: {
+                ...json({ type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, tz: { type: 'string' }, group: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, until: { type: 'string' }, reasons: { type: 'array' }, rows: { type: 'array', items: reportRow } } }),
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            400: { description: 'A bad parameter, named in detail', content: json(error, { bad: { value: { error: 'Argument list invalid', detail: 'from' } } }) },
+            403: forbidden,
+            503: { description: 'The database cannot be read', content: json(error, { down: { value: { error: 'Database unavailable' } } }) },
+          },
+        },
+      },
+      '/wallboard': {
+        get: {
+          summary: 'The live wallboard',
+          security: secured,
+          responses: {
+            200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
+            403: { description: 'The same page, which asks for a token', content: { 'text/html': { schema: { type: 'string' } } } },
+          },
+        },
+      },
+      '/wallboard/wallboard.js': asset('text/javascript'),
+      '/wallboard/wallboard.css': asset('text/css'),
+      '/wallboard/reports': html('The pause report view (asks for a token when needed)'),
+      '/wallboard/reports/reports.js': asset('text/javascript'),
+      '/wallboard/reports/reports.css': asset('text/css'),
+      '/metrics': {
+        get: { summary: 'Prometheus metrics (text exposition format)', security: secured, responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, 403: forbidden } },
+      },
+      '/healthz': { get: { summary: 'The process runs', responses: { 200: { description: 'ok', content: json({ type: 'object' }, { ok: { value: { status: 'ok' } } }) } } } },
+      '/readyz': {
+        get: {
+          summary: 'Database and AMI both up',
+          responses: {
+            200: { description: 'ready', content: json({ type: 'object' }) },
+            503: { description: 'not ready, with which part is down', content: json({ type: 'object' }) },
+          },
+        },
+      },
+      '/openapi.json': { get: { summary: 'This document', security: secured, responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, 403: forbidden } } },
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Knex } from 'knex';
+import { csvFileName, reportCsv } from '../reports/csv.js';
+import { ReportParamError, parseReportRequest } from '../reports/params.js';
+import { pauseReport } from '../reports/pauses.js';
+
+export interface ReportRouteDeps {
+  db: Knex;
+  allowed: (req: FastifyRequest) => boolean;
+  send: (reply: FastifyReply, status: number, body: object) => FastifyReply;
+  /** The zone of a report that names none. */
+  defaultZone: string;
+}
+
+/** `GET /api/reports/pauses`: the pause report as JSON or CSV (README, "Reports"). */
+export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): void {
+  app.get('/api/reports/pauses', async (req, reply) => {
+    if (!deps.allowed(req)) return deps.send(reply, 403, { error: 'Forbidden' });
+    let request;
+    try {
+      request = parseReportRequest(req.query as Record<string, unknown>, { tz: deps.defaultZone });
+    } catch (err) {
+      if (err instanceof ReportParamError) return deps.send(reply, 400, { error: 'Argument list invalid', detail: err.param });
+      throw err;
+    }
+    let report;
+    try {
+      report = await pauseReport(deps.db, request);
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'pause report failed');
+      return deps.send(reply, 503, { error: 'Database unavailable' });
+    }
+    if (request.format === 'csv') {
+      return reply
+        .code(200)
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${csvFileName(report)}"`)
+        .send(reportCsv(report));
+    }
+    return deps.send(reply, 200, report);
+  });
+}

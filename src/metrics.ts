@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PbxRefused, PbxUnavailable, type Pbx } from './ami/pbx.js';
+import type { CommandObserver } from './commands/run.js';
+
+export interface MetricsDeps {
+  db: Knex;
+  /** Only `isConnected` is read: the AMI connection as it is at the scrape. */
+  pbx: Pick<Pbx, 'isConnected'>;
+  agiSessions: () => number;
+  liveFeedClients: () => number;
+}
+
+/** The methods of `Pbx` that are not AMI actions. */
+const NOT_ACTIONS = new Set<PropertyKey>(['on', 'off', 'once', 'emit', 'isConnected', 'close', 'start']);
+
+/**
+ * Prometheus metrics (prom-client), one registry per service. Counters and histograms move with
+ * traffic; the gauges read the database (and the AMI and FastAGI servers) at each scrape.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly commands: Counter<'command' | 'outcome' | 'source'>;
+  private readonly commandSeconds: Histogram<'command' | 'source'>;
+  private readonly amiSeconds: Histogram<'action' | 'outcome'>;
+  private readonly agents: Gauge<'state'>;
+  private readonly queueAgents: Gauge<'queue' | 'state'>;
+  private readonly corrections: Counter<'source' | 'kind'>;
+  private readonly intents: Gauge<'state'>;
+  private readonly databaseUp: Gauge;
+
+  constructor(private readonly deps: MetricsDeps) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentgate_' });
+    this.commands = new Counter({ name: 'agentgate_commands_total', help: 'Commands answered, by command, outcome (the answer, as in src/commands/outcomes.ts) and source', labelNames: ['command', 'outcome', 'source'], registers });
+    this.commandSeconds = new Histogram({
+      name: 'agentgate_command_duration_seconds',
+      help: 'Time from a command reaching runCommand to its answer',
+      labelNames: ['command', 'source'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.amiSeconds = new Histogram({
+      name: 'agentgate_ami_action_duration_seconds',
+      help: 'AMI actions: time to the answer, by action and outcome (ok, refused, unavailable, error)',
+      labelNames: ['action', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    new Gauge({ name: 'agentgate_ami_connected', help: '1 while the AMI connection is logged in', registers, collect() {
+      this.set(deps.pbx.isConnected() ? 1 : 0);
+    } });
+    new Gauge({ name: 'agentgate_agi_sessions', help: 'FastAGI sessions open now', registers, collect() {
+      this.set(deps.agiSessions());
+    } });
+    new Gauge({ name: 'agentgate_live_feed_clients', help: 'Clients connected to /api/events/stream', registers, collect() {
+      this.set(deps.liveFeedClients());
+    } });
+    this.agents = new Gauge({ name: 'agentgate_agents', help: 'Agents by state (paused: paused in every queue of the session)', labelNames: ['state'], registers });
+    this.queueAgents = new Gauge({ name: 'agentgate_queue_agents', help: 'Agents logged in to each queue, by their state in that queue', labelNames: ['queue', 'state'], registers });
+    this.corrections = new Counter({ name: 'agentgate_sync_corrections_total', help: 'Events written by resync and reconcile (corrections of the record), by source and kind, counted in the record at each scrape', labelNames: ['source', 'kind'], registers });
+    this.intents = new Gauge({ name: 'agentgate_intents', help: 'Actions asked of Asterisk whose outcome is not recorded yet: pending, or in doubt once past their deadline', labelNames: ['state'], registers });
+    this.databaseUp = new Gauge({ name: 'agentgate_database_up', help: '1 when the last scrape could read the database', registers });
+  }
+
+  /** Hand to runCommand (as `deps.onCommand`): one count and one latency per answered command. */
+  readonly onCommand: CommandObserver = ({ command, outcome, source, seconds }) => {
+    this.commands.inc({ command, outcome, source });
+    this.commandSeconds.observe({ command, source }, seconds);
+  };
+
+  /** `pbx` with every AMI action timed; events, connection state and close pass through untouched. */
+  instrumentPbx<T extends Pbx>(pbx: T): T {
+    const seconds = this.amiSeconds;
+    return new Proxy(pbx, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (NOT_ACTIONS.has(prop) || typeof prop !== 'string') return fn.bind(target);
+        // an action is a method that answers with a promise; anything synchronous passes through untimed
+        return (...args: unknown[]) => {
+          const started = performance.now();
+          const result = fn.apply(target, args);
+          if (!(result instanceof Promise)) return result;
+          const end = (outcome: string) => seconds.observe({ action: prop, outcome }, (performance.now() - started) / 1000);
+          return result.then(
+            (value) => {
+              end('ok');
+              return value;
+            },
+            (err: unknown) => {
+              end(err instanceof PbxRefused ? 'refused' : err instanceof PbxUnavailable ? 'unavailable' : 'error');
+              throw err;
+            },
+          );
+        };
+      },
+    });
+  }
+
+  /** The exposition text, with the database-backed gauges read now. */
+  async scrape(): Promise<string> {
+    await this.readDatabase();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private async readDatabase(): Promise<void> {
+    const db = this.deps.db;
+    try {
+      const [agents, queues, corrections, intents] = await Promise.all([
+        db.raw(`select (select count(*)::int from agents) as agents, count(*)::int as logged_in, count(*) filter (where paused)::int as paused
+                  from (select bool_and(q.paused) as paused from agent_sessions s join session_queues q on q.agent = s.agent group by s.agent) x`),
+        db.raw(`select queue, paused, count(*)::int as n from session_queues group by queue, paused`),
+        db.raw(`select source, kind, count(*)::int as n from events where source in ('resync', 'reconcile') group by source, kind`),
+        db.raw(`select count(*) filter (where deadline > clock_timestamp())::int as pending, count(*) filter (where deadline <= clock_timestamp())::int as in_doubt from intents`),
+      ]);
+      const a = agents.rows[0] as { agents: number; logged_in: number; paused: number };
+      this.agents.reset();
+      this.agents.set({ state: 'available' }, a.logged_in - a.paused);
+      this.agents.set({ state: 'paused' }, a.paused);
+      this.agents.set({ state: 'logged_off' }, Math.max(0, a.agents - a.logged_in));
+      this.queueAgents.reset();
+      for (const r of queues.rows as Array<{ queue: string; paused: boolean; n: number }>) this.queueAgents.set({ queue: r.queue, state: r.paused ? 'paused' : 'available' }, r.n);
+      this.corrections.reset();
+      for (const r of corrections.rows as Array<{ source: string; kind: string; n: number }>) this.corrections.inc({ source: r.source, kind: r.kind }, r.n);
+      const i = intents.rows[0] as { pending: number; in_doubt: number };
+      this.intents.set({ state: 'pending' }, i.pending);
+      this.intents.set({ state: 'in_doubt' }, i.in_doubt);
+      this.databaseUp.set(1);
+    } catch {
+      // what the database holds is unknown: say so, and leave those gauges out rather than stale
+      this.databaseUp.set(0);
+      this.agents.reset();
+      this.queueAgents.reset();
+      this.corrections.reset();
+      this.intents.reset();
+    }
+  }
+}

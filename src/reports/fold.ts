@@ -1,0 +1,225 @@
+import type { Group } from './params.js';
+
+/** One row of the record, as the report reads it (`t` in ms since the epoch). */
+export interface ReportEvent {
+  id: number;
+  t: number;
+  kind: string;
+  queue: string | null;
+  reason: string | null;
+}
+
+export interface Tally {
+  loggedInMs: number;
+  pausedMs: number;
+  /** No reason is the key `""`. */
+  byReasonMs: Map<string, number>;
+  pauses: number;
+  longestMs: number;
+}
+
+/**
+ * Where time goes: the report's range `[start, stop)` (stop is the range's end, or now when that is
+ * earlier) and, for `group=day`, the instants that begin each local day.
+ */
+export interface Frame {
+  group: Group;
+  start: number;
+  stop: number;
+  /** `bounds[i]`..`bounds[i + 1]` is day `days[i]`; for other groups, one window `[start, stop]`. */
+  bounds: number[];
+  days: string[];
+}
+
+interface QueueState {
+  inSince: number;
+  /** The pause in force in this queue: since when, and why. */
+  pause: { since: number; reason: string | null } | null;
+}
+
+interface AgentState {
+  inSince: number | null;
+  pause: { since: number; reason: string | null } | null;
+}
+
+/**
+ * Folds agents' events into per-group tallies. Semantics (README, "Reports"):
+ * - a queue is in the session from its `login` to its `logoff`; a pause with a queue applies to that
+ *   queue, one without to every queue of the session at that moment; a login starts a queue unpaused;
+ * - group=queue counts each queue's own time; the other groups count the agent: logged in while in
+ *   any queue, paused while paused in every queue of its session (the `paused` of `status`), with
+ *   the reason of the latest pause in force;
+ * - a pause is a stretch of paused time with one reason; it is counted where it began (pauses begun
+ *   before the range add time but not to the count); the longest is measured within the range (and
+ *   within its day, for group=day);
+ * - unknown kinds (`reverted`, and whatever comes later) change nothing.
+ */
+export class PauseFold {
+  readonly tallies = new Map<string, Tally>();
+  /** Logged-in time of every agent together: what group=reason compares paused time with. */
+  totalLoggedInMs = 0;
+
+  constructor(private readonly frame: Frame) {}
+
+  /** `events` must be one agent's, ordered by time then id. */
+  agent(agent: string, events: Iterable<ReportEvent>): void {
+    const a = this.begin(agent);
+    for (const e of events) a.event(e.t, e.kind, e.queue, e.reason);
+    a.end();
+  }
+
+  /** One agent's events, one at a time, in order (time, then id); then `end()`. */
+  begin(agent: string): { event(t: number, kind: string, queue: string | null, reason: string | null): void; end(): void } {
+    const queues = new Map<string, QueueState>();
+    const me: AgentState = { inSince: null, pause: null };
+    const byQueue = this.frame.group === 'queue';
+
+    const setPause = (queue: string, q: QueueState, t: number, paused: boolean, reason: string | null) => {
+      if (q.pause && paused && q.pause.reason === reason) return;
+      // a queue's own pauses are tallied only when the report is by queue
+      if (q.pause && byQueue) this.pauseSpan(queue, agent, q.pause, t);
+      q.pause = paused ? { since: t, reason } : null;
+    };
+
+    const event = (t: number, kind: string, queue: string | null, reason: string | null) => {
+      switch (kind) {
+        case 'login':
+          if (queue !== null && !queues.has(queue)) queues.set(queue, { inSince: t, pause: null });
+          break;
+        case 'logoff': {
+          const q = queue === null ? undefined : queues.get(queue);
+          if (q && queue !== null) {
+            setPause(queue, q, t, false, null);
+            if (byQueue) this.inSpan(queue, agent, q.inSince, t);
+            queues.delete(queue);
+          }
+          break;
+        }
+        case 'pause':
+        case 'unpause': {
+          const paused = kind === 'pause';
+          if (queue === null) for (const [name, q] of queues) setPause(name, q, t, paused, reason);
+          else {
+            const q = queues.get(queue);
+            if (q) setPause(queue, q, t, paused, reason);
+          }
+          break;
+        }
+        default:
+          return; // not a state change
+      }
+      if (!byQueue) this.agentStep(agent, me, queues, t);
+    };
+
+    const end = () => {
+      const stop = this.frame.stop;
+      if (byQueue) {
+        for (const [name, q] of queues) {
+          if (q.pause) this.pauseSpan(name, agent, q.pause, stop);
+          this.inSpan(name, agent, q.inSince, stop);
+        }
+      } else {
+        if (me.pause) this.pauseSpan(null, agent, me.pause, stop);
+        if (me.inSince !== null) this.inSpan(null, agent, me.inSince, stop);
+      }
+    };
+    return { event, end };
+  }
+
+  /** The agent's own state after an event: in any queue; paused in all of them. */
+  private agentStep(agent: string, me: AgentState, queues: Map<string, QueueState>, t: number): void {
+    const inNow = queues.size > 0;
+    if (inNow && me.inSince === null) me.inSince = t;
+    let latest: { since: number; reason: string | null } | null = null;
+    if (inNow) {
+      for (const q of queues.values()) {
+        if (!q.pause) {
+          latest = null;
+          break;
+        }
+        if (!latest || q.pause.since >= latest.since) latest = q.pause;
+      }
+    }
+    if (me.pause && (!latest || latest.reason !== me.pause.reason)) {
+      this.pauseSpan(null, agent, me.pause, t);
+      me.pause = null;
+    }
+    if (latest && !me.pause) me.pause = { since: t, reason: latest.reason };
+    if (!inNow && me.inSince !== null) {
+      this.inSpan(null, agent, me.inSince, t);
+      me.inSince = null;
+    }
+  }
+
+  private key(window: number, agent: string, queue: string | null, reason: string | null): string {
+    switch (this.frame.group) {
+      case 'agent':
+        return agent;
+      case 'queue':
+        return queue ?? '';
+      case 'day':
+        return this.frame.days[window] ?? '';
+      case 'reason':
+        return reason ?? '';
+    }
+  }
+
+  private tally(key: string): Tally {
+    let t = this.tallies.get(key);
+    if (!t) {
+      t = { loggedInMs: 0, pausedMs: 0, byReasonMs: new Map(), pauses: 0, longestMs: 0 };
+      this.tallies.set(key, t);
+    }
+    return t;
+  }
+
+  /** Calls `fn` with each part of `[a, b)` that lies in the range, by window (local day for group=day). */
+  private pieces(a: number, b: number, fn: (window: number, ms: number) => void): void {
+    const { start, stop, bounds, group } = this.frame;
+    let from = Math.max(a, start);
+    const to = Math.min(b, stop);
+    if (to <= from) return;
+    if (group !== 'day') return fn(0, to - from);
+    let w = windowOf(bounds, from);
+    while (from < to && w < bounds.length - 1) {
+      const end = Math.min(to, bounds[w + 1]!);
+      if (end > from) fn(w, end - from);
+      from = end;
+      w++;
+    }
+  }
+
+  private inSpan(queue: string | null, agent: string, a: number, b: number): void {
+    this.pieces(a, b, (w, ms) => {
+      if (this.frame.group === 'reason') this.totalLoggedInMs += ms;
+      else this.tally(this.key(w, agent, queue, null)).loggedInMs += ms;
+    });
+  }
+
+  private pauseSpan(queue: string | null, agent: string, p: { since: number; reason: string | null }, b: number): void {
+    const reasonKey = p.reason ?? '';
+    this.pieces(p.since, b, (w, ms) => {
+      const t = this.tally(this.key(w, agent, queue, p.reason));
+      t.pausedMs += ms;
+      t.byReasonMs.set(reasonKey, (t.byReasonMs.get(reasonKey) ?? 0) + ms);
+      if (ms > t.longestMs) t.longestMs = ms;
+    });
+    const { start, stop, bounds } = this.frame;
+    if (p.since >= start && p.since < stop) {
+      const w = this.frame.group === 'day' ? windowOf(bounds, p.since) : 0;
+      this.tally(this.key(w, agent, queue, p.reason)).pauses++;
+    }
+  }
+}
+
+/** The window that holds instant `t` (`bounds` ascending). */
+function windowOf(bounds: number[], t: number): number {
+  let lo = 0;
+  let hi = bounds.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

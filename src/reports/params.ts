@@ -1,0 +1,125 @@
+/** What a pause report is asked for, checked once for HTTP and the command line alike. */
+export const GROUPS = ['agent', 'reason', 'queue', 'day'] as const;
+export type Group = (typeof GROUPS)[number];
+export const FORMATS = ['json', 'csv'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** A report spans at most this many local days. */
+export const MAX_DAYS = 366;
+
+export interface ReportRequest {
+  from: string;
+  to: string;
+  tz: string;
+  group: Group;
+  format: Format;
+}
+
+/** A parameter that cannot be used; `param` names it (it goes to the caller as `detail`). */
+export class ReportParamError extends Error {
+  constructor(readonly param: string, message: string) {
+    super(message);
+    this.name = 'ReportParamError';
+  }
+}
+
+/** The zone the service runs in: `TZ` when set, else the system's. */
+export function defaultZone(): string {
+  return new Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+}
+
+export function isZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `YYYY-MM-DD` that names a real calendar day. */
+function isDate(s: string): boolean {
+  const m = DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === s;
+}
+
+function one(params: Record<string, unknown>, key: string): string | undefined {
+  const v = params[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new ReportParamError(key, `${key} must be given once, as text`);
+  return v.trim();
+}
+
+/** Query-string or command-line values → a request; the first bad one is named. */
+export function parseReportRequest(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): ReportRequest {
+  const from = one(params, 'from');
+  if (from === undefined || !isDate(from)) throw new ReportParamError('from', 'from must be a date, YYYY-MM-DD');
+  const to = one(params, 'to') ?? from;
+  if (!isDate(to)) throw new ReportParamError('to', 'to must be a date, YYYY-MM-DD');
+  if (to < from) throw new ReportParamError('to', 'to must not be before from');
+  if (dayCount(from, to) > MAX_DAYS) throw new ReportParamError('to', `a report spans at most ${MAX_DAYS} days`);
+  const tz = one(params, 'tz') ?? defaults.tz;
+  if (!isZone(tz)) throw new ReportParamError('tz', 'tz must be an IANA time zone, e.g. America/Sao_Paulo');
+  const group = one(params, 'group') ?? 'agent';
+  if (!(GROUPS as readonly string[]).includes(group)) throw new ReportParamError('group', `group must be one of ${GROUPS.join(', ')}`);
+  const format = one(params, 'format') ?? 'json';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new ReportParamError('format', `format must be one of ${FORMATS.join(', ')}`);
+  return { from, to, tz, group: group as Group, format: format as Format };
+}
+
+function dayCount(from: string, to: string): number {
+  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+}
+
+/** Every local day from `from` to `to` inclusive, as `YYYY-MM-DD`. */
+export function daysOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `tz` is ahead of UTC at instant `t` (ms). */
+function offsetAt(tz: string, t: number): number {
+  let f = formats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formats.set(tz, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+  const local = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return local - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * The instant a local day begins in `tz`. Where a clock change skips midnight, the day begins at
+ * the first local time that exists.
+ */
+export function startOfDay(day: string, tz: string): number {
+  const wall = Date.parse(`${day}T00:00:00Z`);
+  let t = wall - offsetAt(tz, wall);
+  // the offset at the guess may differ from the offset at the answer (a change within the day)
+  for (let i = 0; i < 2; i++) {
+    const again = wall - offsetAt(tz, t);
+    if (again === t) break;
+    t = again;
+  }
+  return t;
+}
+
+/** The range's local days and the instants that bound them: `bounds[i]`..`bounds[i + 1]` is `days[i]`. */
+export function dayBounds(req: Pick<ReportRequest, 'from' | 'to' | 'tz'>): { days: string[]; bounds: number[] } {
+  const days = daysOf(req.from, req.to);
+  const bounds = days.map((d) => startOfDay(d, req.tz));
+  bounds.push(startOfDay(nextDay(req.to), req.tz));
+  return { days, bounds };
+}
