@@ -84,8 +84,9 @@ export class Keeper {
 
   private async runOnce(): Promise<void> {
     if (!this.deps.pbx.isConnected()) {
-      this.wanted.delete('settle'); // the next `connected` brings a resync, which settles them
-      this.wanted.delete('reconcile');
+      // The next `connected` brings a resync, which settles what is in doubt too. (Keeping a job
+      // wanted here would run this again at once, forever, and starve the reconnect.)
+      this.wanted.clear();
       return;
     }
     const job: Job = this.wanted.has('resync') ? 'resync' : this.wanted.has('reconcile') ? 'reconcile' : 'settle';
