@@ -440,7 +440,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && pro
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${stamp}.json`);
   const started = performance.now();
-  process.stdout.write(`agentgate bench${smoke ? ' (smoke)' : ''}: about ${smoke ? '30 s' : '2 minutes'} on a quiet machine, several times that on a busy one; each step is announced before it runs\n`);
+  process.stdout.write(`agentgate bench${smoke ? ' (smoke)' : ''}: about ${smoke ? '30 s' : '3½ minutes'} on a quiet machine, several times that on a busy one; each step is announced before it runs\n`);
   const r = await runBench({ smoke, out });
   process.stdout.write(`\n${table(r)}\n\n${(r.machine as any).cores} cores, ${(r.machine as any).cpu}, Node ${(r.machine as any).node}; ${((performance.now() - started) / 1000).toFixed(0)} s; figures in ${out}\n`);
 }
