@@ -122,7 +122,8 @@ function takeLock(path: string): () => void {
   throw new DataDirLocked(`cannot lock ${path}`);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this PID still runs (owned by anyone). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

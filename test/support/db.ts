@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type Database, openDatabase } from '../../src/db/connect.js';
+import { type Database, alive, openDatabase } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 
 /** The Postgres every developer machine and CI has; `TEST_PG_URL` points elsewhere. */
@@ -93,14 +93,5 @@ async function dropOrphans(admin: pg.Client): Promise<void> {
     const pid = Number(/^agentgate_t_(\d+)_/.exec(datname)?.[1]);
     if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
     await admin.query(`drop database if exists ${datname} with (force)`).catch(() => undefined);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
