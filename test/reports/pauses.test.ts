@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { reportCsv } from '../../src/reports/csv.js';
@@ -197,3 +199,34 @@ function parseCsvLine(line: string): string[] {
   }
   return out;
 }
+
+describe('agentgate report pauses (the command line)', () => {
+  const cli = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/cli.ts', import.meta.url)), ...args], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  test('prints the same CSV as the report API, for a closed range', async (t) => {
+    if (!db.url) return t.skip('the command line needs a Postgres server here (the embedded database is locked by this process)');
+    for (const by of ['agent', 'reason', 'queue', 'day'] as const) {
+      const res = await cli(['report', 'pauses', '--from', '2026-11-10', '--to', '2026-11-10', '--tz', TZ, '--by', by, '--csv'], { DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+      assert.equal(res.code, 0, res.stderr);
+      const expected = reportCsv(await pauseReport(knex, parseReportRequest({ from: '2026-11-10', to: '2026-11-10', tz: TZ, group: by, format: 'csv' })));
+      assert.equal(res.stdout, expected, by);
+    }
+  });
+
+  test('a bad --by is refused with exit 2, naming the option', async () => {
+    const res = await cli(['report', 'pauses', '--from', '2026-11-10', '--by', 'colour'], { DATABASE_URL: db.url ?? 'postgres://127.0.0.1:1/none', LOG_LEVEL: 'silent' });
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /--by/);
+  });
+});
