@@ -50,8 +50,6 @@ export async function findQueue(q: Q, nameOrNumber: string): Promise<QueueRow | 
   return rows.find((r) => r.name === nameOrNumber) ?? rows[0];
 }
 
-
-
 const SESSION_SELECT = `select s.agent, s.exten, s.interface, s.state_interface, s.member_name, s.since,
         coalesce((select json_agg(json_build_object('queue', q.queue, 'paused', q.paused, 'reason', q.reason) order by q.queue)
                     from session_queues q where q.agent = s.agent), '[]') as queues
@@ -76,12 +74,10 @@ export async function sessionOnExten(q: Q, exten: string): Promise<string | unde
   return row?.agent as string | undefined;
 }
 
-
 export async function lastLogoff(q: Q, agent: string): Promise<Date | undefined> {
   const row = await q('events').max('at as at').where({ agent, kind: 'logoff' }).first();
   return (row?.at as Date | null) ?? undefined;
 }
-
 
 export async function findReasonByCode(q: Q, code: string): Promise<string | undefined> {
   if (!/^[0-9]{1,9}$/.test(code)) return undefined;
@@ -103,11 +99,6 @@ export async function agentWithDefaults(q: Q, login: string): Promise<(AgentRow 
     [login],
   );
   return rows[0];
-}
-
-export async function agentOnInterface(q: Q, iface: string): Promise<string | undefined> {
-  const row = await q('agent_sessions').select('agent').where({ interface: iface }).first();
-  return row?.agent as string | undefined;
 }
 
 export async function queueExists(q: Q, name: string): Promise<boolean> {

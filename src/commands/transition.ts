@@ -120,7 +120,8 @@ async function putBack(deps: Deps, what: object, undo: Undo): Promise<boolean> {
   return true;
 }
 
-async function endClaim(deps: Deps, id: number, inDoubt: boolean): Promise<void> {
+/** Ends a claim: released when nothing is in doubt, else left for `settleInDoubt` (and the keeper told). */
+export async function endClaim(deps: Deps, id: number, inDoubt: boolean): Promise<void> {
   try {
     if (inDoubt) await abandon(deps.db, id, deps.claims.holder);
     else await release(deps.db, id, deps.claims.holder);

@@ -1,7 +1,7 @@
 import { PbxUnavailable } from '../ami/pbx.js';
 import type { Deps } from '../commands/deps.js';
-import { type Change, type ClaimSpec, type Claimed, abandon, release, settle } from '../commands/intents.js';
-import { claimAgent } from '../commands/transition.js';
+import { type Change, type ClaimSpec, type Claimed, settle } from '../commands/intents.js';
+import { claimAgent, endClaim } from '../commands/transition.js';
 
 /**
  * Claim → look at Asterisk (and correct it) → settle, for the sync side: an event being checked or a
@@ -20,13 +20,11 @@ export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => P
       try {
         change = await body(claim);
       } catch (err) {
-        const inDoubt = err instanceof PbxUnavailable && err.uncertain;
-        await (inDoubt ? abandon(db, claim.id, claims.holder) : release(db, claim.id, claims.holder)).catch(() => undefined);
-        if (inDoubt) deps.onInDoubt?.();
+        await endClaim(deps, claim.id, err instanceof PbxUnavailable && err.uncertain);
         throw err;
       }
       if (change && change.events.length) await settle(db, claim.id, claims.holder, change, false);
-      else await release(db, claim.id, claims.holder);
+      else await endClaim(deps, claim.id, false);
       return true;
     } finally {
       if (iface) claims.unhold(iface);

@@ -23,7 +23,6 @@ export interface ResyncReport {
 
 export type SyncSource = 'resync' | 'reconcile';
 
-const LEASE_HOLDER = (deps: Deps) => deps.claims.holder;
 const LEASE_S = 10;
 
 /**
@@ -36,12 +35,12 @@ const LEASE_S = 10;
  * instance holds the lease.
  */
 export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise<ResyncReport | undefined> {
-  if (!(await takeLease(deps.db, LEASE_HOLDER(deps), LEASE_S))) return undefined;
+  if (!(await takeLease(deps.db, deps.claims.holder, LEASE_S))) return undefined;
   let renewed = performance.now();
   // A long run keeps its lease; a holder that dies loses it within LEASE_S.
   const keepLease = async () => {
     if (performance.now() - renewed < (LEASE_S * 1000) / 3) return;
-    if (!(await takeLease(deps.db, LEASE_HOLDER(deps), LEASE_S))) throw new Error('resync lease lost');
+    if (!(await takeLease(deps.db, deps.claims.holder, LEASE_S))) throw new Error('resync lease lost');
     renewed = performance.now();
   };
   try {
@@ -68,7 +67,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise
     deps.log.info({ ...report, unknown: report.unknown.length }, `${source} done`);
     return report;
   } finally {
-    await releaseLease(deps.db, LEASE_HOLDER(deps)).catch(() => undefined);
+    await releaseLease(deps.db, deps.claims.holder).catch(() => undefined);
   }
 }
 

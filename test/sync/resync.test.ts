@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, events, nextConnect, startHarness } from '../support/harness.js';
+import { type Harness, events, nextConnect, startHarness, until } from '../support/harness.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
@@ -21,16 +21,6 @@ after(async () => {
 
 const api = (params: Record<string, string>) => call(h.http, 'GET', params);
 const status = async (agent: string) => (await api({ command: 'status', agent })).body;
-
-/** Waits until `check` holds (bounded): events and resyncs are asynchronous. */
-async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  // a backstop against a hang only: on a loaded machine resyncs take seconds
-  for (let i = 0; i < 4000; i++) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 function simState() {
   return h.sim
