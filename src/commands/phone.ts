@@ -23,6 +23,9 @@ let decoy: Promise<string> | undefined;
  * which numbers are agents. A lockout is logged; the PIN never is.
  */
 export async function checkPhonePin(deps: Deps, guard: PinGuard, login: string, pin: string): Promise<PinAnswer> {
+  // Checked at every PIN, not once per call: calls begun before the lock, or many at once, are bound too,
+  // and a right PIN during the lockout does not open it.
+  if (await pinLocked(deps.db, login)) return 'locked';
   const agent = await findAgent(deps.db, login);
   decoy ??= hashPin('decoy-never-matches');
   const right = agent?.pin_hash ? await verifyPin(pin, agent.pin_hash) : (await verifyPin(pin, await decoy), false);

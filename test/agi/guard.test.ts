@@ -7,7 +7,8 @@ import { handleCall } from '../../src/agi/flows/route.js';
 import { PROMPTS } from '../../src/agi/prompts.js';
 import { createAgiServer } from '../../src/agi/server.js';
 import type { Deps } from '../../src/commands/deps.js';
-import type { PinGuard } from '../../src/commands/pin.js';
+import { checkPhonePin } from '../../src/commands/phone.js';
+import { DEFAULT_PIN_GUARD, type PinGuard, hashPin } from '../../src/commands/pin.js';
 import { type AgiCallOptions, type AgiCallRecord, callAgi } from '../support/agi-caller.js';
 import { type Harness, quietLog, startHarness } from '../support/harness.js';
 import { call } from '../http/call.js';
@@ -85,6 +86,23 @@ describe('phone PIN guessing', () => {
     const after = await phone({ dtmf: ['1001', '1234'] });
     assert.deepEqual(result(after), ['success', 'Login OK'], 'once the lockout is over the agent logs in');
     await api({ command: 'logoff', agent: '1001' });
+  });
+
+  test('a call already asking for the PIN when the lock falls cannot get in, even with the right PIN', async () => {
+    // the call is at its PIN question; meanwhile other calls lock the agent
+    await h.knex('pin_lockouts').insert({ agent: '1002', until: h.knex.raw("now() + interval '15 minutes'") }).onConflict('agent').merge();
+    await h.knex('agents').where({ login: '1002' }).update({ pin_hash: await hashPin('9999') });
+    try {
+      const answer = await checkPhonePin(h.deps, DEFAULT_PIN_GUARD, '1002', '9999');
+      assert.equal(answer, 'locked', 'the right PIN does not open a lockout');
+      const adds = h.sim.actionsOf('QueueAdd').length;
+      const parallel = await Promise.all(Array.from({ length: 6 }, () => phone({ dtmf: ['1002', '9999'] })));
+      for (const rec of parallel) assert.deepEqual(result(rec), ['error', 'Argument list invalid']);
+      assert.equal(h.sim.actionsOf('QueueAdd').length, adds, 'none of them logged in');
+    } finally {
+      await h.knex('agents').where({ login: '1002' }).update({ pin_hash: null });
+      await h.knex('pin_lockouts').where({ agent: '1002' }).delete();
+    }
   });
 
   test('an unknown number is counted and locked the same way: nothing tells it from an agent', async () => {
