@@ -143,7 +143,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   // in the query string, which EventSource needs); the wallboard page itself is public and asks for one.
   const sendAnswer = (reply: FastifyReply, status: number, body: object) => send(reply, { status, body });
   registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed: (req) => req.allowed, send: sendAnswer });
-  registerReports(app, { db: deps.db, allowed: (req) => req.allowed, send: sendAnswer, defaultZone: deps.reportZone ?? defaultZone() });
+  registerReports(app, { db: deps.db, send: sendAnswer, defaultZone: deps.reportZone ?? defaultZone() });
   registerReportsView(app);
   app.get('/metrics', async (_req, reply) => {
     if (!deps.metrics) return send(reply, HTTP_ANSWERS.shuttingDown);

@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Knex } from 'knex';
 import { csvFileName, reportCsv } from '../reports/csv.js';
 import { ReportParamError, parseReportRequest } from '../reports/params.js';
 import { pauseReport } from '../reports/pauses.js';
+import { isDatabaseDown } from '../commands/errors.js';
+import { OUTCOMES } from '../commands/outcomes.js';
 
 export interface ReportRouteDeps {
   db: Knex;
-  allowed: (req: FastifyRequest) => boolean;
   send: (reply: FastifyReply, status: number, body: object) => FastifyReply;
   /** The zone of a report that names none. */
   defaultZone: string;
@@ -15,20 +16,21 @@ export interface ReportRouteDeps {
 /** `GET /api/reports/pauses`: the pause report as JSON or CSV (README, "Reports"). */
 export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): void {
   app.get('/api/reports/pauses', async (req, reply) => {
-    if (!deps.allowed(req)) return deps.send(reply, 403, { error: 'Forbidden' });
     let request;
     try {
       request = parseReportRequest(req.query as Record<string, unknown>, { tz: deps.defaultZone });
     } catch (err) {
-      if (err instanceof ReportParamError) return deps.send(reply, 400, { error: 'Argument list invalid', detail: err.param });
+      if (err instanceof ReportParamError) return deps.send(reply, 400, { error: OUTCOMES.argumentInvalid.message, detail: err.param });
       throw err;
     }
     let report;
     try {
       report = await pauseReport(deps.db, request);
     } catch (err) {
-      req.log.warn({ err: (err as Error).message }, 'pause report failed');
-      return deps.send(reply, 503, { error: 'Database unavailable' });
+      // Postgres away is the caller's to know; anything else is a bug, answered 500 by the error handler.
+      if (!isDatabaseDown(err)) throw err;
+      req.log.warn({ err: (err as Error).message }, 'pause report failed: database unavailable');
+      return deps.send(reply, 503, { error: OUTCOMES.databaseUnavailable.message });
     }
     if (request.format === 'csv') {
       return reply
