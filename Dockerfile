@@ -18,7 +18,6 @@ COPY sounds ./sounds
 COPY web ./web
 COPY dialplan ./dialplan
 COPY src/demo/data.yaml ./src/demo/data.yaml
-COPY src/wallboard ./src/wallboard
 # the embedded database (no DATABASE_URL) lives here; the image's user must be able to write it
 ENV DATA_DIR=/app/data
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -19,6 +19,10 @@ export const HTTP_ANSWERS = {
   bodyTooLarge: { status: 413, body: { error: OUTCOMES.argumentInvalid.message } },
   unsupportedType: { status: 415, body: { error: OUTCOMES.argumentInvalid.message } },
   shuttingDown: { status: 503, body: { error: 'Service unavailable' } },
+  /** A list, the feed or a report could not be read: Postgres is away. */
+  databaseDown: { status: OUTCOMES.databaseUnavailable.http, body: { error: OUTCOMES.databaseUnavailable.message } },
+  /** A query parameter of a list, the feed or a report is wrong (the report also names it). */
+  badParameter: { status: 400, body: { error: OUTCOMES.argumentInvalid.message } },
   internal: { status: OUTCOMES.internalError.http, body: { error: OUTCOMES.internalError.message } },
   healthy: { status: 200, body: { success: 'OK', status: 'ok' } },
   ready: { status: 200, body: { success: 'Ready', status: 'ready' } },

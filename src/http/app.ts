@@ -15,7 +15,7 @@ import { defaultZone } from '../reports/params.js';
 import { registerLive } from './live.js';
 import { openApiDocument } from './openapi.js';
 import { registerReports } from './reports.js';
-import { registerReportsView } from './reports-view.js';
+import { PAGE_URLS, registerPages } from './pages.js';
 
 export interface HttpDeps extends Deps {
   access: AccessCheck;
@@ -61,11 +61,10 @@ const ROUTES: Record<string, readonly ('GET' | 'HEAD' | 'POST')[]> = {
   '/api/agents': ['GET'],
   '/api/queues': ['GET'],
   '/api/events/stream': ['GET'],
-  '/wallboard': ['GET'],
-  '/wallboard/reports': ['GET'],
   '/api/reports/pauses': ['GET'],
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
+  ...Object.fromEntries(PAGE_URLS.map((url) => [url, ['GET'] as const])),
 };
 
 /** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
@@ -139,12 +138,9 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.post(url, agentApi);
   }
 
-  // The lists, the feed and the wallboard: the onRequest hook above has decided access (with `token=`
-  // in the query string, which EventSource needs); the wallboard page itself is public and asks for one.
-  const sendAnswer = (reply: FastifyReply, status: number, body: object) => send(reply, { status, body });
-  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed: (req) => req.allowed, send: sendAnswer });
-  registerReports(app, { db: deps.db, send: sendAnswer, defaultZone: deps.reportZone ?? defaultZone() });
-  registerReportsView(app);
+  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), send });
+  registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone() });
+  registerPages(app);
   app.get('/metrics', async (_req, reply) => {
     if (!deps.metrics) return send(reply, HTTP_ANSWERS.shuttingDown);
     const body = await deps.metrics.scrape();

@@ -1,3 +1,4 @@
+import { PAGES } from './pages.js';
 import { OUTCOMES, type OutcomeKind } from '../commands/outcomes.js';
 import { GROUPS } from '../reports/params.js';
 
@@ -54,7 +55,6 @@ function agentOperation(method: 'get' | 'post') {
   };
 }
 
-const html = (description: string) => ({ get: { summary: description, responses: { 200: { description, content: { 'text/html': { schema: { type: 'string' } } } } } } });
 const asset = (type: string) => ({ get: { summary: 'A static file of a page (no data: served to anyone)', responses: { 200: { description: 'The file', content: { [type]: { schema: { type: 'string' } } } } } } });
 
 const reportRow = {
@@ -134,21 +134,24 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/wallboard': {
-        get: {
-          summary: 'The live wallboard',
-          security: secured,
-          responses: {
-            200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
-            403: { description: 'The same page, which asks for a token', content: { 'text/html': { schema: { type: 'string' } } } },
-          },
-        },
-      },
-      '/wallboard/wallboard.js': asset('text/javascript'),
-      '/wallboard/wallboard.css': asset('text/css'),
-      '/wallboard/reports': html('The pause report view (asks for a token when needed)'),
-      '/wallboard/reports/reports.js': asset('text/javascript'),
-      '/wallboard/reports/reports.css': asset('text/css'),
+      ...Object.fromEntries(
+        PAGES.flatMap((p) => [
+          [
+            p.url,
+            {
+              get: {
+                summary: p.summary,
+                security: secured,
+                responses: {
+                  200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
+                  403: { description: 'The same page, which asks for a token', content: { 'text/html': { schema: { type: 'string' } } } },
+                },
+              },
+            },
+          ],
+          ...p.assets.map((a) => [`${p.url}/${a}`, asset(a.endsWith('.js') ? 'text/javascript' : 'text/css')]),
+        ]),
+      ),
       '/metrics': {
         get: { summary: 'Prometheus metrics (text exposition format)', security: secured, responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, 403: forbidden } },
       },

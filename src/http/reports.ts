@@ -4,11 +4,11 @@ import { csvFileName, reportCsv } from '../reports/csv.js';
 import { ReportParamError, parseReportRequest } from '../reports/params.js';
 import { pauseReport } from '../reports/pauses.js';
 import { isDatabaseDown } from '../commands/errors.js';
-import { OUTCOMES } from '../commands/outcomes.js';
+import { HTTP_ANSWERS } from './answers.js';
 
 export interface ReportRouteDeps {
   db: Knex;
-  send: (reply: FastifyReply, status: number, body: object) => FastifyReply;
+  send: (reply: FastifyReply, answer: { status: number; body: object }) => FastifyReply;
   /** The zone of a report that names none. */
   defaultZone: string;
 }
@@ -20,7 +20,7 @@ export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): vo
     try {
       request = parseReportRequest(req.query as Record<string, unknown>, { tz: deps.defaultZone });
     } catch (err) {
-      if (err instanceof ReportParamError) return deps.send(reply, 400, { error: OUTCOMES.argumentInvalid.message, detail: err.param });
+      if (err instanceof ReportParamError) return deps.send(reply, { status: HTTP_ANSWERS.badParameter.status, body: { ...HTTP_ANSWERS.badParameter.body, detail: err.param } });
       throw err;
     }
     let report;
@@ -30,7 +30,7 @@ export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): vo
       // Postgres away is the caller's to know; anything else is a bug, answered 500 by the error handler.
       if (!isDatabaseDown(err)) throw err;
       req.log.warn({ err: (err as Error).message }, 'pause report failed: database unavailable');
-      return deps.send(reply, 503, { error: OUTCOMES.databaseUnavailable.message });
+      return deps.send(reply, HTTP_ANSWERS.databaseDown);
     }
     if (request.format === 'csv') {
       return reply
@@ -39,6 +39,6 @@ export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): vo
         .header('content-disposition', `attachment; filename="${csvFileName(report)}"`)
         .send(reportCsv(report));
     }
-    return deps.send(reply, 200, report);
+    return deps.send(reply, { status: 200, body: report });
   });
 }

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { isDatabaseDown } from '../commands/errors.js';
+import { OUTCOMES } from '../commands/outcomes.js';
 
 export interface FeedOptions {
   db: Knex;
@@ -108,7 +110,9 @@ export class EventFeed {
       else await this.catchUp(client);
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'feed: a client could not start');
-      res.end();
+      // The stream is already 200: say why it ends; the browser retries on its own after `retry:`.
+      const error = isDatabaseDown(err) ? OUTCOMES.databaseUnavailable.message : OUTCOMES.internalError.message;
+      res.end(`event: error\ndata: ${JSON.stringify({ error })}\n\n`);
       return;
     }
     const held = client.held ?? [];

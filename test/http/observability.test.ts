@@ -61,11 +61,26 @@ describe('access: the same rule as /api/agent.php', () => {
     });
   }
 
-  test('the reports page and its files are served to anyone: they hold no data', async () => {
-    for (const [url, type] of [['/wallboard/reports', 'text/html'], ['/wallboard/reports/reports.js', 'text/javascript'], ['/wallboard/reports/reports.css', 'text/css']]) {
+  test('each page answers 403 to an outsider (the page, which asks for a token) and its files load for anyone, with the same headers', async () => {
+    const csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+    for (const page of ['/wallboard', '/wallboard/reports']) {
+      const refused = await get(page, {}, OUTSIDE);
+      assert.equal(refused.statusCode, 403, page);
+      assert.ok(String(refused.headers['content-type']).startsWith('text/html'), page);
+      assert.match(refused.body, /<html/i, page);
+      assert.equal((await get(`${page}?token=tok-123`, {}, OUTSIDE)).statusCode, 200, page);
+    }
+    for (const [url, type] of [
+      ['/wallboard/wallboard.js', 'text/javascript'],
+      ['/wallboard/wallboard.css', 'text/css'],
+      ['/wallboard/reports/reports.js', 'text/javascript'],
+      ['/wallboard/reports/reports.css', 'text/css'],
+    ]) {
       const res = await get(url!, {}, OUTSIDE);
       assert.equal(res.statusCode, 200, url);
       assert.ok(String(res.headers['content-type']).startsWith(type!), url);
+      assert.equal(res.headers['content-security-policy'], csp, url);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
     }
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { parseAllowList } from '../../src/config.js';
 import { accessCheck } from '../../src/http/access.js';
 import { buildHttp } from '../../src/http/app.js';
@@ -135,6 +135,27 @@ describe('the live feed', () => {
     bearer.close();
     const wrong = openStream(port, { localAddress: '127.0.0.2', path: '/api/events/stream?token=nope' });
     assert.equal(await wrong.status, 403);
+  });
+
+  test('a stream that cannot start because Postgres is away says so in an error event, then ends', async () => {
+    const down = knexFactory({ client: 'pg', connection: { host: '127.0.0.1', port: 1, user: 'x', database: 'x', connectionTimeoutMillis: 2000 }, pool: { min: 0, max: 1 } });
+    const downApp = buildHttp({
+      ...h.deps,
+      db: down,
+      feed: new EventFeed({ db: down, log: quietLog }),
+      access: accessCheck(parseAllowList('127.0.0.1/32'), []),
+      readiness: async () => ({ database: false, pbx: true }),
+    });
+    await downApp.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const c = openStream((downApp.server.address() as AddressInfo).port, { lastEventId: '5' });
+      assert.equal(await c.status, 200);
+      await c.ended;
+      assert.deepEqual(c.messages, [{ id: undefined, event: 'error', data: { error: 'Database unavailable' } }]);
+    } finally {
+      await downApp.close();
+      await down.destroy();
+    }
   });
 
   test('200 clients, 500 transitions/s for 10 s: each gets every event once, in order; one away for 2 s misses none', async (t) => {

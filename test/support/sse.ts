@@ -2,6 +2,8 @@ import http from 'node:http';
 
 export interface SseMessage {
   id: string | undefined;
+  /** The `event:` type; undefined for the default `message`. */
+  event?: string;
   data: Record<string, unknown>;
 }
 
@@ -71,15 +73,17 @@ export function openStream(
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         let id: string | undefined;
+        let event: string | undefined;
         const data: string[] = [];
         for (const line of block.split('\n')) {
           if (line.startsWith(':')) client.comments++;
           else if (line.startsWith('id: ')) id = line.slice(4);
+          else if (line.startsWith('event: ')) event = line.slice(7);
           else if (line.startsWith('data: ')) data.push(line.slice(6));
         }
         if (!data.length) continue;
-        client.ids.push(Number(id));
-        if (!opts.idsOnly) client.messages.push({ id, data: JSON.parse(data.join('\n')) as Record<string, unknown> });
+        if (id !== undefined) client.ids.push(Number(id));
+        if (!opts.idsOnly) client.messages.push({ id, event, data: JSON.parse(data.join('\n')) as Record<string, unknown> });
       }
       for (const w of [...waiters]) w();
     });
