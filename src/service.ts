@@ -14,6 +14,7 @@ import { createAgiServer } from './agi/server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
+import { PausePolicy } from './sync/policy.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -22,6 +23,8 @@ export interface Service {
   db: Database;
   pbx: AmiPbx;
   keeper: Keeper;
+  /** The pause rules' job (overdue pauses). */
+  policy: PausePolicy;
   deps: Deps;
   agiPort: number;
   /** The live feed; `feed.clientCount()` is the number of connected clients. */
@@ -66,6 +69,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
   };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000 });
   keeper.attach();
+  const policy = new PausePolicy(deps);
+  policy.attach();
   pbx.start();
 
   const feed = new EventFeed(deps);
@@ -108,6 +113,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     agiPort = await agi.listen();
   } catch (err) {
     await http.close();
+    policy.stop();
+    await policy.idle();
     await pbx.close();
     await db.close();
     throw err;
@@ -122,13 +129,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
       await Promise.all([closeHttp(http, config.SHUTDOWN_GRACE_MS), agi.close(config.SHUTDOWN_GRACE_MS)]);
       log.debug('listeners closed');
       keeper.stop();
-      await keeper.idle();
+      policy.stop();
+      await Promise.all([keeper.idle(), policy.idle()]);
       log.debug('resync and events settled');
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, metrics, db, pbx, keeper, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, metrics, db, pbx, keeper, policy, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type Outcome, outcome } from './outcomes.js';
 
-export type Source = 'http' | 'phone' | 'pbx' | 'resync' | 'reconcile';
+export type Source = 'http' | 'phone' | 'pbx' | 'resync' | 'reconcile' | 'policy';
 export type CommandName = 'login' | 'logoff' | 'pause' | 'unpause' | 'status';
 export const COMMANDS: readonly CommandName[] = ['login', 'logoff', 'pause', 'unpause', 'status'];
 

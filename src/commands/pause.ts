@@ -9,12 +9,18 @@ export function pause(deps: Deps, input: { agent: string; reason: string | null;
   return setPause(deps, { ...input, paused: true });
 }
 
-/** Unpauses the agent in every queue where it is paused. */
-export function unpause(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
+/**
+ * Unpauses the agent in every queue where it is paused. With `only` (the pause rules), just the pause
+ * that began then: a pause that already ended, even if a new one began since, answers as available.
+ */
+export function unpause(deps: Deps, input: { agent: string; source: Source; only?: { since: Date } }): Promise<Outcome> {
   return setPause(deps, { ...input, reason: null, paused: false });
 }
 
-function setPause(deps: Deps, input: { agent: string; reason: string | null; source: Source; paused: boolean }): Promise<Outcome> {
+function setPause(
+  deps: Deps,
+  input: { agent: string; reason: string | null; source: Source; paused: boolean; only?: { since: Date } },
+): Promise<Outcome> {
   const action = input.paused ? 'pause' : 'unpause';
   const spec = { agent: input.agent, action, source: input.source, reason: input.reason, want: { paused: input.paused }, actions: 1 } as const;
   return transition(deps, spec, async (c) => {
@@ -22,6 +28,9 @@ function setPause(deps: Deps, input: { agent: string; reason: string | null; sou
     if (!session) return { outcome: outcome('agentNotLogged') };
     if (input.paused && pausedEverywhere(session.queues)) return { outcome: outcome('agentAlreadyPaused') };
     if (!input.paused && !session.queues.some((q) => q.paused)) return { outcome: outcome('agentAlreadyAvailable') };
+    if (input.only && !(pausedEverywhere(session.queues) && session.since.getTime() === input.only.since.getTime())) {
+      return { outcome: outcome('agentAlreadyAvailable') };
+    }
     // A configured reason is sent and recorded by its configured name.
     const reason = input.paused ? c.reason ?? input.reason : null;
     await deps.pbx.queuePause(session.interface, input.paused, reason ?? undefined);

@@ -160,7 +160,8 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
     // pause reasons: the code is the key; free a name that moves to another code first
     for (const r of file.pause_reasons) {
       await trx('pause_reasons').whereRaw('lower(name) = lower(?)', [r.name]).whereNot({ code: r.code }).delete();
-      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name }, report.pause_reasons);
+      const rules = { max_minutes: r.max_minutes ?? null, productive: r.productive, on_overrun: r.on_overrun };
+      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name, ...rules }, report.pause_reasons);
     }
 
     if (opts.prune) {

@@ -62,10 +62,25 @@ export const fileSchema = z
       .default([]),
     pause_reasons: z
       .array(
-        z.strictObject({
-          code: z.number().int().min(0).max(999_999_999),
-          name: label(64),
-        }),
+        z
+          .strictObject({
+            code: z.number().int().min(0).max(999_999_999),
+            name: label(64),
+            // pause rules (README "Pause rules")
+            max_minutes: z
+              .number({ error: 'max_minutes must be a whole number of minutes, 1 to 1440' })
+              .int('max_minutes must be a whole number of minutes, 1 to 1440')
+              .min(1, 'max_minutes must be a whole number of minutes, 1 to 1440')
+              .max(1440, 'max_minutes must be a whole number of minutes, 1 to 1440')
+              .optional(),
+            productive: z.boolean({ error: 'productive must be true or false' }).default(false),
+            on_overrun: z.enum(['alert', 'unpause'], { error: 'on_overrun must be alert or unpause' }).default('alert'),
+          })
+          .superRefine((r, ctx) => {
+            if (r.on_overrun === 'unpause' && r.max_minutes === undefined) {
+              ctx.addIssue({ code: 'custom', path: ['on_overrun'], message: 'on_overrun: unpause needs max_minutes (the limit to overrun)' });
+            }
+          }),
       )
       .default([]),
   })

@@ -1,0 +1,88 @@
+import type { Knex } from 'knex';
+
+/**
+ * The statements of the pause rules. A pause is the agent's own (paused in every queue of its
+ * session, as `status` says), known by when it began (`agent_sessions.since`), with the reason of
+ * its first paused queue; it is overdue once it has lasted its reason's `max_minutes`. Every
+ * statement takes the time to judge by (`at`) from the caller's clock rather than Postgres's.
+ */
+
+// Paused agents whose reason has a limit, and when each pause becomes overdue. The EXISTS makes the
+// whole read free while no reason has a limit.
+const OVERDUE = `
+  p AS (
+    SELECT q.agent, (array_agg(q.reason ORDER BY q.queue) FILTER (WHERE q.paused))[1] AS reason
+      FROM session_queues q
+     WHERE EXISTS (SELECT 1 FROM pause_reasons x WHERE x.max_minutes IS NOT NULL)
+     GROUP BY q.agent HAVING bool_and(q.paused)
+  ), o AS (
+    SELECT s.agent, s.exten, s.since, s.overdue_for, r.name AS reason, r.max_minutes, r.on_overrun,
+           s.since + make_interval(mins => r.max_minutes) AS due
+      FROM p
+      JOIN agent_sessions s ON s.agent = p.agent
+      JOIN pause_reasons r ON lower(r.name) = lower(p.reason) AND r.max_minutes IS NOT NULL
+  )`;
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+export interface OverduePause {
+  agent: string;
+  exten: string;
+  reason: string;
+  detail: string;
+}
+
+/**
+ * Records every pause overdue at `at` and not yet recorded: a `pause_overdue` event (source
+ * `policy`; `detail` says the limit, the minutes paused, when the pause began and what the rule
+ * does), and the pause marked as recorded (`overdue_for` = its `since`), in one statement. Two
+ * instances running it at once write each event once: the second's update waits for the first's
+ * row lock, then finds the pause marked and writes nothing.
+ */
+export async function recordOverdue(db: Knex, at: Date): Promise<OverduePause[]> {
+  const { rows } = await db.raw(
+    `WITH ${OVERDUE}, f AS (
+       UPDATE agent_sessions s SET overdue_for = s.since FROM o
+        WHERE s.agent = o.agent AND s.since = o.since AND s.overdue_for IS DISTINCT FROM s.since AND o.due <= ?::timestamptz
+       RETURNING s.agent
+     )
+     INSERT INTO events (agent, exten, queue, kind, reason, source, detail)
+     SELECT o.agent, o.exten, NULL, 'pause_overdue', o.reason, 'policy',
+            json_build_object('max_minutes', o.max_minutes,
+                              'paused_minutes', floor(extract(epoch FROM ?::timestamptz - o.since) / 60)::int,
+                              'since', to_char(o.since AT TIME ZONE 'UTC', ${ISO}),
+                              'on_overrun', o.on_overrun)::text
+       FROM o JOIN f ON f.agent = o.agent
+      ORDER BY o.agent
+     RETURNING agent, exten, reason, detail`,
+    [at.toISOString(), at.toISOString()],
+  );
+  return rows as OverduePause[];
+}
+
+/**
+ * Pauses to end (`on_overrun: unpause`) at `at`: overdue and already recorded as such, so the
+ * `pause_overdue` event always comes before the `unpause`. `since` names the pause for the
+ * unpause's check under its claim (read as the claim reads it, so the two compare equal).
+ */
+export async function overrunsToEnd(db: Knex, at: Date): Promise<Array<{ agent: string; since: Date }>> {
+  const { rows } = await db.raw(
+    `WITH ${OVERDUE}
+     SELECT o.agent, to_jsonb(o.since) #>> '{}' AS since FROM o
+      WHERE o.on_overrun = 'unpause' AND o.due <= ?::timestamptz AND o.overdue_for = o.since
+      ORDER BY o.due`,
+    [at.toISOString()],
+  );
+  return (rows as Array<{ agent: string; since: string }>).map((r) => ({ agent: r.agent, since: new Date(r.since) }));
+}
+
+/** When the next pause not yet recorded becomes overdue, after `at`. */
+export async function nextOverdueAt(db: Knex, at: Date): Promise<Date | undefined> {
+  const { rows } = await db.raw(
+    `WITH ${OVERDUE}
+     SELECT to_jsonb(min(o.due)) #>> '{}' AS due FROM o WHERE o.due > ?::timestamptz AND o.overdue_for IS DISTINCT FROM o.since`,
+    [at.toISOString()],
+  );
+  const due = rows[0]?.due as string | null | undefined;
+  return due ? new Date(due) : undefined;
+}

@@ -1,0 +1,101 @@
+import type { Deps } from '../commands/deps.js';
+import { messageOf } from '../commands/outcomes.js';
+import { unpause } from '../commands/pause.js';
+import { type Clock, systemClock } from './clock.js';
+import { nextOverdueAt, overrunsToEnd, recordOverdue } from './overdue.js';
+
+export interface PolicyOptions {
+  clock?: Clock;
+  /** The safety net: how often it looks even when no pause is due (a pause made on another instance). */
+  tickMs?: number;
+}
+
+/**
+ * The pause rules' job, beside the keeper's: wakes when the earliest pause becomes overdue (and at
+ * least every `tickMs`), records each overdue pause once (`recordOverdue`), and ends those whose
+ * reason says `on_overrun: unpause` through the same unpause command as everyone else (claim → act
+ * → settle, source `policy`), for that pause only. Several instances may run it: the record and
+ * the claims make every effect happen once; nothing of it is kept in memory but the next wake-up.
+ *
+ * The tick is shorter than the shortest limit (a minute), so a pause begun anywhere is seen before
+ * it is due and its wake-up is exact; an unpause that failed (Asterisk away) is tried again at the
+ * next tick.
+ */
+export class PausePolicy {
+  private readonly clock: Clock;
+  private readonly tickMs: number;
+  private timer: unknown;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: Deps,
+    opts: PolicyOptions = {},
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.tickMs = opts.tickMs ?? 30_000;
+  }
+
+  /** Looks now, and again whenever AMI (re)connects (an unpause may have waited for it). */
+  attach(): void {
+    this.deps.pbx.on('connected', this.onConnected);
+    this.request();
+  }
+
+  private readonly onConnected = () => this.request();
+
+  /** Looks now; runs asked for while one is on fold into one more after it. */
+  request(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.runOnce().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.request();
+      }
+    });
+  }
+
+  /** Resolves when no run is on (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.deps.pbx.off('connected', this.onConnected);
+    this.clock.clearTimeout(this.timer);
+  }
+
+  private async runOnce(): Promise<void> {
+    const { db, log, pbx } = this.deps;
+    const at = new Date(this.clock.now());
+    let wakeMs = this.tickMs;
+    try {
+      for (const o of await recordOverdue(db, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
+      if (pbx.isConnected()) {
+        for (const o of await overrunsToEnd(db, at)) {
+          if (this.stopped) break;
+          const result = await unpause(this.deps, { agent: o.agent, source: 'policy', only: { since: o.since } });
+          if (result.kind === 'unpauseOk') log.info({ agent: o.agent }, 'overdue pause ended by its rule');
+          else if (result.kind !== 'agentAlreadyAvailable' && result.kind !== 'agentNotLogged') {
+            log.warn({ agent: o.agent, answer: messageOf(result) }, 'could not end an overdue pause; trying again at the next tick');
+          }
+        }
+      }
+      const next = await nextOverdueAt(db, at);
+      // a little after the instant, so that the run it starts finds the pause due
+      if (next) wakeMs = Math.min(wakeMs, Math.max(0, next.getTime() - this.clock.now()) + 5);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'pause rules: could not look at the pauses; trying again at the next tick');
+    }
+    if (this.stopped) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => this.request(), wakeMs);
+  }
+}

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Deps } from '../../src/commands/deps.js';
+import { messageOf } from '../../src/commands/outcomes.js';
+import { unpause } from '../../src/commands/pause.js';
+import { runCommand } from '../../src/commands/run.js';
+import { Keeper } from '../../src/sync/keeper.js';
+import { recordOverdue } from '../../src/sync/overdue.js';
+import { PausePolicy } from '../../src/sync/policy.js';
+import { FakeClock } from '../support/clock.js';
+import { type Harness, type Instance, startHarness, startInstance } from '../support/harness.js';
+import { RULES_YAML } from '../support/paths.js';
+
+// Reasons (test/fixtures/provision/rules.yaml): Almoco 60 min (alert), Banheiro 10 min (unpause),
+// Treinamento no limit, Feedback 30 min (alert).
+const MIN = 60_000;
+
+let h: Harness;
+let other: Instance | undefined;
+let clock: FakeClock;
+/** One policy per instance, both on the same clock (their machines agree on the time). */
+let policies: PausePolicy[] = [];
+const keepers: Keeper[] = [];
+let skip: string | false = false;
+
+before(async () => {
+  h = await startHarness({ yaml: RULES_YAML });
+  if (!h.db.server || !h.db.url) {
+    skip = 'two instances need a Postgres server';
+    return;
+  }
+  other = await startInstance(h.db.url, h.sim.port);
+  for (const deps of [h.deps, other.deps]) {
+    const keeper = new Keeper(deps, { reconcileMs: 0 });
+    keeper.attach();
+    keepers.push(keeper);
+  }
+  await restartPolicies();
+});
+
+/** Both instances' policies start afresh (nothing in memory), on a new clock set to the real time. */
+async function restartPolicies(): Promise<void> {
+  for (const p of policies) p.stop();
+  await settled();
+  clock = new FakeClock();
+  policies = [h.deps, (other as Instance).deps].map((deps) => new PausePolicy(deps, { clock }));
+  for (const p of policies) p.attach();
+  await settled();
+}
+after(async () => {
+  for (const p of policies) p.stop();
+  for (const k of keepers) k.stop();
+  await settled();
+  await other?.close();
+  await h.close();
+});
+
+async function settled(): Promise<void> {
+  await Promise.all([...policies.map((p) => p.idle()), ...keepers.map((k) => k.idle())]);
+}
+
+async function run(command: string, agent: string, more: Record<string, string> = {}): Promise<string> {
+  return messageOf(await runCommand(h.deps, { command, agent, ...more }, 'http'));
+}
+
+/** When the agent's current state began, as the record says. */
+async function since(agent: string): Promise<number> {
+  const row = await h.knex('agent_sessions').select('since').where({ agent }).first();
+  return new Date(row.since).getTime();
+}
+
+const overdueEvents = (agent: string) =>
+  h.knex('events').select('agent', 'exten', 'queue', 'reason', 'source', 'detail').where({ agent, kind: 'pause_overdue' }).orderBy('id');
+
+/** Every policy looks now (what their tick does). */
+async function look(): Promise<void> {
+  for (const p of policies) p.request();
+  await settled();
+}
+
+describe('pause rules, on a clock that only moves when told', () => {
+  test('a pause is overdue when its limit has passed: one pause_overdue event, at that time and not before; an alert leaves it paused', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal(await run('login', '1001', { exten: '2001', queue: 'support' }), 'Login OK');
+    assert.equal(await run('pause', '1001', { reason: 'almoco' }), 'Pause OK');
+    const due = (await since('1001')) + 60 * MIN;
+    // the ticks (every 30 s) up to ten seconds before the limit: nothing yet
+    clock.advanceTo(due - 10_000);
+    await settled();
+    await look();
+    assert.deepEqual(await overdueEvents('1001'), [], 'ten seconds before the limit: nothing');
+    // both instances now wake up at the limit (not at their next tick)
+    const armed = clock.armed();
+    assert.equal(armed.length, 2, 'one wake-up per instance');
+    for (const at of armed) assert.ok(at >= due && at <= due + 10, `wakes at the limit: ${at - due} ms after it`);
+
+    h.sim.clearActions();
+    clock.advanceTo(armed[0] as number);
+    await settled();
+    const rows = await overdueEvents('1001');
+    assert.equal(rows.length, 1, 'the wake-up at the limit wrote it, once for the two instances');
+    const { detail, ...row } = rows[0];
+    assert.deepEqual(row, { agent: '1001', exten: '2001', queue: null, reason: 'Almoco', source: 'policy' });
+    assert.deepEqual(JSON.parse(detail), { max_minutes: 60, paused_minutes: 60, since: new Date(due - 60 * MIN).toISOString(), on_overrun: 'alert' });
+    assert.equal(await run('status', '1001'), 'Status OK');
+    const status = await runCommand(h.deps, { command: 'status', agent: '1001' }, 'http');
+    assert.equal(status.kind === 'statusOk' && status.status.state, 'paused', 'alert only: still paused');
+    assert.equal(h.sim.actionsOf('QueuePause').length, 0, 'nothing asked of Asterisk');
+  });
+
+  test('the same pause is never reported again: later looks, both instances at once, a restarted instance', async (t) => {
+    if (skip || !other) return t.skip(skip || '');
+    clock.advance(120 * MIN);
+    await look();
+    // the two instances' statements racing, many times over
+    const at = new Date(clock.now());
+    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d.db, at)));
+    assert.equal(written.flat().length, 0);
+    // an instance that starts afresh (nothing in memory) finds it recorded
+    const fresh = await startInstance(h.db.url as string, h.sim.port);
+    const policy = new PausePolicy(fresh.deps, { clock });
+    policy.attach();
+    await policy.idle();
+    policy.stop();
+    await fresh.close();
+    assert.equal((await overdueEvents('1001')).length, 1);
+  });
+
+  test('two instances racing on a pause that just became overdue write one event', async (t) => {
+    if (skip || !other) return t.skip(skip || '');
+    assert.equal(await run('login', '1003', { exten: '2003', queue: 'support' }), 'Login OK');
+    assert.equal(await run('pause', '1003', { reason: '4' }), 'Pause OK');
+    const at = new Date((await since('1003')) + 30 * MIN + 1);
+    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d.db, at)));
+    assert.deepEqual(
+      written.flat().map((w) => w.agent),
+      ['1003'],
+    );
+    assert.equal((await overdueEvents('1003')).length, 1);
+  });
+
+  test('a reason without a limit, or no reason, is never overdue; a new pause is a new one', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal(await run('login', '1002', { exten: '2002', queue: 'sales' }), 'Login OK');
+    assert.equal(await run('pause', '1002', { reason: 'Treinamento' }), 'Pause OK');
+    clock.advance(3 * 24 * 60 * MIN);
+    await look();
+    assert.deepEqual(await overdueEvents('1002'), []);
+    assert.equal(await run('unpause', '1002'), 'Unpause OK');
+    assert.equal(await run('pause', '1002'), 'Pause OK');
+    clock.advance(3 * 24 * 60 * MIN);
+    await look();
+    assert.deepEqual(await overdueEvents('1002'), []);
+    assert.equal(await run('unpause', '1002'), 'Unpause OK');
+
+    // 1001 comes back and goes to lunch again: that pause is reported too
+    assert.equal(await run('unpause', '1001'), 'Unpause OK');
+    assert.equal(await run('pause', '1001', { reason: '1' }), 'Pause OK');
+    clock.advanceTo((await since('1001')) + 61 * MIN);
+    await look();
+    assert.equal((await overdueEvents('1001')).length, 2);
+  });
+
+  test('on_overrun: unpause ends the pause once with two instances, through the unpause command (source policy)', async (t) => {
+    if (skip) return t.skip(skip);
+    await restartPolicies();
+    assert.equal(await run('login', '1004', { exten: '2004', queue: 'support' }), 'Login OK');
+    assert.equal(await run('pause', '1004', { reason: 'Banheiro' }), 'Pause OK');
+    const due = (await since('1004')) + 10 * MIN;
+    await look();
+    h.sim.clearActions();
+    const before = await h.knex('events').max('id as id').first();
+    clock.advanceTo(due + 1000);
+    await settled();
+    const pauses = h.sim.actionsOf('QueuePause');
+    assert.equal(pauses.length, 1, 'one QueuePause for the two instances');
+    assert.equal(pauses[0]?.Interface, 'PJSIP/2004');
+    assert.equal(String(pauses[0]?.Paused).toLowerCase(), 'false');
+    const after = await h.knex('events').select('agent', 'queue', 'kind', 'reason', 'source').where('id', '>', before?.id).orderBy('id');
+    assert.deepEqual(after, [
+      { agent: '1004', queue: null, kind: 'pause_overdue', reason: 'Banheiro', source: 'policy' },
+      { agent: '1004', queue: null, kind: 'unpause', reason: null, source: 'policy' },
+    ]);
+    const status = await runCommand(h.deps, { command: 'status', agent: '1004' }, 'http');
+    assert.equal(status.kind === 'statusOk' && status.status.state, 'available');
+    assert.deepEqual(
+      h.sim.members().filter((m) => m.interface === 'PJSIP/2004').map((m) => m.paused),
+      [false],
+      'Asterisk has it unpaused',
+    );
+    assert.equal(await h.knex('intents').count('* as n').first().then((r) => Number(r?.n)), 0, 'nothing left in doubt');
+
+    // later looks find nothing more to do
+    clock.advance(60 * MIN);
+    await look();
+    assert.equal(h.sim.actionsOf('QueuePause').length, 1);
+  });
+
+  test('the rule ends only the pause that overran: a newer pause of the same agent is left alone', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal(await run('pause', '1004', { reason: 'Banheiro' }), 'Pause OK');
+    const old = new Date((await since('1004')) - 5000);
+    h.sim.clearActions();
+    const answer = await unpause(h.deps as Deps, { agent: '1004', source: 'policy', only: { since: old } });
+    assert.equal(messageOf(answer), 'Agent alredy available');
+    assert.equal(h.sim.actionsOf('QueuePause').length, 0);
+    assert.equal(await run('unpause', '1004'), 'Unpause OK');
+  });
+});
