@@ -78,7 +78,7 @@ export const fileSchema = z
           })
           .superRefine((r, ctx) => {
             if (r.on_overrun === 'unpause' && r.max_minutes === undefined) {
-              ctx.addIssue({ code: 'custom', path: ['on_overrun'], message: 'on_overrun: unpause needs max_minutes (the limit to overrun)' });
+              ctx.addIssue({ code: 'custom', path: ['on_overrun'], message: 'on_overrun: unpause needs max_minutes (the limit whose overrun ends the pause)' });
             }
           }),
       )
