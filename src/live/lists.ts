@@ -21,6 +21,8 @@ interface AgentRow {
   reason: string | null;
   since: string | null;
   default_queues: string;
+  max_minutes: number | null;
+  overdue: boolean;
 }
 
 /**
@@ -42,7 +44,8 @@ export async function listAgentsJson(db: Knex, filter: AgentFilter = {}): Promis
     (r) =>
       `{"agent":${JSON.stringify(r.agent)},"name":${JSON.stringify(r.name)},"state":"${r.state}","exten":${JSON.stringify(r.exten)},` +
       `"queues":${r.queues},"paused_queues":${r.paused_queues},"reason":${JSON.stringify(r.reason)},` +
-      `"since":${r.since === null ? 'null' : `"${r.since}"`},"default_queues":${r.default_queues}}`,
+      `"since":${r.since === null ? 'null' : `"${r.since}"`},"default_queues":${r.default_queues},` +
+      `"max_minutes":${r.max_minutes ?? 'null'},"overdue":${r.overdue}}`,
   );
   return `[${parts.join(',')}]`;
 }
@@ -62,7 +65,7 @@ async function agentRows(db: Knex, filter: AgentFilter): Promise<AgentRow[]> {
       SELECT aq.agent, array_agg(aq.queue) AS queue_list, json_agg(aq.queue ORDER BY aq.queue) AS queues
         FROM agent_queues aq GROUP BY aq.agent
     ), a AS (
-      SELECT a.login, a.name, s.exten, s.since, sq.queues, sq.paused_queues, sq.reason, sq.queue_list,
+      SELECT a.login, a.name, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason, sq.queue_list,
              dq.queues AS default_queues, dq.queue_list AS default_list,
              CASE WHEN s.agent IS NULL THEN 'logged_off' WHEN sq.all_paused THEN 'paused' ELSE 'available' END AS state
         FROM agents a
@@ -73,8 +76,11 @@ async function agentRows(db: Knex, filter: AgentFilter): Promise<AgentRow[]> {
     SELECT a.login AS agent, a.name, a.state, a.exten,
            coalesce(a.queues::text, '[]') AS queues, coalesce(a.paused_queues::text, '[]') AS paused_queues, a.reason,
            to_char(coalesce(a.since, l.at) AT TIME ZONE 'UTC', ${ISO}) AS since,
-           coalesce(a.default_queues::text, '[]') AS default_queues
+           coalesce(a.default_queues::text, '[]') AS default_queues,
+           -- pause rules: the limit of the reason shown, and whether this pause was recorded overdue
+           pr.max_minutes, (a.state = 'paused' AND a.overdue_for IS NOT DISTINCT FROM a.since) AS overdue
       FROM a
+      LEFT JOIN pause_reasons pr ON lower(pr.name) = lower(a.reason)
       -- when a logged-off agent's state began: its last logoff (as status answers)
       LEFT JOIN LATERAL (
         SELECT e.at FROM events e WHERE a.exten IS NULL AND e.agent = a.login AND e.kind = 'logoff' ORDER BY e.at DESC LIMIT 1

@@ -38,10 +38,10 @@ describe('GET /api/agents', () => {
     assert.equal(r.type, 'application/json; charset=utf-8');
     assert.deepEqual(r.body, {
       agents: [
-        { agent: '1001', name: 'Maria Silva', state: 'paused', exten: '2001', queues: ['support'], paused_queues: ['support'], reason: 'Almoco', since: '2026-11-25T10:00:00.000Z', default_queues: ['support'] },
-        { agent: '1002', name: 'João Souza', state: 'available', exten: '2002', queues: ['sales'], paused_queues: [], reason: null, since: '2026-11-25T10:05:00.000Z', default_queues: [] },
-        { agent: '1003', name: 'Ana Lima', state: 'available', exten: '2003', queues: ['sales', 'support'], paused_queues: ['support'], reason: 'Banheiro', since: '2026-11-25T10:10:00.123Z', default_queues: ['sales', 'support'] },
-        { agent: '1004', name: 'Pedro Rocha', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, since: '2026-11-25T09:00:00.000Z', default_queues: [] },
+        { agent: '1001', name: 'Maria Silva', state: 'paused', exten: '2001', queues: ['support'], paused_queues: ['support'], reason: 'Almoco', since: '2026-11-25T10:00:00.000Z', default_queues: ['support'], max_minutes: null, overdue: false },
+        { agent: '1002', name: 'João Souza', state: 'available', exten: '2002', queues: ['sales'], paused_queues: [], reason: null, since: '2026-11-25T10:05:00.000Z', default_queues: [], max_minutes: null, overdue: false },
+        { agent: '1003', name: 'Ana Lima', state: 'available', exten: '2003', queues: ['sales', 'support'], paused_queues: ['support'], reason: 'Banheiro', since: '2026-11-25T10:10:00.123Z', default_queues: ['sales', 'support'], max_minutes: null, overdue: false },
+        { agent: '1004', name: 'Pedro Rocha', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, since: '2026-11-25T09:00:00.000Z', default_queues: [], max_minutes: null, overdue: false },
       ],
     });
   });

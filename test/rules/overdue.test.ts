@@ -8,7 +8,7 @@ import { Keeper } from '../../src/sync/keeper.js';
 import { recordOverdue } from '../../src/sync/overdue.js';
 import { PausePolicy } from '../../src/sync/policy.js';
 import { FakeClock } from '../support/clock.js';
-import { type Harness, type Instance, startHarness, startInstance } from '../support/harness.js';
+import { type Harness, type Instance, startHarness, startInstance, until } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
 
 // Reasons (test/fixtures/provision/rules.yaml): Almoco 60 min (alert), Banheiro 10 min (unpause),
@@ -72,6 +72,13 @@ async function since(agent: string): Promise<number> {
 const overdueEvents = (agent: string) =>
   h.knex('events').select('agent', 'exten', 'queue', 'reason', 'source', 'detail').where({ agent, kind: 'pause_overdue' }).orderBy('id');
 
+/** The agent's entry in /api/agents: agent, reason, max_minutes, overdue. */
+async function listed(agent: string): Promise<unknown[]> {
+  const res = await h.http.inject({ method: 'GET', url: '/api/agents' });
+  const a = (res.json() as { agents: Array<Record<string, unknown>> }).agents.find((x) => x.agent === agent) ?? {};
+  return [a.agent, a.reason, a.max_minutes, a.overdue];
+}
+
 /** Every policy looks now (what their tick does). */
 async function look(): Promise<void> {
   for (const p of policies) p.request();
@@ -106,6 +113,9 @@ describe('pause rules, on a clock that only moves when told', () => {
     const status = await runCommand(h.deps, { command: 'status', agent: '1001' }, 'http');
     assert.equal(status.kind === 'statusOk' && status.status.state, 'paused', 'alert only: still paused');
     assert.equal(h.sim.actionsOf('QueuePause').length, 0, 'nothing asked of Asterisk');
+
+    // the lists give the limit and say it is overdue (for the wallboard)
+    assert.deepEqual(await listed('1001'), ['1001', 'Almoco', 60, true]);
   });
 
   test('the same pause is never reported again: later looks, both instances at once, a restarted instance', async (t) => {
@@ -143,6 +153,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     if (skip) return t.skip(skip);
     assert.equal(await run('login', '1002', { exten: '2002', queue: 'sales' }), 'Login OK');
     assert.equal(await run('pause', '1002', { reason: 'Treinamento' }), 'Pause OK');
+    assert.deepEqual(await listed('1002'), ['1002', 'Treinamento', null, false], 'no limit to show');
     clock.advance(3 * 24 * 60 * MIN);
     await look();
     assert.deepEqual(await overdueEvents('1002'), []);
@@ -156,6 +167,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     // 1001 comes back and goes to lunch again: that pause is reported too
     assert.equal(await run('unpause', '1001'), 'Unpause OK');
     assert.equal(await run('pause', '1001', { reason: '1' }), 'Pause OK');
+    assert.deepEqual(await listed('1001'), ['1001', 'Almoco', 60, false], 'a new pause is not overdue yet');
     clock.advanceTo((await since('1001')) + 61 * MIN);
     await look();
     assert.equal((await overdueEvents('1001')).length, 2);
@@ -188,7 +200,10 @@ describe('pause rules, on a clock that only moves when told', () => {
       [false],
       'Asterisk has it unpaused',
     );
-    assert.equal(await h.knex('intents').count('* as n').first().then((r) => Number(r?.n)), 0, 'nothing left in doubt');
+    // (the other instance may still be checking the QueuePause's echo under a claim of its own)
+    await until(async () => Number((await h.knex('intents').count('* as n').first())?.n) === 0, 'no claim left');
+    await settled();
+    assert.equal(await h.knex('events').where('id', '>', before?.id).count('* as n').first().then((r) => Number(r?.n)), 2, 'the echo changed nothing');
 
     // later looks find nothing more to do
     clock.advance(60 * MIN);
