@@ -3,7 +3,7 @@
 
 const TEXT = {
   en: {
-    title: 'Agents', tabLive: 'Live', tabReports: 'Reports', limit: 'Pause limit (min)',
+    title: 'Agents', tabLive: 'Live', tabReports: 'Reports', limit: 'Default pause limit (min)', reasonLimit: "this reason's limit",
     available: 'Available', paused: 'Paused', logged_off: 'Logged off',
     loggedIn: 'logged in', noQueue: 'No queue', noReason: 'no reason', pausesByReason: 'Paused by reason',
     nobodyPaused: 'Nobody paused', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost — reconnecting…',
@@ -13,7 +13,7 @@ const TEXT = {
     pausedIn: 'paused in',
   },
   pt_BR: {
-    title: 'Agentes', tabLive: 'Ao vivo', tabReports: 'Relatórios', limit: 'Limite de pausa (min)',
+    title: 'Agentes', tabLive: 'Ao vivo', tabReports: 'Relatórios', limit: 'Limite padrão de pausa (min)', reasonLimit: 'limite deste motivo',
     available: 'Disponível', paused: 'Em pausa', logged_off: 'Deslogado',
     loggedIn: 'logados', noQueue: 'Sem fila', noReason: 'sem motivo', pausesByReason: 'Pausas por motivo',
     nobodyPaused: 'Ninguém em pausa', connecting: 'Conectando…', live: 'Ao vivo', lost: 'Conexão perdida — reconectando…',
@@ -236,7 +236,19 @@ function drawTile({ agent, state }, queue) {
   if (state === 'available' && agent.paused_queues.length > 0) {
     tile.append(el('div', 'partial', `${t('pausedIn')} ${agent.paused_queues.join(', ')}`));
   }
-  if (state !== 'logged_off' || agent.since) tile.append(el('div', 'timer', ''));
+  if (state !== 'logged_off' || agent.since) {
+    const clock = el('div', 'clock');
+    clock.append(el('span', 'timer', ''));
+    // a pause whose reason has a limit: the limit beside the timer; it replaces the page's setting
+    if (state === 'paused' && agent.max_minutes) {
+      tile.dataset.limit = String(agent.max_minutes);
+      const max = el('span', 'max', `/ ${agent.max_minutes} min`);
+      max.title = t('reasonLimit');
+      clock.append(max);
+    }
+    if (state === 'paused' && agent.overdue) tile.dataset.overdue = 'true';
+    tile.append(clock);
+  }
   return tile;
 }
 
@@ -282,15 +294,18 @@ function elapsed(ms) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** Every second: the timers, and which pauses are over the limit. */
+/**
+ * Every second: the timers, and which pauses are over the limit: the reason's own limit when it has
+ * one (and the record's word once agentgate found it overdue), else the page's setting.
+ */
 function tick() {
   const now = Date.now() + ui.skewMs;
-  const limitMs = ui.limitMin * 60_000;
   for (const tile of document.querySelectorAll('.tile[data-since]')) {
     const ms = now - Date.parse(tile.dataset.since);
     const timer = tile.querySelector('.timer');
     if (timer) timer.textContent = elapsed(ms);
-    const over = tile.dataset.state === 'paused' && ms > limitMs;
+    const limitMs = Number(tile.dataset.limit ?? ui.limitMin) * 60_000;
+    const over = tile.dataset.state === 'paused' && (tile.dataset.overdue === 'true' || ms > limitMs);
     if (over !== tile.classList.contains('overdue')) {
       tile.classList.toggle('overdue', over);
       tile.title = over ? t('overdue') : '';

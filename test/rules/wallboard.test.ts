@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.js';
+import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
+import { type Service, startService } from '../../src/service.js';
+import { PausePolicy } from '../../src/sync/policy.js';
+import { SimAsterisk } from '../support/asterisk.js';
+import { chromiumPresent, launchChromium } from '../support/browser.js';
+import { FakeClock } from '../support/clock.js';
+import { type TestDb, freshDatabase } from '../support/db.js';
+import { quietLog } from '../support/harness.js';
+import { RULES_YAML } from '../support/paths.js';
+
+let db: TestDb;
+let sim: SimAsterisk;
+let svc: Service;
+let browser: Browser | undefined;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agentgate-rules-wall-'));
+  if (!chromiumPresent()) return;
+  db = await freshDatabase();
+  await applyProvision(db.knex, readProvisionFile(RULES_YAML), { prune: false, path: 'rules.yaml' });
+  sim = await SimAsterisk.start({ username: 'agentgate', secret: 'wall' });
+  svc = await startService(
+    loadConfig({ DATABASE_URL: db.url, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000' }),
+    quietLog,
+  );
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await svc?.close();
+  await sim?.close();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function command(params: Record<string, string>): Promise<Record<string, string>> {
+  const res = await fetch(`http://127.0.0.1:${svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`);
+  return (await res.json()) as Record<string, string>;
+}
+
+const tile = (page: Page, agent: string) => page.locator(`.tile[data-agent="${agent}"][data-state="paused"]`);
+
+test('the wallboard shows a reason\'s limit beside the timer; that limit, not the page\'s, decides the red; a pause found overdue turns red', async (t) => {
+  if (!browser) return t.skip('no /usr/bin/chromium (apt-get install chromium)');
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${svc.httpPort}/wallboard`);
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
+
+  // Maria at lunch (Almoco: 60 min), João paused without a reason (the page's limit applies)
+  assert.deepEqual(await command({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), { success: 'Login OK' });
+  assert.deepEqual(await command({ command: 'pause', agent: '1001', reason: 'Almoco' }), { success: 'Pause OK' });
+  assert.deepEqual(await command({ command: 'login', agent: '1002', exten: '2002', queue: 'sales' }), { success: 'Login OK' });
+  assert.deepEqual(await command({ command: 'pause', agent: '1002' }), { success: 'Pause OK' });
+  await tile(page, '1001').locator('.max').waitFor({ timeout: 5000 });
+  assert.match(await tile(page, '1001').locator('.clock').innerText(), /^0:\d\d\s*\/ 60 min$/);
+  assert.equal(await tile(page, '1001').locator('.max').getAttribute('title'), "this reason's limit");
+  await tile(page, '1002').waitFor({ timeout: 5000 });
+  assert.equal(await tile(page, '1002').locator('.max').count(), 0, 'no limit of its own to show');
+
+  // the page's limit (3 s) turns João red; Maria's own limit (60 min) keeps her amber
+  await page.locator('#limit').fill('0.05');
+  await page.locator('#limit').dispatchEvent('change');
+  await tile(page, '1002').and(page.locator('.overdue')).waitFor({ timeout: 10_000 });
+  assert.equal(await tile(page, '1001').and(page.locator('.overdue')).count(), 0, 'Almoco has its own limit');
+
+  // an hour later (on the pause rules' clock): the record says overdue, and the page shows it
+  const clock = new FakeClock();
+  const policy = new PausePolicy(svc.deps, { clock });
+  policy.request();
+  await policy.idle();
+  clock.advance(61 * 60_000);
+  await policy.idle();
+  policy.stop();
+  await tile(page, '1001').and(page.locator('.overdue')).waitFor({ timeout: 5000 });
+  assert.equal(await tile(page, '1001').getAttribute('title'), 'over the limit');
+
+  // in Portuguese too
+  await page.getByRole('button', { name: 'PT' }).click();
+  assert.equal(await tile(page, '1001').locator('.max').getAttribute('title'), 'limite deste motivo');
+  assert.equal(await page.locator('.limit span').innerText(), 'Limite padrão de pausa (min)');
+  await page.screenshot({ path: join(dir, 'rules.png') });
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  await context.close();
+});
