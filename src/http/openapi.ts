@@ -63,6 +63,8 @@ const reportRow = {
     agent: { type: 'string' }, name: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] }, queue: { type: 'string' }, day: { type: 'string', format: 'date' },
     logged_in_s: { type: 'integer' }, paused_s: { type: 'integer' }, paused_by_reason: { type: 'object', additionalProperties: { type: 'integer' } },
     pauses: { type: 'integer' }, longest_pause_s: { type: 'integer' }, paused_ratio: { type: ['number', 'null'] },
+    // pause rules: productive pauses apart
+    productive_paused_s: { type: 'integer' }, unproductive_paused_ratio: { type: ['number', 'null'] },
   },
 };
 
@@ -124,7 +126,7 @@ export function openApiDocument(): Record<string, unknown> {
             200: {
               description: 'The report',
               content: {
-                ...json({ type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, tz: { type: 'string' }, group: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, until: { type: 'string' }, reasons: { type: 'array' }, rows: { type: 'array', items: reportRow } } }),
+                ...json({ type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, tz: { type: 'string' }, group: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, until: { type: 'string' }, reasons: { type: 'array' }, productive_reasons: { type: 'array', items: { type: 'string' } }, rows: { type: 'array', items: reportRow } } }),
                 'text/csv': { schema: { type: 'string' } },
               },
             },

@@ -8,12 +8,13 @@ function field(v: unknown): string {
 
 /**
  * The report as CSV: the group's column(s) (`agent,name` | `reason` | `queue` | `day`), then
- * logged_in_s, paused_s, pauses, longest_pause_s, paused_ratio, and one `paused_s:<reason>` column
+ * logged_in_s, paused_s, pauses, longest_pause_s, paused_ratio, productive_paused_s,
+ * unproductive_paused_ratio, and one `paused_s:<reason>` column
  * per reason (`paused_s:` is "no reason given"). UTF-8, no byte-order mark.
  */
 export function reportCsv(r: PauseReport): string {
   const keys = r.group === 'agent' ? ['agent', 'name'] : [r.group];
-  const header = [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)];
+  const header = [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)];
   const lines = [header.map(field).join(',')];
   for (const row of r.rows) {
     const values = [
@@ -23,6 +24,8 @@ export function reportCsv(r: PauseReport): string {
       row.pauses,
       row.longest_pause_s,
       row.paused_ratio,
+      row.productive_paused_s,
+      row.unproductive_paused_ratio,
       ...r.reasons.map((x) => row.paused_by_reason[x ?? ''] ?? 0),
     ];
     lines.push(values.map(field).join(','));

@@ -17,6 +17,10 @@ export interface ReportRow {
   longest_pause_s: number;
   /** paused / logged in, 4 decimals; null when nobody was logged in. */
   paused_ratio: number | null;
+  /** The part of `paused_s` whose reason is productive (pause rules): working time. */
+  productive_paused_s: number;
+  /** (paused − productive) / logged in, 4 decimals; null when nobody was logged in. */
+  unproductive_paused_ratio: number | null;
 }
 
 export interface PauseReport {
@@ -31,6 +35,8 @@ export interface PauseReport {
   until: string;
   /** Every reason in the rows (null: none given), in the order of the CSV's columns. */
   reasons: Array<string | null>;
+  /** Those of `reasons` that are productive (pause rules), as the report was made. */
+  productive_reasons: string[];
   rows: ReportRow[];
 }
 
@@ -44,6 +50,7 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
   const fold = new PauseFold(frame);
   if (stop > start) await readRecord(db, new Date(start), new Date(stop), (agent) => fold.begin(agent));
   const names = req.group === 'agent' ? await agentNames(db, [...fold.tallies.keys()]) : new Map<string, string>();
+  const productive = await productiveReasons(db);
   return {
     from: req.from,
     to: req.to,
@@ -52,7 +59,7 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
     start: new Date(start).toISOString(),
     end: new Date(end).toISOString(),
     until: new Date(stop).toISOString(),
-    ...rowsOf(req.group, fold, names),
+    ...rowsOf(req.group, fold, names, productive),
   };
 }
 
@@ -68,16 +75,29 @@ async function agentNames(db: Knex, agents: string[]): Promise<Map<string, strin
   return new Map(rows.map((r) => [r.login, r.name]));
 }
 
-const seconds = (ms: number) => Math.round(ms / 1000);
+/**
+ * The reasons provisioned `productive: true`, in lower case: the record keeps a reason as it was
+ * given (Asterisk's own pauses in any case), and the flag is read as the report is made.
+ */
+async function productiveReasons(db: Knex): Promise<Set<string>> {
+  const rows: Array<{ name: string }> = await db('pause_reasons').select('name').where({ productive: true });
+  return new Set(rows.map((r) => r.name.toLowerCase()));
+}
 
-function rowsOf(group: Group, fold: PauseFold, names: Map<string, string>): Pick<PauseReport, 'reasons' | 'rows'> {
+const seconds = (ms: number) => Math.round(ms / 1000);
+const ratio = (ms: number, of: number) => (of > 0 ? Math.round((ms / of) * 10_000) / 10_000 : null);
+
+function rowsOf(group: Group, fold: PauseFold, names: Map<string, string>, productive: Set<string>): Pick<PauseReport, 'reasons' | 'productive_reasons' | 'rows'> {
   const reasonKeys = new Set<string>();
   for (const t of fold.tallies.values()) for (const r of t.byReasonMs.keys()) reasonKeys.add(r);
   const reasons = [...reasonKeys].sort(byText).map((r) => (r === '' ? null : r));
+  const isProductive = (r: string) => r !== '' && productive.has(r.toLowerCase());
   const keys = [...fold.tallies.keys()].sort(byText);
   const rows = keys.map((key) => {
     const t = fold.tallies.get(key) as Tally;
     const loggedInMs = group === 'reason' ? fold.totalLoggedInMs : t.loggedInMs;
+    let productiveMs = 0;
+    for (const [r, ms] of t.byReasonMs) if (isProductive(r)) productiveMs += ms;
     const head: Partial<ReportRow> =
       group === 'agent' ? { agent: key, name: names.get(key) ?? null } : group === 'reason' ? { reason: key === '' ? null : key } : group === 'queue' ? { queue: key } : { day: key };
     return {
@@ -87,10 +107,12 @@ function rowsOf(group: Group, fold: PauseFold, names: Map<string, string>): Pick
       paused_by_reason: Object.fromEntries([...t.byReasonMs.entries()].sort(([a], [b]) => byText(a, b)).map(([r, ms]) => [r, seconds(ms)])),
       pauses: t.pauses,
       longest_pause_s: seconds(t.longestMs),
-      paused_ratio: loggedInMs > 0 ? Math.round((t.pausedMs / loggedInMs) * 10_000) / 10_000 : null,
+      paused_ratio: ratio(t.pausedMs, loggedInMs),
+      productive_paused_s: seconds(productiveMs),
+      unproductive_paused_ratio: ratio(t.pausedMs - productiveMs, loggedInMs),
     } as ReportRow;
   });
-  return { reasons, rows };
+  return { reasons, productive_reasons: [...reasonKeys].filter(isProductive).sort(byText), rows };
 }
 
 /** Text order that puts "" (no reason) last. */

@@ -80,13 +80,13 @@ describe('pause report', () => {
       paused_by_reason: { Almoco: 6300 },
       pauses: 1, // the pause begun before the range adds time, not a count
       longest_pause_s: 4500,
-      paused_ratio: Math.round((6300 / 89100) * 10000) / 10000,
+      paused_ratio: Math.round((6300 / 89100) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((6300 / 89100) * 10000) / 10000,
     });
     assert.deepEqual(row(r, 'agent', '1002'), {
-      agent: '1002', name: 'João Souza', logged_in_s: 36000, paused_s: 3600, paused_by_reason: { '': 3600 }, pauses: 1, longest_pause_s: 3600, paused_ratio: 0.1,
+      agent: '1002', name: 'João Souza', logged_in_s: 36000, paused_s: 3600, paused_by_reason: { '': 3600 }, pauses: 1, longest_pause_s: 3600, paused_ratio: 0.1, productive_paused_s: 0, unproductive_paused_ratio: 0.1,
     });
     assert.deepEqual(row(r, 'agent', '1003'), {
-      agent: '1003', name: 'Ana Lima', logged_in_s: 7200, paused_s: 1200, paused_by_reason: { Almoco: 1200 }, pauses: 1, longest_pause_s: 1200, paused_ratio: Math.round((1200 / 7200) * 10000) / 10000,
+      agent: '1003', name: 'Ana Lima', logged_in_s: 7200, paused_s: 1200, paused_by_reason: { Almoco: 1200 }, pauses: 1, longest_pause_s: 1200, paused_ratio: Math.round((1200 / 7200) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((1200 / 7200) * 10000) / 10000,
     });
   });
 
@@ -102,8 +102,8 @@ describe('pause report', () => {
     // 13 Nov: 1002 is still paused since 11 Nov 17:00; 1003 logged in on 12 Nov and never left
     const r = await pauseReport(knex, parseReportRequest({ from: '2026-11-13', to: '2026-11-13', tz: TZ, group: 'agent' }), AFTER);
     assert.deepEqual(r.rows, [
-      { agent: '1002', name: 'João Souza', logged_in_s: 86400, paused_s: 86400, paused_by_reason: { '': 86400 }, pauses: 0, longest_pause_s: 86400, paused_ratio: 1 },
-      { agent: '1003', name: 'Ana Lima', logged_in_s: 86400, paused_s: 0, paused_by_reason: {}, pauses: 0, longest_pause_s: 0, paused_ratio: 0 },
+      { agent: '1002', name: 'João Souza', logged_in_s: 86400, paused_s: 86400, paused_by_reason: { '': 86400 }, pauses: 0, longest_pause_s: 86400, paused_ratio: 1, productive_paused_s: 0, unproductive_paused_ratio: 1 },
+      { agent: '1003', name: 'Ana Lima', logged_in_s: 86400, paused_s: 0, paused_by_reason: {}, pauses: 0, longest_pause_s: 0, paused_ratio: 0, productive_paused_s: 0, unproductive_paused_ratio: 0 },
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('pause report', () => {
     const r = await ask('queue');
     assert.deepEqual(r.rows.map((x) => x.queue), ['sales', 'support']);
     assert.deepEqual(row(r, 'queue', 'sales'), {
-      queue: 'sales', logged_in_s: 60300, paused_s: 600 + 4500, paused_by_reason: { Almoco: 4500, Banheiro: 600 }, pauses: 2, longest_pause_s: 4500, paused_ratio: Math.round((5100 / 60300) * 10000) / 10000,
+      queue: 'sales', logged_in_s: 60300, paused_s: 600 + 4500, paused_by_reason: { Almoco: 4500, Banheiro: 600 }, pauses: 2, longest_pause_s: 4500, paused_ratio: Math.round((5100 / 60300) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((5100 / 60300) * 10000) / 10000,
     });
     assert.deepEqual(row(r, 'queue', 'support'), {
       queue: 'support',
@@ -120,23 +120,23 @@ describe('pause report', () => {
       paused_by_reason: { Almoco: 5700, '': 3600 },
       pauses: 3,
       longest_pause_s: 3600,
-      paused_ratio: Math.round((9300 / 130500) * 10000) / 10000,
+      paused_ratio: Math.round((9300 / 130500) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((9300 / 130500) * 10000) / 10000,
     });
   });
 
   test('by reason: paused time against everyone\'s logged-in time', async () => {
     const r = await ask('reason');
     assert.deepEqual(r.rows, [
-      { reason: 'Almoco', logged_in_s: 132300, paused_s: 7500, paused_by_reason: { Almoco: 7500 }, pauses: 2, longest_pause_s: 4500, paused_ratio: Math.round((7500 / 132300) * 10000) / 10000 },
-      { reason: null, logged_in_s: 132300, paused_s: 3600, paused_by_reason: { '': 3600 }, pauses: 1, longest_pause_s: 3600, paused_ratio: Math.round((3600 / 132300) * 10000) / 10000 },
+      { reason: 'Almoco', logged_in_s: 132300, paused_s: 7500, paused_by_reason: { Almoco: 7500 }, pauses: 2, longest_pause_s: 4500, paused_ratio: Math.round((7500 / 132300) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((7500 / 132300) * 10000) / 10000 },
+      { reason: null, logged_in_s: 132300, paused_s: 3600, paused_by_reason: { '': 3600 }, pauses: 1, longest_pause_s: 3600, paused_ratio: Math.round((3600 / 132300) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((3600 / 132300) * 10000) / 10000 },
     ]);
   });
 
   test('by day: a pause across midnight is split between the local days', async () => {
     const r = await ask('day');
     assert.deepEqual(r.rows, [
-      { day: '2026-11-10', logged_in_s: 86400 + 7200, paused_s: 1800 + 1800 + 1200, paused_by_reason: { Almoco: 4800 }, pauses: 2, longest_pause_s: 1800, paused_ratio: Math.round((4800 / 93600) * 10000) / 10000 },
-      { day: '2026-11-11', logged_in_s: 2700 + 36000, paused_s: 2700 + 3600, paused_by_reason: { Almoco: 2700, '': 3600 }, pauses: 1, longest_pause_s: 3600, paused_ratio: Math.round((6300 / 38700) * 10000) / 10000 },
+      { day: '2026-11-10', logged_in_s: 86400 + 7200, paused_s: 1800 + 1800 + 1200, paused_by_reason: { Almoco: 4800 }, pauses: 2, longest_pause_s: 1800, paused_ratio: Math.round((4800 / 93600) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((4800 / 93600) * 10000) / 10000 },
+      { day: '2026-11-11', logged_in_s: 2700 + 36000, paused_s: 2700 + 3600, paused_by_reason: { Almoco: 2700, '': 3600 }, pauses: 1, longest_pause_s: 3600, paused_ratio: Math.round((6300 / 38700) * 10000) / 10000, productive_paused_s: 0, unproductive_paused_ratio: Math.round((6300 / 38700) * 10000) / 10000 },
     ]);
   });
 
@@ -147,12 +147,12 @@ describe('pause report', () => {
       assert.equal(lines.pop(), '', 'lines end in CRLF');
       const [header, ...rows] = lines.map(parseCsvLine);
       const keys = group === 'agent' ? ['agent', 'name'] : [group];
-      assert.deepEqual(header, [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)]);
+      assert.deepEqual(header, [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)]);
       assert.deepEqual(
         rows,
         r.rows.map((x) => {
           const o = x as unknown as Record<string, unknown>;
-          return [...keys.map((k) => String(o[k] ?? '')), String(x.logged_in_s), String(x.paused_s), String(x.pauses), String(x.longest_pause_s), String(x.paused_ratio ?? ''), ...r.reasons.map((re) => String(x.paused_by_reason[re ?? ''] ?? 0))];
+          return [...keys.map((k) => String(o[k] ?? '')), String(x.logged_in_s), String(x.paused_s), String(x.pauses), String(x.longest_pause_s), String(x.paused_ratio ?? ''), String(x.productive_paused_s), String(x.unproductive_paused_ratio ?? ''), ...r.reasons.map((re) => String(x.paused_by_reason[re ?? ''] ?? 0))];
         }),
         group,
       );
@@ -160,8 +160,8 @@ describe('pause report', () => {
   });
 
   test('CSV quotes commas, quotes and line breaks (RFC 4180)', () => {
-    const csv = reportCsv({ from: 'a', to: 'b', tz: 'UTC', group: 'reason', start: '', end: '', until: '', reasons: ['a,"b"'], rows: [{ reason: 'a,"b"', logged_in_s: 1, paused_s: 1, paused_by_reason: { 'a,"b"': 1 }, pauses: 1, longest_pause_s: 1, paused_ratio: 1 }] });
-    assert.equal(csv, 'reason,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,"paused_s:a,""b"""\r\n"a,""b""",1,1,1,1,1,1\r\n');
+    const csv = reportCsv({ from: 'a', to: 'b', tz: 'UTC', group: 'reason', start: '', end: '', until: '', reasons: ['a,"b"'], productive_reasons: [], rows: [{ reason: 'a,"b"', logged_in_s: 1, paused_s: 1, paused_by_reason: { 'a,"b"': 1 }, pauses: 1, longest_pause_s: 1, paused_ratio: 1, productive_paused_s: 0, unproductive_paused_ratio: 1 }] });
+    assert.equal(csv, 'reason,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,"paused_s:a,""b"""\r\n"a,""b""",1,1,1,1,1,0,1,1\r\n');
   });
 
   test('a local day that begins at a clock change still begins when the local clock says so', () => {

@@ -6,6 +6,7 @@ const TEXT = {
     tokenNeeded: 'This address needs an access token.', token: 'Token', useToken: 'Use token',
     loading: 'Loading…', empty: 'Nothing recorded in this range.', failed: 'The report could not be read', badToken: 'That token was refused.',
     noReason: '(no reason)', loggedIn: 'Logged in', paused: 'Paused', pauses: 'Pauses', longest: 'Longest pause', ratio: 'Paused / logged in',
+    productive: 'Productive pauses', unproductiveRatio: 'Other pauses / logged in',
     chartTitle: 'Paused time by reason', hours: 'h',
   },
   'pt-BR': {
@@ -14,6 +15,7 @@ const TEXT = {
     tokenNeeded: 'Este endereço precisa de um token de acesso.', token: 'Token', useToken: 'Usar token',
     loading: 'Carregando…', empty: 'Nada registrado neste período.', failed: 'Não foi possível ler o relatório', badToken: 'Esse token foi recusado.',
     noReason: '(sem motivo)', loggedIn: 'Logado', paused: 'Em pausa', pauses: 'Pausas', longest: 'Pausa mais longa', ratio: 'Pausa / logado',
+    productive: 'Pausas produtivas', unproductiveRatio: 'Outras pausas / logado',
     chartTitle: 'Tempo em pausa por motivo', hours: 'h',
   },
 };
@@ -149,13 +151,14 @@ function drawChart(report) {
 
 function drawTable(report) {
   const table = $('table');
-  const head = [t(`by${report.group[0].toUpperCase()}${report.group.slice(1)}`), t('loggedIn'), t('paused'), ...report.reasons.map(reasonName), t('pauses'), t('longest'), t('ratio')];
+  const head = [t(`by${report.group[0].toUpperCase()}${report.group.slice(1)}`), t('loggedIn'), t('paused'), t('productive'), ...report.reasons.map(reasonName), t('pauses'), t('longest'), t('ratio'), t('unproductiveRatio')];
   const tr = document.createElement('tr');
   for (const h of head) tr.append(Object.assign(document.createElement('th'), { textContent: h }));
   table.tHead.replaceChildren(tr);
   table.tBodies[0].replaceChildren(
     ...report.rows.map((row) => {
-      const cells = [label(report, row), hms(row.logged_in_s), hms(row.paused_s), ...report.reasons.map((r) => hms(row.paused_by_reason[r ?? ''] ?? 0)), row.pauses, hms(row.longest_pause_s), row.paused_ratio === null ? '' : `${(row.paused_ratio * 100).toFixed(1)} %`];
+      const pct = (x) => (x === null || x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
+      const cells = [label(report, row), hms(row.logged_in_s), hms(row.paused_s), hms(row.productive_paused_s ?? 0), ...report.reasons.map((r) => hms(row.paused_by_reason[r ?? ''] ?? 0)), row.pauses, hms(row.longest_pause_s), pct(row.paused_ratio), pct(row.unproductive_paused_ratio)];
       const line = document.createElement('tr');
       for (const c of cells) line.append(Object.assign(document.createElement('td'), { textContent: String(c) }));
       return line;
