@@ -211,6 +211,33 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(h.sim.actionsOf('QueuePause').length, 1);
   });
 
+  test('Asterisk refusing the unpause: the pause stays overdue and recorded once, and is ended at a later tick', async (t) => {
+    if (skip) return t.skip(skip);
+    await restartPolicies();
+    assert.equal(await run('pause', '1002', { reason: 'Banheiro' }), 'Pause OK');
+    const due = (await since('1002')) + 10 * MIN;
+    await look();
+    const tried = h.sim.actionsOf('QueuePause').length;
+    h.sim.mode = 'refuse';
+    try {
+      clock.advanceTo(due + 1000);
+      await settled();
+      assert.ok(h.sim.actionsOf('QueuePause').length > tried, 'the unpause was asked, and refused');
+      assert.equal((await overdueEvents('1002')).length, 1);
+      const status = await runCommand(h.deps, { command: 'status', agent: '1002' }, 'http');
+      assert.equal(status.kind === 'statusOk' && status.status.state, 'paused', 'refused: still paused');
+    } finally {
+      h.sim.mode = 'normal';
+    }
+    clock.advance(30_000); // the next tick
+    await settled();
+    const status = await runCommand(h.deps, { command: 'status', agent: '1002' }, 'http');
+    assert.equal(status.kind === 'statusOk' && status.status.state, 'available');
+    assert.equal((await overdueEvents('1002')).length, 1, 'still one pause_overdue');
+    const ends = await h.knex('events').where({ agent: '1002', kind: 'unpause', source: 'policy' });
+    assert.equal(ends.length, 1);
+  });
+
   test('the rule ends only the pause that overran: a newer pause of the same agent is left alone', async (t) => {
     if (skip) return t.skip(skip);
     assert.equal(await run('pause', '1004', { reason: 'Banheiro' }), 'Pause OK');
