@@ -14,6 +14,7 @@ import { createAgiServer } from './agi/server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
+import { WebhookWorker } from './webhooks/worker.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -26,6 +27,8 @@ export interface Service {
   agiPort: number;
   /** The live feed; `feed.clientCount()` is the number of connected clients. */
   feed: EventFeed;
+  /** Sends the webhook outbox. */
+  webhooks: WebhookWorker;
   /** Runs at shutdown, after the listeners stop and before the database closes. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -113,6 +116,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     throw err;
   }
   log.info({ http: httpPort, agi: agiPort }, 'listening');
+  const webhooks = new WebhookWorker(
+    { db: db.knex, log: log.child({ component: 'webhooks' }), observer: metrics.webhooks },
+    { timeoutMs: config.WEBHOOK_TIMEOUT_MS, concurrency: config.WEBHOOK_CONCURRENCY },
+  );
+  webhooks.start();
 
   const hooks: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
@@ -124,11 +132,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
       keeper.stop();
       await keeper.idle();
       log.debug('resync and events settled');
+      await webhooks.stop();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, metrics, db, pbx, keeper, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, metrics, db, pbx, keeper, deps, agiPort, feed, webhooks, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

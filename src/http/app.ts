@@ -16,6 +16,7 @@ import { registerLive } from './live.js';
 import { openApiDocument } from './openapi.js';
 import { registerReports } from './reports.js';
 import { registerReportsView } from './reports-view.js';
+import { registerWebhooks } from './webhooks.js';
 
 export interface HttpDeps extends Deps {
   access: AccessCheck;
@@ -66,6 +67,7 @@ const ROUTES: Record<string, readonly ('GET' | 'HEAD' | 'POST')[]> = {
   '/api/reports/pauses': ['GET'],
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
+  '/api/webhooks/deliveries': ['GET'],
 };
 
 /** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
@@ -145,6 +147,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), allowed: (req) => req.allowed, send: sendAnswer });
   registerReports(app, { db: deps.db, send: sendAnswer, defaultZone: deps.reportZone ?? defaultZone() });
   registerReportsView(app);
+  registerWebhooks(app, { db: deps.db, send: sendAnswer });
   app.get('/metrics', async (_req, reply) => {
     if (!deps.metrics) return send(reply, HTTP_ANSWERS.shuttingDown);
     const body = await deps.metrics.scrape();
