@@ -62,7 +62,7 @@ export class WebhookWorker {
       pollMs: 500,
       backoff: DEFAULT_BACKOFF,
       clock: databaseClock,
-      leaseMarginMs: 5_000,
+      leaseMarginMs: 2_000,
       keepDeliveredMs: 7 * 24 * 3600_000,
       keepFailedMs: 30 * 24 * 3600_000,
       ...opts,

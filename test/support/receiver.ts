@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Knex } from 'knex';
 
 export interface Received {
   /** The parsed body. */
@@ -94,6 +96,12 @@ export class Receiver {
     const b = this.behave(r, this.got.length);
     if (b === 'hold') {
       this.held.push({ res, r });
+      // the sender went away (timed out, stopped, killed)
+      res.on('close', () => {
+        if (r.answer !== 'held') return;
+        r.answer = 'dropped';
+        this.held = this.held.filter((x) => x.r !== r);
+      });
       return;
     }
     const { delayMs, status } = typeof b === 'number' ? { delayMs: 0, status: b } : b;
@@ -110,4 +118,36 @@ function verify(secret: string, headers: IncomingMessage['headers'], body: strin
   const expected = 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
   return fresh && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
+/** The outbox rows of one webhook, in event order. */
+export function deliveryRows(knex: Knex, webhook: number) {
+  return knex('webhook_deliveries').where({ webhook }).orderBy('event').select('id', 'event', 'agent', 'idempotency_key', 'status', 'attempts', 'last_error');
+}
+
+/**
+ * What the receiver must have seen: every delivery, signed; per agent, never a later event before
+ * an earlier one was taken (over every request, retries included); a repeat only ever with the same
+ * key and the same bytes.
+ */
+export async function deliveredInOrder(knex: Knex, r: Receiver, webhook: number): Promise<void> {
+  const rows = await deliveryRows(knex, webhook);
+  assert.ok(rows.length > 0);
+  assert.deepEqual(rows.filter((x) => x.status !== 'delivered'), [], 'every delivery delivered');
+  assert.ok(r.got.every((g) => g.signed), 'every request carries a valid signature');
+  const byKey = new Map<string, string>();
+  for (const g of r.got) {
+    const seen = byKey.get(g.body.idempotency_key);
+    if (seen !== undefined) assert.equal(g.raw, seen, 'a repeat has the same key and the same bytes');
+    byKey.set(g.body.idempotency_key, g.raw);
+    assert.equal(g.headers['idempotency-key'], g.body.idempotency_key);
+    assert.equal(g.headers['x-agentgate-event'], g.body.kind);
+  }
+  for (const agent of new Set(rows.map((x) => x.agent))) {
+    const tried = r.got.filter((g) => g.body.agent === agent).map((g) => g.body.event_id);
+    assert.deepEqual(tried, [...tried].sort((a, b) => a - b), `agent ${agent}: requests in event order, retries included`);
+    const firstAccepted = [...new Map(r.accepted().filter((g) => g.body.agent === agent).map((g) => [g.body.idempotency_key, g.body])).values()];
+    const expected = rows.filter((x) => x.agent === agent);
+    assert.deepEqual(firstAccepted.map((b) => [b.event_id, b.idempotency_key]), expected.map((x) => [x.event, x.idempotency_key]), `agent ${agent}: every event, in order`);
+  }
 }

@@ -12,7 +12,7 @@ import { takeDue } from '../../src/webhooks/outbox.js';
 import { type WorkerOptions, WebhookWorker } from '../../src/webhooks/worker.js';
 import { type Harness, quietLog, startHarness, until } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
-import { Receiver } from '../support/receiver.js';
+import { Receiver, deliveredInOrder, deliveryRows } from '../support/receiver.js';
 
 // Delivery against a real HTTP receiver on 127.0.0.1 that checks signatures as an integration would.
 
@@ -62,37 +62,9 @@ async function writeEvents(agents: string[], n: number): Promise<void> {
   }
 }
 
-const rowsOf = (webhook: number) =>
-  h.knex('webhook_deliveries').where({ webhook }).orderBy('event').select('id', 'event', 'agent', 'idempotency_key', 'status', 'attempts', 'last_error');
-
+const rowsOf = (webhook: number) => deliveryRows(h.knex, webhook);
 const allDelivered = async (webhook: number) => (await rowsOf(webhook)).every((r) => r.status === 'delivered');
-
-/**
- * What the receiver must have seen: every delivery, signed; per agent, never a later event before
- * an earlier one was taken (over every request, retries included); a repeat only ever with the same
- * key and the same bytes.
- */
-async function assertDeliveredInOrder(r: Receiver, webhook: number): Promise<void> {
-  const rows = await rowsOf(webhook);
-  assert.ok(rows.length > 0);
-  assert.deepEqual(rows.filter((x) => x.status !== 'delivered'), [], 'every delivery delivered');
-  assert.ok(r.got.every((g) => g.signed), 'every request carries a valid signature');
-  const byKey = new Map<string, string>();
-  for (const g of r.got) {
-    const seen = byKey.get(g.body.idempotency_key);
-    if (seen !== undefined) assert.equal(g.raw, seen, 'a repeat has the same key and the same bytes');
-    byKey.set(g.body.idempotency_key, g.raw);
-    assert.equal(g.headers['idempotency-key'], g.body.idempotency_key);
-    assert.equal(g.headers['x-agentgate-event'], g.body.kind);
-  }
-  for (const agent of new Set(rows.map((x) => x.agent))) {
-    const tried = r.got.filter((g) => g.body.agent === agent).map((g) => g.body.event_id);
-    assert.deepEqual(tried, [...tried].sort((a, b) => a - b), `agent ${agent}: requests in event order, retries included`);
-    const firstAccepted = [...new Map(r.accepted().filter((g) => g.body.agent === agent).map((g) => [g.body.idempotency_key, g.body])).values()];
-    const expected = rows.filter((x) => x.agent === agent);
-    assert.deepEqual(firstAccepted.map((b) => [b.event_id, b.idempotency_key]), expected.map((x) => [x.event, x.idempotency_key]), `agent ${agent}: every event, in order`);
-  }
-}
+const assertDeliveredInOrder = (r: Receiver, webhook: number) => deliveredInOrder(h.knex, r, webhook);
 
 describe('webhook delivery', () => {
   test('every event is delivered, signed and in order per agent, through a receiver that fails its first tries', async () => {
