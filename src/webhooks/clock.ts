@@ -7,14 +7,3 @@ export interface Clock {
 }
 
 export const databaseClock: Clock = { offsetMs: () => 0 };
-
-/** A clock tests move by hand. */
-export class ShiftedClock implements Clock {
-  private shift = 0;
-  advance(ms: number): void {
-    this.shift += ms;
-  }
-  offsetMs(): number {
-    return this.shift;
-  }
-}

@@ -50,6 +50,8 @@ export class WebhookWorker {
   private again = false;
   private stopped = false;
   private lastError = '';
+  /** Webhooks whose last attempt from this process failed: logged when they start and stop failing. */
+  private readonly failing = new Set<number>();
 
   constructor(
     private readonly deps: { db: Knex; log: Logger; observer?: DeliveryObserver },
@@ -172,6 +174,7 @@ export class WebhookWorker {
       this.deps.observer?.attempt('delivered');
       this.deps.observer?.delivered(seconds);
       this.deps.log.debug({ ...where, status: result.status }, 'webhooks: delivered');
+      if (this.failing.delete(t.webhook)) this.deps.log.info({ webhook: where.webhook }, 'webhooks: the receiver answers again');
       return;
     }
     const retryMs = retryDelayMs(this.o.backoff, t.attempts);
@@ -182,7 +185,11 @@ export class WebhookWorker {
       this.deps.log.warn({ ...where, err: result.error }, 'webhooks: delivery given up (retried for its whole window)');
     } else {
       this.deps.observer?.attempt('retry');
-      this.deps.log.info({ ...where, err: result.error, retry_ms: retryMs }, 'webhooks: delivery failed; will retry');
+      // one line when a receiver starts failing, not one per attempt through an outage
+      const detail = { ...where, err: result.error, retry_ms: retryMs };
+      if (this.failing.has(t.webhook)) this.deps.log.debug(detail, 'webhooks: delivery failed; will retry');
+      else this.deps.log.warn(detail, 'webhooks: the receiver is failing; retrying');
+      this.failing.add(t.webhook);
     }
   }
 
