@@ -3,6 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import knexFactory from 'knex';
+import { parseAllowList } from '../../src/config.js';
+import { accessCheck } from '../../src/http/access.js';
+import { buildHttp } from '../../src/http/app.js';
 import { Metrics } from '../../src/metrics.js';
 import { ProvisionError, applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { fileSchema } from '../../src/provision/schema.js';
@@ -176,6 +180,20 @@ describe('GET /api/webhooks/deliveries', () => {
     const post = await h.http.inject({ method: 'POST', url: '/api/webhooks/deliveries', remoteAddress: '127.0.0.1' });
     assert.equal(post.statusCode, 405);
     assert.equal(post.headers.allow, 'GET');
+  });
+
+  test('a database that cannot be reached answers 503 Database unavailable', async () => {
+    const quiet = { warn() {}, error() {}, debug() {}, deprecate() {} };
+    const dead = knexFactory({ client: 'pg', connection: { host: '127.0.0.1', port: 1, user: 'x', database: 'x', connectionTimeoutMillis: 500 }, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 1000, log: quiet });
+    const app = buildHttp({ ...h.deps, db: dead, access: accessCheck(parseAllowList('127.0.0.1/32'), []), readiness: async () => ({ database: false, pbx: true }) });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/api/webhooks/deliveries?status=failed', remoteAddress: '127.0.0.1' });
+      assert.equal(res.statusCode, 503);
+      assert.deepEqual(res.json(), { error: 'Database unavailable' });
+    } finally {
+      await app.close();
+      await dead.destroy();
+    }
   });
 
   test('the metrics count deliveries by status and the age of the oldest pending one', async () => {
