@@ -41,16 +41,15 @@ export const WEBHOOK_EVENTS = ['login', 'logoff', 'pause', 'unpause', 'pause_ove
 const webhookUrl = z
   .string()
   .trim()
-  .max(2048)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      return false;
+  .max(2048, 'must be at most 2048 characters')
+  .superRefine((v, ctx) => {
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+    } else if (u.username !== '' || u.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not carry a user or password (the signature proves who sends)' });
     }
-  }, 'must be an http:// or https:// URL')
-  .refine((v) => !URL.canParse(v) || (new URL(v).username === '' && new URL(v).password === ''), 'must not carry a user or password (the signature proves who sends)');
+  });
 
 export const fileSchema = z
   .object({

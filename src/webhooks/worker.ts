@@ -104,7 +104,7 @@ export class WebhookWorker {
     for (;;) {
       if (this.ticking) await this.ticking;
       else if (this.inFlight.size) await Promise.all(this.inFlight.values());
-      else if (this.again) this.wake();
+      else if (this.again && !this.stopped) this.wake();
       else return;
     }
   }
