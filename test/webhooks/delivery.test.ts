@@ -107,17 +107,17 @@ describe('webhook delivery', () => {
 
   test('a slow receiver is waited for up to the timeout; one slower is tried again, with the same key', async () => {
     const r = await receiver();
-    // each agent's first request answers after the timeout; the rest take 150 ms
+    // each agent's first request answers well after the timeout; the rest take 100 ms, well within it
     const slowFirst = new Set<string>();
     r.behave = (g) => {
       if (!slowFirst.has(g.body.agent)) {
         slowFirst.add(g.body.agent);
-        return { delayMs: 1500, status: 200 };
+        return { delayMs: 2500, status: 200 };
       }
-      return { delayMs: 150, status: 200 };
+      return { delayMs: 100, status: 200 };
     };
     const webhook = await subscribe(r.url);
-    worker({ concurrency: 3, timeoutMs: 600 }).start();
+    worker({ concurrency: 3, timeoutMs: 1000 }).start();
     await writeEvents(['1002', '1003'], 4);
     await until(() => allDelivered(webhook), 'every delivery delivered');
     await until(() => r.got.every((g) => g.answer !== 'held'), 'the slow answers are out');
@@ -266,6 +266,7 @@ describe('webhook delivery', () => {
     assert.equal(r.got[0]!.body.idempotency_key, r.got[1]!.body.idempotency_key, 'sent again with the same key');
 
     // a worker that died holding a lease: nobody sends it until the lease runs out
+    await second.stop();
     await writeEvents(['1004'], 1);
     const [dead] = await takeDue(h.knex, 'a-worker-that-died', 10, 15_000, 0);
     assert.equal(dead?.agent, '1004');
