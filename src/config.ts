@@ -73,6 +73,9 @@ const schema = z.object({
   PIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   PIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
   PIN_LOCKOUT_S: z.coerce.number().int().min(1).default(900),
+  // Webhooks: how long one POST may take, and how many this process makes at once.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -23,6 +23,8 @@ const MEANING: Record<keyof Config, string> = {
   PIN_MAX_FAILURES: 'wrong phone PINs that lock an agent out of phone login (default 5)',
   PIN_WINDOW_S: '… within this many seconds (default 900)',
   PIN_LOCKOUT_S: '… for this many seconds (default 900)',
+  WEBHOOK_TIMEOUT_MS: 'how long one webhook POST may take before it is retried, 100 to 120000 (default 10000)',
+  WEBHOOK_CONCURRENCY: 'webhook POSTs in flight at once in this process (default 8)',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
   SHUTDOWN_GRACE_MS: 'how long SIGTERM waits for in-flight commands and calls (default 10000)',
 };

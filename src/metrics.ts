@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PbxRefused, PbxUnavailable, type Pbx } from './ami/pbx.js';
 import type { CommandObserver } from './commands/run.js';
+import { WebhookMetrics } from './webhooks/metrics.js';
 
 export interface MetricsDeps {
   db: Knex;
@@ -28,6 +29,8 @@ export class Metrics {
   private readonly corrections: Counter<'source' | 'kind'>;
   private readonly intents: Gauge<'state'>;
   private readonly databaseUp: Gauge;
+  /** Webhook deliveries (the outbox, read at scrape; attempts and latency, told by the worker). */
+  readonly webhooks: WebhookMetrics;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -61,6 +64,7 @@ export class Metrics {
     this.corrections = new Counter({ name: 'agentgate_sync_corrections_total', help: 'Events written by resync and reconcile (corrections of the record), by source and kind, counted in the record at each scrape', labelNames: ['source', 'kind'], registers });
     this.intents = new Gauge({ name: 'agentgate_intents', help: 'Actions asked of Asterisk whose outcome is not recorded yet: pending, or in doubt once past their deadline', labelNames: ['state'], registers });
     this.databaseUp = new Gauge({ name: 'agentgate_database_up', help: '1 when the last scrape could read the database', registers });
+    this.webhooks = new WebhookMetrics(registers, deps.db);
   }
 
   /** Hand to runCommand (as `deps.onCommand`): one count and one latency per answered command. */

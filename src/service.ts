@@ -15,6 +15,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
 import { PausePolicy } from './sync/policy.js';
+import { WebhookWorker } from './webhooks/worker.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -29,6 +30,8 @@ export interface Service {
   agiPort: number;
   /** The live feed; `feed.clientCount()` is the number of connected clients. */
   feed: EventFeed;
+  /** Sends the webhook outbox. */
+  webhooks: WebhookWorker;
   /** Runs at shutdown, after the listeners stop and before the database closes. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -120,6 +123,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     throw err;
   }
   log.info({ http: httpPort, agi: agiPort }, 'listening');
+  const webhooks = new WebhookWorker(
+    { db: db.knex, log: log.child({ component: 'webhooks' }), observer: metrics.webhooks },
+    { timeoutMs: config.WEBHOOK_TIMEOUT_MS, concurrency: config.WEBHOOK_CONCURRENCY },
+  );
+  webhooks.start();
 
   const hooks: Array<() => Promise<void>> = [];
   let closing: Promise<void> | undefined;
@@ -132,11 +140,12 @@ export async function startService(config: Config, log: Logger): Promise<Service
       policy.stop();
       await Promise.all([keeper.idle(), policy.idle()]);
       log.debug('resync and events settled');
+      await webhooks.stop();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, metrics, db, pbx, keeper, policy, deps, agiPort, feed, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, metrics, db, pbx, keeper, policy, deps, agiPort, feed, webhooks, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

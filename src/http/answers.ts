@@ -29,6 +29,9 @@ export const HTTP_ANSWERS = {
   notReady: { status: 503, body: { error: 'Not ready', status: 'not ready' } },
 } as const satisfies Record<string, { status: number; body: { error: string } | { success: string; status: string } | { error: string; status: string } }>;
 
+/** `badParameter`, naming the parameter that is wrong (reports, webhook deliveries). */
+export const badParameterNamed = (param: string) => ({ status: HTTP_ANSWERS.badParameter.status, body: { ...HTTP_ANSWERS.badParameter.body, detail: param } });
+
 export type HttpAnswer = (typeof HTTP_ANSWERS)[keyof typeof HTTP_ANSWERS];
 
 export const JSON_TYPE = 'application/json; charset=utf-8';

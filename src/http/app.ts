@@ -16,6 +16,7 @@ import { registerLive } from './live.js';
 import { openApiDocument } from './openapi.js';
 import { registerReports } from './reports.js';
 import { PAGE_URLS, registerPages } from './pages.js';
+import { registerWebhooks } from './webhooks.js';
 
 export interface HttpDeps extends Deps {
   access: AccessCheck;
@@ -65,6 +66,7 @@ const ROUTES: Record<string, readonly ('GET' | 'HEAD' | 'POST')[]> = {
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
   ...Object.fromEntries(PAGE_URLS.map((url) => [url, ['GET'] as const])),
+  '/api/webhooks/deliveries': ['GET'],
 };
 
 /** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
@@ -141,6 +143,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), send });
   registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone() });
   registerPages(app);
+  registerWebhooks(app, { db: deps.db, send });
   app.get('/metrics', async (_req, reply) => {
     if (!deps.metrics) return send(reply, HTTP_ANSWERS.shuttingDown);
     const body = await deps.metrics.scrape();

@@ -1,6 +1,7 @@
 import { PAGES } from './pages.js';
 import { OUTCOMES, type OutcomeKind } from '../commands/outcomes.js';
 import { GROUPS } from '../reports/params.js';
+import { DELIVERY_STATUSES } from '../webhooks/outbox.js';
 
 /** Answers /api/agent.php gives besides the outcome table: access, shutdown, unreadable input. */
 export const AGENT_API_EXTRA = {
@@ -68,6 +69,16 @@ const reportRow = {
   },
 };
 
+const deliveryRow = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' }, webhook: { type: 'string', description: 'its URL' }, event_id: { type: 'integer' }, kind: { type: ['string', 'null'] },
+    agent: { type: 'string' }, idempotency_key: { type: 'string', format: 'uuid' }, status: { enum: [...DELIVERY_STATUSES] }, attempts: { type: 'integer' },
+    created_at: { type: 'string' }, tried_at: { type: ['string', 'null'] }, next_at: { type: ['string', 'null'] }, finished_at: { type: ['string', 'null'] },
+    last_status: { type: ['integer', 'null'] }, last_error: { type: ['string', 'null'] },
+  },
+};
+
 /** OpenAPI 3.1 for every route agentgate serves; a test keeps it equal to the routes registered. */
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -131,6 +142,23 @@ export function openApiDocument(): Record<string, unknown> {
               },
             },
             400: { description: 'A bad parameter, named in detail', content: json(error, { bad: { value: { error: 'Argument list invalid', detail: 'from' } } }) },
+            403: forbidden,
+            503: { description: 'The database cannot be read', content: json(error, { down: { value: { error: 'Database unavailable' } } }) },
+          },
+        },
+      },
+      '/api/webhooks/deliveries': {
+        get: {
+          summary: 'Webhook deliveries, newest first (the secret is never shown)',
+          security: secured,
+          parameters: [
+            { name: 'status', in: 'query', required: false, description: 'default: all', schema: { enum: [...DELIVERY_STATUSES] } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+            { name: 'before', in: 'query', required: false, description: 'only deliveries with a smaller id (the next page)', schema: { type: 'integer' } },
+          ],
+          responses: {
+            200: { description: '{"deliveries":[…]}', content: json({ type: 'object', properties: { deliveries: { type: 'array', items: deliveryRow } } }) },
+            400: { description: 'A bad parameter, named in detail', content: json(error, { bad: { value: { error: 'Argument list invalid', detail: 'status' } } }) },
             403: forbidden,
             503: { description: 'The database cannot be read', content: json(error, { down: { value: { error: 'Database unavailable' } } }) },
           },

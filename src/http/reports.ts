@@ -4,7 +4,7 @@ import { csvFileName, reportCsv } from '../reports/csv.js';
 import { ReportParamError, parseReportRequest } from '../reports/params.js';
 import { pauseReport } from '../reports/pauses.js';
 import { isDatabaseDown } from '../commands/errors.js';
-import { HTTP_ANSWERS } from './answers.js';
+import { HTTP_ANSWERS, badParameterNamed } from './answers.js';
 
 export interface ReportRouteDeps {
   db: Knex;
@@ -20,7 +20,7 @@ export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): vo
     try {
       request = parseReportRequest(req.query as Record<string, unknown>, { tz: deps.defaultZone });
     } catch (err) {
-      if (err instanceof ReportParamError) return deps.send(reply, { status: HTTP_ANSWERS.badParameter.status, body: { ...HTTP_ANSWERS.badParameter.body, detail: err.param } });
+      if (err instanceof ReportParamError) return deps.send(reply, badParameterNamed(err.param));
       throw err;
     }
     let report;

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { type Document, isPair, isSeq, parseDocument, visit } from 'yaml';
 import { hashPin, verifyPin } from '../commands/pin.js';
 import { KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
+import { applyWebhooks } from './webhooks.js';
 
 export class ProvisionError extends Error {}
 
@@ -89,6 +90,7 @@ function duplicates(file: ProvisionFile): string[] {
   check('agents', file.agents, (a) => a.agent, 'agent');
   check('pause_reasons', file.pause_reasons, (r) => String(r.code), 'code');
   check('pause_reasons', file.pause_reasons, (r) => r.name.toLowerCase(), 'name');
+  check('webhooks', file.webhooks, (w) => w.url, 'url');
   return problems;
 }
 
@@ -96,7 +98,7 @@ const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, removed: 0 }
 
 /** Applies a validated file in one transaction: all of it, or nothing. */
 export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prune: boolean; path: string }): Promise<Report> {
-  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero() };
+  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero(), webhooks: zero() };
   const pinHashes = new Map<string, string | null>();
   // scrypt is slow on purpose: hash outside the transaction, reusing a stored hash that still matches.
   const stored = new Map<string, string | null>(
@@ -163,6 +165,8 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
       const rules = { max_minutes: r.max_minutes ?? null, productive: r.productive, on_overrun: r.on_overrun };
       await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name, ...rules }, report.pause_reasons);
     }
+
+    await applyWebhooks(trx, file.webhooks, opts.prune, report.webhooks);
 
     if (opts.prune) {
       const agents = new Set(file.agents.map((a) => a.agent));

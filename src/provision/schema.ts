@@ -35,6 +35,22 @@ const iface = z
   .trim()
   .regex(/^[A-Za-z0-9]+\/[^\s,|]{1,120}$/, 'must look like TECH/resource, e.g. PJSIP/2001 or Local/2001@from-queue/n');
 
+/** The event kinds a webhook may ask for. */
+export const WEBHOOK_EVENTS = ['login', 'logoff', 'pause', 'unpause', 'pause_overdue'] as const;
+
+const webhookUrl = z
+  .string()
+  .trim()
+  .max(2048, 'must be at most 2048 characters')
+  .superRefine((v, ctx) => {
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+    } else if (u.username !== '' || u.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not carry a user or password (the signature proves who sends)' });
+    }
+  });
+
 export const fileSchema = z
   .object({
     queues: z
@@ -83,6 +99,23 @@ export const fileSchema = z
           }),
       )
       .default([]),
+    // Events out (README, "Webhooks"): where to POST which transitions, signed with the secret.
+    webhooks: z
+      .array(
+        z.strictObject({
+          url: webhookUrl,
+          events: z
+            .array(z.enum(WEBHOOK_EVENTS))
+            .min(1, `must list at least one of ${WEBHOOK_EVENTS.join(', ')}`)
+            .transform((events) => [...new Set(events)].sort()),
+          // never echoed back in a message, like a PIN
+          secret: z
+            .string('secret must be a text (quote it)')
+            .max(1024, 'secret must be at most 1024 characters')
+            .refine((s) => s.trim() !== '', 'secret must not be empty'),
+        }),
+      )
+      .default([]),
   })
   .strict();
 
@@ -95,4 +128,5 @@ export const KEY_OF: { [S in Section]: string } = {
   extensions: 'exten',
   agents: 'agent',
   pause_reasons: 'code',
+  webhooks: 'url',
 };

@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/sync/clock.js';
+import type { Clock as DatabaseClock } from '../../src/webhooks/clock.js';
 
 /** A clock that moves only when told: timers due by then fire, in time order. No real waiting. */
 export class FakeClock implements Clock {
@@ -41,5 +42,16 @@ export class FakeClock implements Clock {
 
   advance(ms: number): void {
     this.advanceTo(this.t + ms);
+  }
+}
+
+/** The database's clock, moved forward by hand: backoff and give-up without waiting. */
+export class ShiftedClock implements DatabaseClock {
+  private shift = 0;
+  advance(ms: number): void {
+    this.shift += ms;
+  }
+  offsetMs(): number {
+    return this.shift;
   }
 }

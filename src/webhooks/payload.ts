@@ -1,0 +1,20 @@
+import type { Taken } from './outbox.js';
+
+/**
+ * The JSON body of a delivery (README, "Webhooks"). Built from the event row and the outbox row, both
+ * unchanging, so every attempt of one delivery sends the same bytes.
+ */
+export function deliveryBody(t: Taken): string {
+  return JSON.stringify({
+    idempotency_key: t.idempotency_key,
+    event_id: t.event,
+    kind: t.kind,
+    at: t.at,
+    agent: t.agent,
+    exten: t.exten,
+    queue: t.queue,
+    queues: t.queues,
+    reason: t.reason,
+    source: t.source,
+  });
+}
