@@ -19,7 +19,7 @@ const secured = [{}, { bearer: [] }, { token: [] }];
 export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
   if (kind === 'pbxError') return { error: 'PBX error: Unable to add interface: No such queue' };
-  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z' };
+  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 
