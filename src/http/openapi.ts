@@ -57,6 +57,32 @@ function agentOperation(method: 'get' | 'post') {
 
 const asset = (type: string) => ({ get: { summary: 'A static file of a page (no data: served to anyone)', responses: { 200: { description: 'The file', content: { [type]: { schema: { type: 'string' } } } } } } });
 
+/** An agent's queue call (live state from Asterisk), in `/api/agents`, `status` and the feed's `call` messages. */
+const agentCall = {
+  oneOf: [
+    { type: 'null' },
+    {
+      type: 'object',
+      required: ['state', 'queue', 'caller', 'since'],
+      properties: {
+        state: { enum: ['ringing', 'on_call'] },
+        queue: { type: 'string' },
+        caller: { type: ['string', 'null'], description: "the caller's number; null when Asterisk has none" },
+        since: { type: ['string', 'null'], format: 'date-time', description: 'when it began ringing, or was answered; null when unknown (after an AMI reconnect without CoreShowChannels)' },
+      },
+    },
+  ],
+};
+const agentItem = { type: 'object', properties: { agent: { type: 'string' }, call: agentCall } };
+const queueItem = {
+  type: 'object',
+  properties: {
+    queue: { type: 'string' },
+    waiting: { type: 'integer', description: 'callers waiting in the queue now' },
+    longest_wait_s: { type: 'integer', description: 'how long the first of them has waited' },
+  },
+};
+
 const reportRow = {
   type: 'object',
   properties: {
@@ -89,18 +115,21 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'state', in: 'query', schema: { enum: ['available', 'paused', 'logged_off'] } },
           ],
           responses: {
-            200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array' } } }) },
+            200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array', items: agentItem } } }) },
             400: { description: 'A bad filter', content: json(error, { bad: { value: { error: 'Argument list invalid' } } }) },
             403: forbidden,
           },
         },
       },
       '/api/queues': {
-        get: { summary: 'Queues and their agents by state', security: secured, responses: { 200: { description: '{"queues":[…]}', content: json({ type: 'object', properties: { queues: { type: 'array' } } }) }, 403: forbidden } },
+        get: { summary: 'Queues, their agents by state and the callers waiting', security: secured, responses: { 200: { description: '{"queues":[…]}', content: json({ type: 'object', properties: { queues: { type: 'array', items: queueItem } } }) }, 403: forbidden } },
       },
       '/api/events/stream': {
         get: {
           summary: 'The record as it grows (server-sent events; Last-Event-ID resumes)',
+          description:
+            'Each row of the events table as a message with its `id:`. Queue calls, which are live state and not rows, come as `event: call` ' +
+            '(`{"agent","interface","call"}`, `call` as in /api/agents) and `event: queue` (`{"queue","waiting","longest_wait_s"}`) messages without an id.',
           security: secured,
           parameters: [
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
