@@ -4,7 +4,7 @@
  * with idle FastAGI sessions, and the embedded database against the server. Says what it is doing
  * as it goes, prints a table and writes the figures to bench/results/<time>.json (ignored by git;
  * BENCH_OUT=FILE writes elsewhere): a run never changes a tracked file. `--smoke` runs it all with
- * tiny counts.
+ * tiny counts; `--only=feed,report` runs only those parts (see PARTS).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,11 +28,17 @@ import { type LoadResult, closedLoop, fixedRate, get, percentile } from './load.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The parts of the bench, in the order they run; `--only=a,b` runs some of them. */
+export const PARTS = ['http', 'feed', 'storm', 'lists', 'memory', 'reconcile', 'embedded', 'report'] as const;
+export type Part = (typeof PARTS)[number];
+
 export interface BenchOptions {
   smoke: boolean;
   /** Where the JSON goes. */
   out: string;
   log?: (line: string) => void;
+  /** Only these parts (all when absent). `lists` runs the storm first: it lists the agents the storm logged in. */
+  only?: ReadonlySet<Part> | undefined;
 }
 
 interface Proc {
@@ -144,7 +150,9 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     at: new Date().toISOString(),
     smoke: opts.smoke,
+    ...(opts.only ? { only: [...opts.only] } : {}),
   };
+  const want = (part: Part) => !opts.only || opts.only.has(part) || (part === 'storm' && opts.only.has('lists'));
   try {
     const db = await openDatabase({ url: dbUrl, dataDir: '' });
     await migrate(db.knex);
@@ -155,16 +163,18 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     sim = await start(['--import', 'tsx', 'test/bench/sim-process.ts'], {}, (l) => typeof l.port === 'number');
     const amiPort = String(sim.line.port);
     const serviceEnv = { HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: amiPort, AMI_USERNAME: 'agentgate', AMI_SECRET: 'bench', LOG_LEVEL: 'info', AGI_MAX_SESSIONS: '10000' };
-    svc = await start(serviceArgs, { ...serviceEnv, DATABASE_URL: dbUrl }, (l) => l.msg === 'listening');
-    const httpPort = Number(svc.line.http);
-    const agiPort = Number(svc.line.agi);
-    await waitReady(httpPort);
-    const restRss = rssMb(svc.child.pid!);
+    if ((['http', 'feed', 'storm', 'memory'] as const).some(want)) {
+      svc = await start(serviceArgs, { ...serviceEnv, DATABASE_URL: dbUrl }, (l) => l.msg === 'listening');
+      await waitReady(Number(svc.line.http));
+    }
+    const httpPort = Number(svc?.line.http);
+    const agiPort = Number(svc?.line.agi);
+    const restRss = svc ? rssMb(svc.child.pid!) : 0;
 
     // 1. HTTP commands against the floor, at rising concurrency
     const levels: Record<string, unknown>[] = [];
     const xacts = async () => Number((await admin.query('select xact_commit + xact_rollback as n from pg_stat_database where datname = $1', [dbName])).rows[0].n);
-    for (const c of n.levels) {
+    for (const c of want('http') ? n.levels : []) {
       say(`… http c=${c}: ${n.perLevel} commands through the service, then the same through the floor`);
       const before = await xacts();
       const service = summary(await closedLoop(httpPort, c, n.perLevel));
@@ -176,125 +186,127 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       levels.push({ concurrency: c, service: { ...service, roundTrips: +roundTrips.toFixed(2) }, floor: { ...floor, roundTrips: 5 }, ratio: +(service.perSecond / floor.perSecond).toFixed(2) });
       say(`http c=${c}: ${service.perSecond}/s p50 ${service.p50ms} ms p99 ${service.p99ms} ms, ${roundTrips.toFixed(2)} round trips/command | floor ${floor.perSecond}/s, 5 round trips | ratio ${(service.perSecond / floor.perSecond).toFixed(2)}`);
     }
-    results.http = levels;
-    // half the floor's measured capacity (its best level), as the target says
-    const floorBest = Math.max(...levels.map((l) => (l.floor as { perSecond: number }).perSecond));
-    const target = opts.smoke ? n.rate : Math.max(50, Math.round(floorBest / 2));
-    say(`… http at a fixed ${target}/s for ${n.rateSeconds} s`);
-    const rate = summary(await fixedRate(httpPort, target, n.rateSeconds));
-    results.fixedRate = { rate: target, ...rate };
-    say(`http at ${target}/s (half the floor's best): p50 ${rate.p50ms} ms p99 ${rate.p99ms} ms, errors ${rate.errors}`);
+    if (want('http')) {
+      results.http = levels;
+      // half the floor's measured capacity (its best level), as the target says
+      const floorBest = Math.max(...levels.map((l) => (l.floor as { perSecond: number }).perSecond));
+      const target = opts.smoke ? n.rate : Math.max(50, Math.round(floorBest / 2));
+      say(`… http at a fixed ${target}/s for ${n.rateSeconds} s`);
+      const rate = summary(await fixedRate(httpPort, target, n.rateSeconds));
+      results.fixedRate = { rate: target, ...rate };
+      say(`http at ${target}/s (half the floor's best): p50 ${rate.p50ms} ms p99 ${rate.p99ms} ms, errors ${rate.errors}`);
+    }
 
     // 1b. The same mix with live-feed clients connected (in a process of their own), against a run
     // without them just before, so both see the same machine.
-    const feedLevel = 8;
-    const without = summary(await closedLoop(httpPort, feedLevel, n.perLevel));
-    const watchers = await start(['--import', 'tsx', 'test/bench/feed-clients.ts', String(httpPort), String(n.feedClients)], {}, (l) => l.connected === n.feedClients);
-    const withFeed = summary(await closedLoop(httpPort, feedLevel, n.perLevel));
-    const delivered = new Promise<Record<string, number>>((resolve) => {
-      createInterface({ input: watchers.child.stdout! }).on('line', (l) => l.includes('"done"') && resolve(JSON.parse(l)));
-    });
-    await new Promise((r) => setTimeout(r, 1000)); // the feed's last poll reaches them
-    watchers.child.kill('SIGTERM');
-    const got = await delivered;
-    results.feedLoad = {
-      clients: n.feedClients,
-      concurrency: feedLevel,
-      without,
-      with: withFeed,
-      ratio: +(withFeed.perSecond / without.perSecond).toFixed(2),
-      megabytesSent: +(got.bytes! / 1e6).toFixed(1),
-      everyClientUpTo: got.minLastId === got.maxLastId,
-    };
-    say(`http c=${feedLevel} with ${n.feedClients} feed clients: ${withFeed.perSecond}/s p99 ${withFeed.p99ms} ms vs ${without.perSecond}/s without (×${(withFeed.perSecond / without.perSecond).toFixed(2)}); ${(got.bytes! / 1e6).toFixed(1)} MB streamed`);
+    if (want('feed')) {
+      const feedLevel = 8;
+      const without = summary(await closedLoop(httpPort, feedLevel, n.perLevel));
+      const watchers = await start(['--import', 'tsx', 'test/bench/feed-clients.ts', String(httpPort), String(n.feedClients)], {}, (l) => l.connected === n.feedClients);
+      const withFeed = summary(await closedLoop(httpPort, feedLevel, n.perLevel));
+      const delivered = new Promise<Record<string, number>>((resolve) => {
+        createInterface({ input: watchers.child.stdout! }).on('line', (l) => l.includes('"done"') && resolve(JSON.parse(l)));
+      });
+      await new Promise((r) => setTimeout(r, 1000)); // the feed's last poll reaches them
+      watchers.child.kill('SIGTERM');
+      const got = await delivered;
+      results.feedLoad = {
+        clients: n.feedClients,
+        concurrency: feedLevel,
+        without,
+        with: withFeed,
+        ratio: +(withFeed.perSecond / without.perSecond).toFixed(2),
+        megabytesSent: +(got.bytes! / 1e6).toFixed(1),
+        everyClientUpTo: got.minLastId === got.maxLastId,
+      };
+      say(`http c=${feedLevel} with ${n.feedClients} feed clients: ${withFeed.perSecond}/s p99 ${withFeed.p99ms} ms vs ${without.perSecond}/s without (×${(withFeed.perSecond / without.perSecond).toFixed(2)}); ${(got.bytes! / 1e6).toFixed(1)} MB streamed`);
+    }
 
     // 2. Shift-start storm: every agent logs in by phone at once, typing its id
-    say(`… storm: ${n.storm} phone logins at once`);
-    const stormStart = performance.now();
-    const calls = await Promise.all(
-      Array.from({ length: n.storm }, (_, k) =>
-        startAgiCall(agiPort, {
-          script: 'login?queue=100',
-          callerId: String(3001 + k),
-          language: 'pt_BR',
-          dtmf: [String(5001 + k)],
-          // an agent takes 1 to 4 s to type its id: the caller's wait, not counted as time in the service
-          typingMs: () => (opts.smoke ? 10 : 1000 + Math.random() * 3000),
-        }).done,
-      ),
-    );
-    const stormSeconds = (performance.now() - stormStart) / 1000;
-    const inService = calls.map((c) => c.serviceMs);
-    const failures = calls.filter((c) => c.variablesSet.AGENTGATE_RESULT !== 'success').length;
-    // The first two turns (connect → ANSWER → GET DATA) are the 1,000 connections arriving in the same
-    // instant; what follows the typed id is the login itself.
-    const afterId = calls.map((c) => c.turnsMs.slice(2).reduce((a, b) => a + b, 0));
-    // /api/agents now: the storm left its agents logged in, the rest of the provisioned ones are off.
-    const lists = new http.Agent({ keepAlive: true });
-    const listTimes: number[] = [];
-    let listBytes = 0;
-    for (let i = 0; i < n.lists; i++) {
-      const t = performance.now();
-      const res = await get(lists, httpPort, '/api/agents');
-      listTimes.push(performance.now() - t);
-      listBytes = res.body.length;
-      if (res.status !== 200) throw new Error(`/api/agents answered ${res.status}`);
-    }
-    lists.destroy();
-    results.agentsList = { agents: n.listed, p50ms: +percentile(listTimes, 50).toFixed(2), p99ms: +percentile(listTimes, 99).toFixed(2), kilobytes: Math.round(listBytes / 1000) };
-    say(`/api/agents with ${n.listed} agents: p50 ${percentile(listTimes, 50).toFixed(1)} ms p99 ${percentile(listTimes, 99).toFixed(1)} ms, ${Math.round(listBytes / 1000)} kB`);
+    if (want('storm')) {
+      say(`… storm: ${n.storm} phone logins at once`);
+      const stormStart = performance.now();
+      const calls = await Promise.all(
+        Array.from({ length: n.storm }, (_, k) =>
+          startAgiCall(agiPort, {
+            script: 'login?queue=100',
+            callerId: String(3001 + k),
+            language: 'pt_BR',
+            dtmf: [String(5001 + k)],
+            // an agent takes 1 to 4 s to type its id: the caller's wait, not counted as time in the service
+            typingMs: () => (opts.smoke ? 10 : 1000 + Math.random() * 3000),
+          }).done,
+        ),
+      );
+      const stormSeconds = (performance.now() - stormStart) / 1000;
+      const inService = calls.map((c) => c.serviceMs);
+      const failures = calls.filter((c) => c.variablesSet.AGENTGATE_RESULT !== 'success').length;
+      // The first two turns (connect → ANSWER → GET DATA) are the 1,000 connections arriving in the same
+      // instant; what follows the typed id is the login itself.
+      const afterId = calls.map((c) => c.turnsMs.slice(2).reduce((a, b) => a + b, 0));
+      // /api/agents now: the storm left its agents logged in, the rest of the provisioned ones are off.
+      if (want('lists')) results.agentsList = await listCost(httpPort, n.lists, n.listed, say);
 
-    results.storm = {
-      logins: n.storm,
-      seconds: +stormSeconds.toFixed(2),
-      p50ms: +percentile(inService, 50).toFixed(2),
-      p99ms: +percentile(inService, 99).toFixed(2),
-      afterIdP50ms: +percentile(afterId, 50).toFixed(2),
-      afterIdP99ms: +percentile(afterId, 99).toFixed(2),
-      failures,
-    };
-    say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms (after the typed id: p50 ${percentile(afterId, 50).toFixed(1)} ms p99 ${percentile(afterId, 99).toFixed(1)} ms), failures ${failures}`);
+      results.storm = {
+        logins: n.storm,
+        seconds: +stormSeconds.toFixed(2),
+        p50ms: +percentile(inService, 50).toFixed(2),
+        p99ms: +percentile(inService, 99).toFixed(2),
+        afterIdP50ms: +percentile(afterId, 50).toFixed(2),
+        afterIdP99ms: +percentile(afterId, 99).toFixed(2),
+        failures,
+      };
+      say(`storm: ${n.storm} phone logins in ${stormSeconds.toFixed(2)} s, in service p50 ${percentile(inService, 50).toFixed(1)} ms p99 ${percentile(inService, 99).toFixed(1)} ms (after the typed id: p50 ${percentile(afterId, 50).toFixed(1)} ms p99 ${percentile(afterId, 99).toFixed(1)} ms), failures ${failures}`);
+    }
 
     // 3. Memory: idle FastAGI sessions (each waiting for the caller's digits)
-    say(`… memory: ${n.idle} idle FastAGI sessions`);
-    let release!: () => void;
-    const hold = new Promise<void>((r) => (release = r));
-    const idle = Array.from({ length: n.idle }, (_, k) => startAgiCall(agiPort, { script: 'login', callerId: String(3001 + (k % n.agents)), holdGetData: hold }));
-    for (let i = 0; i < 400 && idle.filter((c) => c.record.commands.some((l) => l.startsWith('GET DATA'))).length < n.idle; i++) await new Promise((r) => setTimeout(r, 25));
-    const waiting = idle.filter((c) => c.record.commands.some((l) => l.startsWith('GET DATA'))).length;
-    const idleRss = rssMb(svc.child.pid!);
-    for (const c of idle) c.socket.destroy();
-    release();
-    results.memory = { restMb: +restRss.toFixed(1), idleSessions: waiting, idleMb: +idleRss.toFixed(1) };
-    say(`memory: ${restRss.toFixed(0)} MB at rest, ${idleRss.toFixed(0)} MB with ${waiting} idle FastAGI sessions`);
+    if (want('memory')) {
+      say(`… memory: ${n.idle} idle FastAGI sessions`);
+      let release!: () => void;
+      const hold = new Promise<void>((r) => (release = r));
+      const idle = Array.from({ length: n.idle }, (_, k) => startAgiCall(agiPort, { script: 'login', callerId: String(3001 + (k % n.agents)), holdGetData: hold }));
+      for (let i = 0; i < 400 && idle.filter((c) => c.record.commands.some((l) => l.startsWith('GET DATA'))).length < n.idle; i++) await new Promise((r) => setTimeout(r, 25));
+      const waiting = idle.filter((c) => c.record.commands.some((l) => l.startsWith('GET DATA'))).length;
+      const idleRss = rssMb(svc!.child.pid!);
+      for (const c of idle) c.socket.destroy();
+      release();
+      results.memory = { restMb: +restRss.toFixed(1), idleSessions: waiting, idleMb: +idleRss.toFixed(1) };
+      say(`memory: ${restRss.toFixed(0)} MB at rest, ${idleRss.toFixed(0)} MB with ${waiting} idle FastAGI sessions`);
+    }
     await stop(svc);
     svc = undefined;
 
     // 4. A reconcile with many members: every one logged in, in the record and in Asterisk, compared
-    say(`… reconcile: ${opts.smoke ? 200 : 10_000} members logged in, then one reconcile timed`);
-    const members = opts.smoke ? 200 : 10_000;
-    results.reconcile = await reconcileCost(dbUrl, amiPort, members);
-    say(`reconcile with ${members} members: ${JSON.stringify(results.reconcile)}`);
+    if (want('reconcile')) {
+      say(`… reconcile: ${opts.smoke ? 200 : 10_000} members logged in, then one reconcile timed`);
+      const members = opts.smoke ? 200 : 10_000;
+      results.reconcile = await reconcileCost(dbUrl, amiPort, members);
+      say(`reconcile with ${members} members: ${JSON.stringify(results.reconcile)}`);
+    }
 
     // 5. Embedded database against the server, at one concurrency
-    say(`… embedded database: opening PGlite and provisioning ${n.agents} agents, then ${n.perLevel} commands`);
-    const embeddedDb = await openDatabase({ dataDir });
-    await migrate(embeddedDb.knex);
-    await provision(embeddedDb.knex, n.agents);
-    await embeddedDb.close();
-    svc = await start(serviceArgs, { ...serviceEnv, DATA_DIR: dataDir, DATABASE_URL: '' }, (l) => l.msg === 'listening');
-    await waitReady(Number(svc.line.http));
-    const embedded = summary(await closedLoop(Number(svc.line.http), 8, n.perLevel));
-    const server = (levels.find((l) => l.concurrency === 8) ?? levels[0])?.service;
-    results.embedded = { concurrency: 8, pglite: embedded, postgres: server };
-    say(`embedded (PGlite) c=8: ${embedded.perSecond}/s p99 ${embedded.p99ms} ms vs Postgres ${JSON.stringify(server)}`);
-    await stop(svc);
-    svc = undefined;
+    if (want('embedded')) {
+      say(`… embedded database: opening PGlite and provisioning ${n.agents} agents, then ${n.perLevel} commands`);
+      const embeddedDb = await openDatabase({ dataDir });
+      await migrate(embeddedDb.knex);
+      await provision(embeddedDb.knex, n.agents);
+      await embeddedDb.close();
+      svc = await start(serviceArgs, { ...serviceEnv, DATA_DIR: dataDir, DATABASE_URL: '' }, (l) => l.msg === 'listening');
+      await waitReady(Number(svc.line.http));
+      const embedded = summary(await closedLoop(Number(svc.line.http), 8, n.perLevel));
+      const server = (levels.find((l) => l.concurrency === 8) ?? levels[0])?.service;
+      results.embedded = { concurrency: 8, pglite: embedded, postgres: server };
+      say(`embedded (PGlite) c=8: ${embedded.perSecond}/s p99 ${embedded.p99ms} ms vs Postgres ${JSON.stringify(server)}`);
+      await stop(svc);
+      svc = undefined;
+    }
 
     // 6. The pause report over a month of events (2,000 agents × 30 days × 18 events ≈ 1.08 M)
-    results.report = await reportBench(dbUrl, opts.smoke ? { agents: 50, days: 2 } : { agents: 2000, days: 30 });
-    const rep = results.report as { events: number; ms: Record<string, number> };
-    say(`pause report over ${rep.events} events: ${Object.entries(rep.ms).map(([g, ms]) => `by ${g} ${ms} ms`).join(', ')}`);
+    if (want('report')) {
+      results.report = await reportBench(dbUrl, opts.smoke ? { agents: 50, days: 2 } : { agents: 2000, days: 30 });
+      const rep = results.report as { events: number; ms: Record<string, number> };
+      say(`pause report over ${rep.events} events: ${Object.entries(rep.ms).map(([g, ms]) => `by ${g} ${ms} ms`).join(', ')}`);
+    }
   } finally {
     await stop(svc);
     await stop(sim);
@@ -305,6 +317,23 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
   return results;
+}
+
+/** `/api/agents`, `times` times in a row on one kept-alive connection. */
+async function listCost(port: number, times: number, listed: number, say: (l: string) => void): Promise<Record<string, number>> {
+  const lists = new http.Agent({ keepAlive: true });
+  const listTimes: number[] = [];
+  let listBytes = 0;
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    const res = await get(lists, port, '/api/agents');
+    listTimes.push(performance.now() - t);
+    listBytes = res.body.length;
+    if (res.status !== 200) throw new Error(`/api/agents answered ${res.status}`);
+  }
+  lists.destroy();
+  say(`/api/agents with ${listed} agents: p50 ${percentile(listTimes, 50).toFixed(1)} ms p99 ${percentile(listTimes, 99).toFixed(1)} ms, ${Math.round(listBytes / 1000)} kB`);
+  return { agents: listed, p50ms: +percentile(listTimes, 50).toFixed(2), p99ms: +percentile(listTimes, 99).toFixed(2), kilobytes: Math.round(listBytes / 1000) };
 }
 
 /** Logs `members` agents in (straight into the record and Asterisk), then times one reconcile that finds nothing to do. */
@@ -396,52 +425,45 @@ function table(r: Record<string, any>): string {
   const rows = [
     '| measure | figure | target |',
     '|---|---|---|',
-    ...(r.http as any[]).map((l) => `| HTTP mix, ${l.concurrency} clients | ${l.service.perSecond}/s (floor ${l.floor.perSecond}/s, ×${l.ratio}), p50 ${l.service.p50ms} ms, p99 ${l.service.p99ms} ms; ${l.service.roundTrips} round trips per command (floor 5) | ≥ 1.0 × floor |`),
-    `| HTTP at ${r.fixedRate.rate}/s (half the floor's capacity) | p50 ${r.fixedRate.p50ms} ms, p99 ${r.fixedRate.p99ms} ms, ${r.fixedRate.errors} errors | p99 ≤ 10 ms |`,
-    `| reconcile with ${r.reconcile.members} members (nothing to correct) | ${r.reconcile.ms} ms | |`,
-    `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms (after the typed id: p50 ${r.storm.afterIdP50ms} ms, p99 ${r.storm.afterIdP99ms} ms), ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
-    `| HTTP mix, ${r.feedLoad.concurrency} clients, with ${r.feedLoad.clients} live-feed clients connected | ${r.feedLoad.with.perSecond}/s (×${r.feedLoad.ratio} of ${r.feedLoad.without.perSecond}/s without, just before), p99 ${r.feedLoad.with.p99ms} ms; ${r.feedLoad.megabytesSent} MB streamed | ≥ 0.9 × without |`,
-    `| \`/api/agents\`, ${r.agentsList.agents} agents (${r.agentsList.kilobytes} kB) | p50 ${r.agentsList.p50ms} ms, p99 ${r.agentsList.p99ms} ms | p99 ≤ 100 ms |`,
-    `| RSS at rest | ${r.memory.restMb} MB | |`,
-    `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
-    `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms (Postgres: ${r.embedded.postgres?.perSecond}/s) | |`,
+    ...((r.http ?? []) as any[]).map((l) => `| HTTP mix, ${l.concurrency} clients | ${l.service.perSecond}/s (floor ${l.floor.perSecond}/s, ×${l.ratio}), p50 ${l.service.p50ms} ms, p99 ${l.service.p99ms} ms; ${l.service.roundTrips} round trips per command (floor 5) | ≥ 1.0 × floor |`),
+    r.fixedRate && `| HTTP at ${r.fixedRate.rate}/s (half the floor's capacity) | p50 ${r.fixedRate.p50ms} ms, p99 ${r.fixedRate.p99ms} ms, ${r.fixedRate.errors} errors | p99 ≤ 10 ms |`,
+    r.reconcile && `| reconcile with ${r.reconcile.members} members (nothing to correct) | ${r.reconcile.ms} ms | |`,
+    r.storm && `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms (after the typed id: p50 ${r.storm.afterIdP50ms} ms, p99 ${r.storm.afterIdP99ms} ms), ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
+    r.feedLoad && `| HTTP mix, ${r.feedLoad.concurrency} clients, with ${r.feedLoad.clients} live-feed clients connected | ${r.feedLoad.with.perSecond}/s (×${r.feedLoad.ratio} of ${r.feedLoad.without.perSecond}/s without, just before), p99 ${r.feedLoad.with.p99ms} ms; ${r.feedLoad.megabytesSent} MB streamed | ≥ 0.9 × without |`,
+    r.agentsList && `| \`/api/agents\`, ${r.agentsList.agents} agents (${r.agentsList.kilobytes} kB) | p50 ${r.agentsList.p50ms} ms, p99 ${r.agentsList.p99ms} ms | p99 ≤ 100 ms |`,
+    r.memory && `| RSS at rest | ${r.memory.restMb} MB | |`,
+    r.memory && `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
+    r.embedded && `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms${r.embedded.postgres ? ` (Postgres: ${r.embedded.postgres.perSecond}/s)` : ''} | |`,
     r.report && reportRow(r.report),
   ].filter(Boolean);
   return rows.join('\n');
 }
 
-/** `--report`: only the pause report, in a database of its own; its figures replace `report` in the results. */
-async function reportOnly(out: string): Promise<void> {
-  const dbName = `agentgate_bench_report_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  try {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${dbName}`;
-    const db = await openDatabase({ url: url.toString(), dataDir: '' });
-    await migrate(db.knex);
-    await db.close();
-    const report = await reportBench(url.toString(), { agents: 2000, days: 30 });
-    const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-    results.report = { ...report, at: new Date().toISOString() };
-    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`${(report.plan as string[]).join('\n')}\n\n${reportRow(report as never)}\n`);
-  } finally {
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
-    await admin.end();
+/** `--only=report,lists` (or `--only report,lists`): those parts only; `--report` is `--only=report`. */
+function onlyOf(argv: string[]): Set<Part> | undefined {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  const list = i < 0 ? (argv.includes('--report') ? 'report' : undefined) : argv[i]!.startsWith('--only=') ? argv[i]!.slice(7) : argv[i + 1];
+  if (list === undefined) return undefined;
+  const parts = list.split(',').filter(Boolean);
+  const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (bad.length || parts.length === 0) {
+    process.stderr.write(`--only takes a list of ${PARTS.join(', ')}; not ${bad.join(', ') || 'nothing'}\n`);
+    process.exit(2);
   }
+  return new Set(parts as Part[]);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes('--report')) {
-  await reportOnly(join(ROOT, 'test', 'bench', 'results.json'));
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const smoke = process.argv.includes('--smoke');
+  const only = onlyOf(process.argv.slice(2));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${stamp}.json`);
+  const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${only ? `${[...only].join('-')}-` : ''}${stamp}.json`);
   const started = performance.now();
-  process.stdout.write(`agentgate bench${smoke ? ' (smoke)' : ''}: about ${smoke ? '30 s' : '3½ minutes'} on a quiet machine, several times that on a busy one; each step is announced before it runs\n`);
-  const r = await runBench({ smoke, out });
+  process.stdout.write(
+    `agentgate bench${smoke ? ' (smoke)' : ''}${only ? ` (only ${[...only].join(', ')})` : ''}: ${only ? 'a part of it' : `about ${smoke ? '30 s' : '3½ minutes'}`} on a quiet machine, several times that on a busy one; each step is announced before it runs\n`,
+  );
+  const r = await runBench({ smoke, out, only });
+  if (r.report) process.stdout.write(`\n${((r.report as { plan: string[] }).plan).join('\n')}\n`);
   process.stdout.write(`\n${table(r)}\n\n${(r.machine as any).cores} cores, ${(r.machine as any).cpu}, Node ${(r.machine as any).node}; ${((performance.now() - started) / 1000).toFixed(0)} s; figures in ${out}\n`);
 }
 

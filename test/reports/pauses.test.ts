@@ -98,6 +98,15 @@ describe('pause report', () => {
     assert.equal(b?.paused_s, 7 * 3600);
   });
 
+  test('a session open through the whole range, without an event in it, counts the whole range', async () => {
+    // 13 Nov: 1002 is still paused since 11 Nov 17:00; 1003 logged in on 12 Nov and never left
+    const r = await pauseReport(knex, parseReportRequest({ from: '2026-11-13', to: '2026-11-13', tz: TZ, group: 'agent' }), AFTER);
+    assert.deepEqual(r.rows, [
+      { agent: '1002', name: 'João Souza', logged_in_s: 86400, paused_s: 86400, paused_by_reason: { '': 86400 }, pauses: 0, longest_pause_s: 86400, paused_ratio: 1 },
+      { agent: '1003', name: 'Ana Lima', logged_in_s: 86400, paused_s: 0, paused_by_reason: {}, pauses: 0, longest_pause_s: 0, paused_ratio: 0 },
+    ]);
+  });
+
   test('by queue: a pause counts in the queues it applied to', async () => {
     const r = await ask('queue');
     assert.deepEqual(r.rows.map((x) => x.queue), ['sales', 'support']);
