@@ -89,6 +89,9 @@ const reportRow = {
     agent: { type: 'string' }, name: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] }, queue: { type: 'string' }, day: { type: 'string', format: 'date' },
     logged_in_s: { type: 'integer' }, paused_s: { type: 'integer' }, paused_by_reason: { type: 'object', additionalProperties: { type: 'integer' } },
     pauses: { type: 'integer' }, longest_pause_s: { type: 'integer' }, paused_ratio: { type: ['number', 'null'] },
+    calls_answered: { type: ['integer', 'null'], description: 'queue calls answered (null by reason)' },
+    talk_s: { type: ['integer', 'null'], description: 'their talk time (null by reason)' },
+    missed_rings: { type: ['integer', 'null'], description: 'rings not answered (null by reason)' },
   },
 };
 

@@ -55,6 +55,11 @@ const callOf = async (agent: string, port?: number) => ((await get('/api/agents'
 const queueOf = async (queue: string, port?: number) => ((await get('/api/queues', port)).queues as Array<{ queue: string; waiting: number; longest_wait_s: number }>).find((q) => q.queue === queue);
 const callStates = (agent: string) => feed.messages.filter((m) => m.event === 'call' && m.data.agent === agent).map((m) => (m.data.call as { state: string } | null)?.state ?? null);
 const waitingSteps = (queue: string) => feed.messages.filter((m) => m.event === 'queue' && m.data.queue === queue).map((m) => m.data.waiting);
+/** Yesterday to tomorrow in UTC: today's calls whatever the hour. */
+const reportRange = () => {
+  const day = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+  return `from=${day(-1)}&to=${day(1)}&tz=UTC`;
+};
 const rows = () => db.knex('queue_calls').orderBy('id').select('outcome', 'queue', 'interface', 'agent', 'caller', 'talk_s', 'ring_ms', 'hold_s', 'ended_by', 'started', 'ended');
 
 describe('queue calls', () => {
@@ -101,6 +106,9 @@ describe('queue calls', () => {
       { outcome: 'answered', queue: 'support', interface: 'PJSIP/2001', agent: '1001', caller: '5511999990000', talk_s: 42, ring_ms: null, hold_s: 'number', ended_by: 'agent', started: undefined, ended: undefined },
     );
     assert.equal(row.ended.getTime() - row.started.getTime(), 42_000);
+
+    const byAgent = (await get(`/api/reports/pauses?${reportRange()}&group=agent`)).rows.find((r: { agent: string }) => r.agent === '1001');
+    assert.deepEqual([byAgent.calls_answered, byAgent.talk_s, byAgent.missed_rings], [1, 42, 0], 'the report counts one answered call with its talk time');
   });
 
   test('a ring nobody answers is a missed ring; ringall: the member who answers takes the call, the other stops ringing; a caller who gives up leaves the waiting count', async (t) => {
@@ -138,6 +146,8 @@ describe('queue calls', () => {
     c.abandon();
     await until(async () => (await queueOf('support'))?.waiting === 0, 'nobody waiting');
     assert.deepEqual((await rows()).map((r) => [r.outcome, r.agent]), [['missed', '1001'], ['answered', '1003']], 'an abandoned ring is not a missed ring');
+    const byQueue = (await get(`/api/reports/pauses?${reportRange()}&group=queue`)).rows.find((r: { queue: string }) => r.queue === 'support');
+    assert.deepEqual([byQueue.calls_answered, byQueue.missed_rings], [1, 1], 'the report counts the missed ring');
   });
 
   test('metrics: callers waiting per queue and agents on a call', async (t) => {
