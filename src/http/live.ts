@@ -32,7 +32,8 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
   });
 
   app.get('/api/queues', async (req, reply) => {
-    const list = await read(req, () => listQueuesJson(r.db, r.calls ? (q) => r.calls!.forQueue(q) : undefined));
+    const calls = r.calls;
+    const list = await read(req, () => listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined));
     if (list === undefined) return r.send(reply, HTTP_ANSWERS.databaseDown);
     return reply.code(200).type(JSON_TYPE).send(`{"queues":${list}}`);
   });
