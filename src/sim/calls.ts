@@ -173,6 +173,17 @@ export class SimCalls {
     this.end(c);
   }
 
+  /**
+   * The caller pressed a key that leaves the queue (Queue()'s exit context): only QueueCallerLeave;
+   * the members ringing for it are hung up without an event.
+   */
+  exitWithKey(c: Caller): void {
+    this.mustWait(c, 'exit');
+    c.legs = [];
+    this.leave(c);
+    this.end(c);
+  }
+
   /** The bridge ends: AgentComplete (`Reason`: caller, agent or transfer); the member is free again. */
   hangup(c: Caller, by: 'caller' | 'agent' | 'transfer'): void {
     const a = c.answered;
@@ -302,6 +313,11 @@ export class SimCall {
 
   abandon(): this {
     this.calls.abandon(this.caller);
+    return this;
+  }
+
+  exitWithKey(): this {
+    this.calls.exitWithKey(this.caller);
     return this;
   }
 

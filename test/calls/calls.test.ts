@@ -150,6 +150,18 @@ describe('queue calls', () => {
     assert.deepEqual([byQueue.calls_answered, byQueue.missed_rings], [1, 1], 'the report counts the missed ring');
   });
 
+  test('a caller who leaves with a key press (QueueCallerLeave alone): the phone it was ringing stops ringing shortly, with nothing recorded', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    await db.knex('queue_calls').delete();
+    const a = sim.callArrives('support', { callerNum: '1199990000' });
+    a.ring('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing');
+    a.exitWithKey();
+    await until(async () => (await queueOf('support'))?.waiting === 0, 'the caller left');
+    await until(async () => (await callOf('1001')) === null, 'the ring let go');
+    assert.deepEqual(await rows(), []);
+  });
+
   test('metrics: callers waiting per queue and agents on a call', async (t) => {
     if (!db.server) return t.skip('needs a Postgres server');
     // (only the families asked for are parsed: the process metrics may read NaN right after a start)
