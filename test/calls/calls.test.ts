@@ -111,7 +111,7 @@ describe('queue calls', () => {
     assert.deepEqual([byAgent.calls_answered, byAgent.talk_s, byAgent.missed_rings], [1, 42, 0], 'the report counts one answered call with its talk time');
   });
 
-  test('a ring nobody answers is a missed ring; ringall: the member who answers takes the call, the other stops ringing; a caller who gives up leaves the waiting count', async (t) => {
+  test('a ring nobody answers is a missed ring; an agent who hangs up before the bridge is free again; ringall: the member who answers takes the call, the other stops ringing; a caller who gives up leaves the waiting count', async (t) => {
     if (!db.server) return t.skip('needs a Postgres server');
     await db.knex('queue_calls').delete();
     const a = sim.callArrives('support', { callerNum: '1133334444' });
@@ -125,6 +125,13 @@ describe('queue calls', () => {
       (await rows()).map((r) => [r.outcome, r.agent, r.queue, r.ring_ms, r.talk_s]),
       [['missed', '1001', 'support', 15_000, null]],
     );
+
+    // answered, then hung up before being connected (AgentDump): free again, the caller still waits
+    a.ring('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing again');
+    a.dump('PJSIP/2001');
+    await until(async () => (await callOf('1001')) === null, 'the dump ends it');
+    assert.equal((await queueOf('support'))?.waiting, 1, 'the caller goes on waiting');
 
     // both ring; Ana answers; Maria's phone stops without an event of its own
     a.ring('PJSIP/2001');
