@@ -4,6 +4,7 @@ import { runServe } from './main.js';
 import { applyProvision, readProvisionFile } from './provision/apply.js';
 import { SimAsterisk } from './sim/ami-server.js';
 import { startDemoTraffic } from './demo/traffic.js';
+import { startDemoCalls } from './demo/calls.js';
 
 const DEMO_YAML = fileURLToPath(new URL('../src/demo/data.yaml', import.meta.url));
 
@@ -37,8 +38,10 @@ export async function runDemo(): Promise<void> {
   await runServe(config, async (svc) => {
     await applyProvision(svc.db.knex, readProvisionFile(DEMO_YAML), { prune: false, path: 'demo data' });
     const stopTraffic = await startDemoTraffic(svc.deps, sim);
+    const stopCalls = startDemoCalls(sim);
     svc.onClose(async () => {
       stopTraffic();
+      stopCalls();
       await sim.close();
     });
     const origin = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${svc.httpPort}`;
@@ -48,7 +51,7 @@ export async function runDemo(): Promise<void> {
       `agentgate demo: simulated Asterisk (AMI) on 127.0.0.1:${sim.port}, always the embedded database (${svc.db.where})`,
       ...(ignored ? ['DATABASE_URL is set and ignored: the demo never writes to a configured database.'] : []),
       `FastAGI on ${config.AGI_HOST}:${svc.agiPort}; agents 1001 (PIN 1234), 1002, 1003; queues support (100), sales (300); extensions 2001-2003`,
-      `Wallboard: ${origin}/wallboard   (agents 1101-1106 pause and come back every few seconds)`,
+      `Wallboard: ${origin}/wallboard   (agents 1101-1106 take calls, pause and come back every few seconds)`,
       'Try:',
       `  curl '${url}?command=login&agent=1001&exten=2001&queue=support'`,
       `  curl '${url}?command=pause&agent=1001&reason=Almoco'`,

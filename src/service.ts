@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AmiPbx } from './ami/client.js';
+import { CallBoard } from './calls/board.js';
 import { Claims } from './commands/claims.js';
 import type { Deps } from './commands/deps.js';
 import type { Config } from './config.js';
@@ -26,6 +27,8 @@ export interface Service {
   keeper: Keeper;
   /** The pause rules' job (overdue pauses). */
   policy: PausePolicy;
+  /** The queue calls this process sees (live state). */
+  calls: CallBoard;
   deps: Deps;
   agiPort: number;
   /** The live feed; `feed.clientCount()` is the number of connected clients. */
@@ -58,10 +61,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     logger: log,
   });
 
-  // the FastAGI server and the feed are built below; the gauges read them at scrape time
+  // the FastAGI server, the feed and the calls are built below; the gauges read them at scrape time
   let agiSessions = () => 0;
   let feedClients = () => 0;
-  const metrics = new Metrics({ db: db.knex, pbx, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients() });
+  let callBoard: CallBoard | undefined;
+  const metrics = new Metrics({ db: db.knex, pbx, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
   const deps: Deps & { onCommand: Metrics['onCommand'] } = {
     db: db.knex,
     pbx: metrics.instrumentPbx(pbx),
@@ -74,10 +78,16 @@ export async function startService(config: Config, log: Logger): Promise<Service
   keeper.attach();
   const policy = new PausePolicy(deps);
   policy.attach();
-  pbx.start();
 
   const feed = new EventFeed(deps);
   feedClients = () => feed.clientCount();
+  // before the first connect: its QueueStatus is what the calls start from
+  const calls = new CallBoard({ db: db.knex, pbx: deps.pbx, log, announce: (event, data) => feed.announce(event, data) });
+  calls.attach();
+  callBoard = calls;
+  deps.calls = calls;
+  pbx.start();
+
   const http = buildHttp({
     ...deps,
     feed,
@@ -138,14 +148,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.debug('listeners closed');
       keeper.stop();
       policy.stop();
-      await Promise.all([keeper.idle(), policy.idle()]);
+      calls.stop();
+      await Promise.all([keeper.idle(), policy.idle(), calls.idle()]);
       log.debug('resync and events settled');
       await webhooks.stop();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
       await pbx.close();
       await db.close();
     })());
-  return { http, httpPort, metrics, db, pbx, keeper, policy, deps, agiPort, feed, webhooks, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, metrics, db, pbx, keeper, policy, calls, deps, agiPort, feed, webhooks, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { toCallEvent, toChannels, toQueueCalls } from './calls.js';
 import type { AmiMessage } from './framer.js';
 import { AmiSocket } from './socket.js';
 import {
   type AddMember,
+  type ChannelInfo,
   type MemberEvent,
   type Pbx,
   PbxBadValue,
   PbxRefused,
   PbxUnavailable,
+  type QueueCalls,
   type QueueMember,
 } from './pbx.js';
 
@@ -92,6 +95,14 @@ export class AmiPbx extends EventEmitter implements Pbx {
   async queueStatus(queue?: string, member?: string): Promise<QueueMember[]> {
     const events = await this.sendList({ Action: 'QueueStatus', Queue: queue, Member: member }, 'QueueStatusComplete');
     return events.filter((e) => e.Event === 'QueueMember').map((e) => toMember(e, 'Location'));
+  }
+
+  async queueCalls(): Promise<QueueCalls> {
+    return toQueueCalls(await this.sendList({ Action: 'QueueStatus' }, 'QueueStatusComplete'));
+  }
+
+  async channels(): Promise<ChannelInfo[]> {
+    return toChannels(await this.sendList({ Action: 'CoreShowChannels' }, 'CoreShowChannelsComplete'));
   }
 
   async close(): Promise<void> {
@@ -182,7 +193,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
       }
       this.attempt = 0;
       this.ready = true;
-      // Only the agent class (QueueMember* events): call and device events would be parsed for nothing.
+      // Only the agent class (QueueMember*, QueueCaller*, Agent*): call and device events would be parsed for nothing.
       await this.send({ Action: 'Events', EventMask: 'agent' }).catch((err: Error) =>
         this.log.warn({ err: err.message }, 'could not narrow the AMI event mask'),
       );
@@ -249,8 +260,12 @@ export class AmiPbx extends EventEmitter implements Pbx {
       return;
     }
     const kind = MEMBER_EVENTS[event.Event ?? ''];
-    if (!kind) return;
-    this.emit('member', { kind, member: toMember(event, 'Interface') } satisfies MemberEvent);
+    if (kind) {
+      this.emit('member', { kind, member: toMember(event, 'Interface') } satisfies MemberEvent);
+      return;
+    }
+    const call = toCallEvent(event);
+    if (call) this.emit('call', call);
   }
 }
 

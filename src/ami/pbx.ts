@@ -29,6 +29,52 @@ export interface PbxEvents {
   connected: [];
   disconnected: [reason: string];
   member: [event: MemberEvent];
+  /** A queue call moved (src/ami/calls.ts): a caller joined or left, a member rang, answered, hung up. */
+  call: [event: CallEvent];
+}
+
+/**
+ * app_queue's call events (all of the `agent` class), for the caller's channel and, for the
+ * Agent* ones, the member's leg. Times are Asterisk's own figures.
+ */
+export interface CallEvent {
+  kind: 'join' | 'leave' | 'abandon' | 'called' | 'connect' | 'complete' | 'ringNoAnswer' | 'dump';
+  queue: string;
+  /** The caller's channel, which stays the same for the whole call. */
+  uniqueid: string;
+  linkedid: string;
+  /** The caller's number and name; null when Asterisk has none (`<unknown>`). */
+  callerNum: string | null;
+  callerName: string | null;
+  /** Agent* events: the member's interface, name and the channel that rang it (one per ring). */
+  interface?: string;
+  memberName?: string;
+  memberUniqueid?: string;
+  /** connect, complete, abandon: seconds the caller waited. */
+  holdS?: number;
+  /** complete: seconds of talk. */
+  talkS?: number;
+  /** ringNoAnswer: how long it rang (ms). */
+  ringMs?: number;
+  /** complete: who hung up (`caller`, `agent`) or `transfer`. */
+  reason?: string;
+}
+
+/** What QueueStatus says about calls: members on a call (per queue) and callers waiting. */
+export interface QueueCalls {
+  inCall: Array<{ queue: string; interface: string }>;
+  waiting: Array<{ queue: string; uniqueid: string; callerNum: string | null; waitS: number }>;
+}
+
+/** One channel as CoreShowChannels lists it. */
+export interface ChannelInfo {
+  channel: string;
+  uniqueid: string;
+  linkedid: string;
+  connectedNum: string | null;
+  bridged: boolean;
+  /** Seconds since the channel was created. */
+  durationS: number;
 }
 
 export interface Pbx {
@@ -38,6 +84,10 @@ export interface Pbx {
   queuePause(iface: string, paused: boolean, reason?: string, queue?: string): Promise<void>;
   /** Members of one queue or of all; `member` narrows it to one interface (needs `queue`). */
   queueStatus(queue?: string, member?: string): Promise<QueueMember[]>;
+  /** One QueueStatus of every queue, read for its calls: who is on one, who waits. */
+  queueCalls(): Promise<QueueCalls>;
+  /** CoreShowChannels (needs `write = reporting` in manager.conf; refused without). */
+  channels(): Promise<ChannelInfo[]>;
   isConnected(): boolean;
   on<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;
   off<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Pbx } from '../ami/pbx.js';
+import type { CallView } from '../calls/board.js';
 import type { Claims } from './claims.js';
 
 export interface Deps {
@@ -12,4 +13,6 @@ export interface Deps {
   claims: Claims;
   /** Told when an intent was left in doubt, so it is settled soon rather than at the next reconcile. */
   onInDoubt?: () => void;
+  /** The queue calls this process sees (live state, src/calls/board.ts); none without it. */
+  calls?: CallView;
 }

@@ -1,4 +1,5 @@
 import type { PromptName } from '../agi/prompts.js';
+import type { AgentCall } from '../calls/board.js';
 
 /**
  * Every answer agentgate gives, in one table. The `message` strings are the public wire format
@@ -42,6 +43,8 @@ export interface AgentStatus {
   paused_queues: string[];
   reason: string | null;
   since: string | null;
+  /** The queue call ringing or under way on the agent's phone (live state from Asterisk), or null. */
+  call: AgentCall | null;
 }
 
 export type Outcome =

@@ -23,6 +23,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
           paused_queues: [],
           reason: null,
           since: since ? new Date(since).toISOString() : null,
+          call: null,
         },
       };
     }
@@ -36,6 +37,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
         paused_queues: pausedQueues(session.queues),
         reason: pauseReason(session.queues),
         since: new Date(session.since).toISOString(),
+        call: deps.calls?.forAgent(agent.login) ?? null,
       },
     };
   } catch (err) {

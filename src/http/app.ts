@@ -140,7 +140,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.post(url, agentApi);
   }
 
-  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), send });
+  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), calls: deps.calls, send });
   registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone() });
   registerPages(app);
   registerWebhooks(app, { db: deps.db, send });

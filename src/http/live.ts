@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { isDatabaseDown } from '../commands/errors.js';
+import type { CallView } from '../calls/board.js';
 import type { EventFeed } from '../live/feed.js';
 import { AGENT_STATES, type AgentFilter, type AgentState, listAgentsJson, listQueuesJson } from '../live/lists.js';
 import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
@@ -8,6 +9,8 @@ import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
 export interface LiveRoutes {
   db: Knex;
   feed: EventFeed;
+  /** The queue calls this process sees; without it nobody is on a call and nobody waits. */
+  calls?: CallView;
   send: (reply: FastifyReply, answer: HttpAnswer) => FastifyReply;
 }
 
@@ -21,13 +24,16 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
   app.get('/api/agents', async (req, reply) => {
     const filter = agentFilter(queryOf(req));
     if (!filter) return r.send(reply, HTTP_ANSWERS.badParameter);
-    const list = await read(req, () => listAgentsJson(r.db, filter));
+    const calls = r.calls;
+    const callJson = calls ? (agent: string) => JSON.stringify(calls.forAgent(agent)) : undefined;
+    const list = await read(req, () => listAgentsJson(r.db, filter, callJson));
     if (list === undefined) return r.send(reply, HTTP_ANSWERS.databaseDown);
     return reply.code(200).type(JSON_TYPE).send(`{"agents":${list}}`);
   });
 
   app.get('/api/queues', async (req, reply) => {
-    const list = await read(req, () => listQueuesJson(r.db));
+    const calls = r.calls;
+    const list = await read(req, () => listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined));
     if (list === undefined) return r.send(reply, HTTP_ANSWERS.databaseDown);
     return reply.code(200).type(JSON_TYPE).send(`{"queues":${list}}`);
   });

@@ -20,7 +20,7 @@ const secured = [{}, { bearer: [] }, { token: [] }];
 export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
   if (kind === 'pbxError') return { error: 'PBX error: Unable to add interface: No such queue' };
-  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z' };
+  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 
@@ -58,6 +58,32 @@ function agentOperation(method: 'get' | 'post') {
 
 const asset = (type: string) => ({ get: { summary: 'A static file of a page (no data: served to anyone)', responses: { 200: { description: 'The file', content: { [type]: { schema: { type: 'string' } } } } } } });
 
+/** An agent's queue call (live state from Asterisk), in `/api/agents`, `status` and the feed's `call` messages. */
+const agentCall = {
+  oneOf: [
+    { type: 'null' },
+    {
+      type: 'object',
+      required: ['state', 'queue', 'caller', 'since'],
+      properties: {
+        state: { enum: ['ringing', 'on_call'] },
+        queue: { type: 'string' },
+        caller: { type: ['string', 'null'], description: "the caller's number; null when Asterisk has none" },
+        since: { type: ['string', 'null'], format: 'date-time', description: 'when it began ringing, or was answered; null when unknown (after an AMI reconnect without CoreShowChannels)' },
+      },
+    },
+  ],
+};
+const agentItem = { type: 'object', properties: { agent: { type: 'string' }, call: agentCall } };
+const queueItem = {
+  type: 'object',
+  properties: {
+    queue: { type: 'string' },
+    waiting: { type: 'integer', description: 'callers waiting in the queue now' },
+    longest_wait_s: { type: 'integer', description: 'how long the first of them has waited' },
+  },
+};
+
 const reportRow = {
   type: 'object',
   properties: {
@@ -66,6 +92,9 @@ const reportRow = {
     pauses: { type: 'integer' }, longest_pause_s: { type: 'integer' }, paused_ratio: { type: ['number', 'null'] },
     // pause rules: productive pauses apart
     productive_paused_s: { type: 'integer' }, unproductive_paused_ratio: { type: ['number', 'null'] },
+    calls_answered: { type: ['integer', 'null'], description: 'queue calls answered (null by reason)' },
+    talk_s: { type: ['integer', 'null'], description: 'their talk time (null by reason)' },
+    missed_rings: { type: ['integer', 'null'], description: 'rings not answered (null by reason)' },
   },
 };
 
@@ -102,18 +131,21 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'state', in: 'query', schema: { enum: ['available', 'paused', 'logged_off'] } },
           ],
           responses: {
-            200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array' } } }) },
+            200: { description: '{"agents":[…]}', content: json({ type: 'object', properties: { agents: { type: 'array', items: agentItem } } }) },
             400: { description: 'A bad filter', content: json(error, { bad: { value: { error: 'Argument list invalid' } } }) },
             403: forbidden,
           },
         },
       },
       '/api/queues': {
-        get: { summary: 'Queues and their agents by state', security: secured, responses: { 200: { description: '{"queues":[…]}', content: json({ type: 'object', properties: { queues: { type: 'array' } } }) }, 403: forbidden } },
+        get: { summary: 'Queues, their agents by state and the callers waiting', security: secured, responses: { 200: { description: '{"queues":[…]}', content: json({ type: 'object', properties: { queues: { type: 'array', items: queueItem } } }) }, 403: forbidden } },
       },
       '/api/events/stream': {
         get: {
           summary: 'The record as it grows (server-sent events; Last-Event-ID resumes)',
+          description:
+            'Each row of the events table as a message with its `id:`. Queue calls, which are live state and not rows, come as `event: call` ' +
+            '(`{"agent","interface","call"}`, `call` as in /api/agents) and `event: queue` (`{"queue","waiting","longest_wait_s"}`) messages without an id.',
           security: secured,
           parameters: [
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },

@@ -122,6 +122,16 @@ export class EventFeed {
     this.write(client, held);
   }
 
+  /**
+   * A message that is not a row of the events table (the live calls: `event: call`, `event: queue`)
+   * to every client now. It has no `id:`, so it moves no client's Last-Event-ID and is not replayed on
+   * resume: a client that reconnects reads the lists again.
+   */
+  announce(event: string, data: unknown): void {
+    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const c of this.clients) if (!c.res.writableEnded) c.res.write(text);
+  }
+
   /** Ends every stream (clients reconnect elsewhere with Last-Event-ID) and stops polling. */
   async close(): Promise<void> {
     this.closed = true;

@@ -31,9 +31,10 @@ interface AgentRow {
  * `queue` keeps agents logged into that queue and logged-off agents who have it as a default queue.
  *
  * One statement reads it all; its lists arrive as JSON text and are spliced in as they are. (Having
- * Postgres turn 10,000 rows into one JSON document took longer than the query itself.)
+ * Postgres turn 10,000 rows into one JSON document took longer than the query itself.) `call` is
+ * live state, not the record: `callJson` gives it per agent (src/calls/board.ts).
  */
-export async function listAgentsJson(db: Knex, filter: AgentFilter = {}): Promise<string> {
+export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, callJson: (agent: string) => string = () => 'null'): Promise<string> {
   // The planner prices the per-agent logoff lookup high enough to compile the query (JIT) on every
   // call, which costs more than the query itself: it is turned off for this transaction only.
   const rows = await db.transaction(async (trx) => {
@@ -45,7 +46,7 @@ export async function listAgentsJson(db: Knex, filter: AgentFilter = {}): Promis
       `{"agent":${JSON.stringify(r.agent)},"name":${JSON.stringify(r.name)},"state":"${r.state}","exten":${JSON.stringify(r.exten)},` +
       `"queues":${r.queues},"paused_queues":${r.paused_queues},"reason":${JSON.stringify(r.reason)},` +
       `"since":${r.since === null ? 'null' : `"${r.since}"`},"default_queues":${r.default_queues},` +
-      `"max_minutes":${r.max_minutes ?? 'null'},"overdue":${r.overdue}}`,
+      `"max_minutes":${r.max_minutes ?? 'null'},"overdue":${r.overdue},"call":${callJson(r.agent)}}`,
   );
   return `[${parts.join(',')}]`;
 }
@@ -96,9 +97,13 @@ async function agentRows(db: Knex, filter: AgentFilter): Promise<AgentRow[]> {
 
 /**
  * Every call-center queue (and any other that has someone logged in) with its counts. `paused`
- * counts the members paused in that queue; `paused_by_reason` splits them by reason ("" for none).
+ * counts the members paused in that queue; `paused_by_reason` splits them by reason ("" for none);
+ * `waiting` and `longest_wait_s` are the callers waiting now (live state, src/calls/board.ts).
  */
-export async function listQueuesJson(db: Knex): Promise<string> {
+export async function listQueuesJson(
+  db: Knex,
+  waiting: (queue: string) => { waiting: number; longest_wait_s: number } = () => ({ waiting: 0, longest_wait_s: 0 }),
+): Promise<string> {
   const { rows } = await db.raw<{ rows: Array<{ queue: string; logged_in: number; paused: number; reasons: Array<[string, number]> }> }>(
     `
     WITH c AS (
@@ -125,6 +130,7 @@ export async function listQueuesJson(db: Knex): Promise<string> {
       available: r.logged_in - r.paused,
       paused: r.paused,
       paused_by_reason: Object.fromEntries(r.reasons),
+      ...waiting(r.queue),
     })),
   );
 }

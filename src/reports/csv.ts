@@ -6,15 +6,18 @@ function field(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** The queue calls' columns (empty by reason). */
+const CALL_COLUMNS = ['calls_answered', 'talk_s', 'missed_rings'] as const;
+
 /**
  * The report as CSV: the group's column(s) (`agent,name` | `reason` | `queue` | `day`), then
  * logged_in_s, paused_s, pauses, longest_pause_s, paused_ratio, productive_paused_s,
- * unproductive_paused_ratio, and one `paused_s:<reason>` column
- * per reason (`paused_s:` is "no reason given"). UTF-8, no byte-order mark.
+ * unproductive_paused_ratio, calls_answered, talk_s, missed_rings, and one `paused_s:<reason>`
+ * column per reason (`paused_s:` is "no reason given"). UTF-8, no byte-order mark.
  */
 export function reportCsv(r: PauseReport): string {
   const keys = r.group === 'agent' ? ['agent', 'name'] : [r.group];
-  const header = [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)];
+  const header = [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', ...CALL_COLUMNS, ...r.reasons.map((x) => `paused_s:${x ?? ''}`)];
   const lines = [header.map(field).join(',')];
   for (const row of r.rows) {
     const values = [
@@ -26,6 +29,7 @@ export function reportCsv(r: PauseReport): string {
       row.paused_ratio,
       row.productive_paused_s,
       row.unproductive_paused_ratio,
+      ...CALL_COLUMNS.map((c) => row[c]),
       ...r.reasons.map((x) => row.paused_by_reason[x ?? ''] ?? 0),
     ];
     lines.push(values.map(field).join(','));

@@ -164,6 +164,11 @@ export class PauseFold {
     }
   }
 
+  /** The group has a row even with nothing folded into it (it has queue calls). */
+  ensure(key: string): void {
+    this.tally(key);
+  }
+
   private tally(key: string): Tally {
     let t = this.tallies.get(key);
     if (!t) {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { addCallColumns, callTallies } from './calls.js';
 import { type Frame, PauseFold, type Tally } from './fold.js';
 import { type Group, type ReportRequest, dayBounds } from './params.js';
 import { explainRecord, readRecord } from './record.js';
@@ -21,6 +22,10 @@ export interface ReportRow {
   productive_paused_s: number;
   /** (paused − productive) / logged in, 4 decimals; null when nobody was logged in. */
   unproductive_paused_ratio: number | null;
+  /** Queue calls answered, their talk time, and rings not answered (src/reports/calls.ts); null by reason. */
+  calls_answered: number | null;
+  talk_s: number | null;
+  missed_rings: number | null;
 }
 
 export interface PauseReport {
@@ -48,7 +53,12 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
   const stop = Math.max(start, Math.min(end, now.getTime()));
   const frame: Frame = { group: req.group, start, stop, bounds, days };
   const fold = new PauseFold(frame);
+  const calls = callTallies(db, frame);
+  calls.catch(() => undefined); // awaited below, after the record
   if (stop > start) await readRecord(db, new Date(start), new Date(stop), (agent) => fold.begin(agent));
+  const callsByKey = await calls;
+  // a group with calls and no logged-in time of its own still gets its row
+  for (const key of callsByKey.keys()) fold.ensure(key);
   const names = req.group === 'agent' ? await agentNames(db, [...fold.tallies.keys()]) : new Map<string, string>();
   const productive = await productiveReasons(db);
   return {
@@ -59,8 +69,13 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
     start: new Date(start).toISOString(),
     end: new Date(end).toISOString(),
     until: new Date(stop).toISOString(),
-    ...rowsOf(req.group, fold, names, productive),
+    ...withCalls(req.group, rowsOf(req.group, fold, names, productive), callsByKey),
   };
+}
+
+function withCalls<R extends Pick<PauseReport, 'rows'>>(group: Group, r: R, calls: Awaited<ReturnType<typeof callTallies>>): R {
+  addCallColumns(group, r.rows, calls);
+  return r;
 }
 
 /** EXPLAIN ANALYZE of the report's statements, for the bench. */

@@ -1,6 +1,7 @@
 /** manager.c process_message(): who may send what, the drop and refuse faults, and the manager's own actions. */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { SimCalls } from './calls.js';
 import type { EventQueue } from './events.js';
 import type { Faults } from './faults.js';
 import { type AmiMessage, eventText, FLAG, idLine, type Message, response, stringsToMask } from './protocol.js';
@@ -11,6 +12,7 @@ import type { Session, Sessions } from './sessions.js';
 export interface ActionDeps {
   sessions: Sessions;
   queues: Queues;
+  calls: SimCalls;
   events: EventQueue;
   faults: Faults;
   clock: () => number;
@@ -59,6 +61,11 @@ function runAction(deps: ActionDeps, s: Session, m: Message, action: string, out
     out.push(response(m, 'Error', deps.faults.refuseMessage));
     return;
   }
+  // manager.c: an action the account's `write =` classes do not cover
+  if (deps.faults.denied.has(lower)) {
+    out.push(response(m, 'Error', 'Permission denied'));
+    return;
+  }
   switch (lower) {
     case 'login':
       return login(deps, s, m, out);
@@ -72,6 +79,7 @@ function runAction(deps: ActionDeps, s: Session, m: Message, action: string, out
   }
   const queueAction = queueActions.get(lower);
   if (queueAction) return queueAction(deps.queues, m, out);
+  if (lower === 'coreshowchannels') return deps.calls.coreShowChannels(m, out);
   out.push(response(m, 'Error', `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
 }
 

@@ -9,8 +9,11 @@
  * (QueueMemberAdded/Removed/Pause/Status, DeviceStateChange for Queue:<q>_pause_<iface> and
  * Queue:<q>_avail, FullyBooted, SuccessfulAuth).
  *
- * Not modelled: calls/callers (QueueEntry, AgentCalled...), Originate, Command, Hangup, MD5 challenge
- * login, realtime members, static members from queues.conf, penalties' effect on routing.
+ * Calls in queues are driven by the test (`callArrives`, src/sim/calls.ts): their agent-class events,
+ * QueueStatus's QueueEntry and InCall, and CoreShowChannels.
+ *
+ * Not modelled: routing (who rings is the test's choice), the channels' own call events, Originate,
+ * Command, Hangup, MD5 challenge login, realtime members, static members from queues.conf.
  * Unknown actions get Asterisk's own "Invalid/unknown command" answer.
  *
  * Where each part lives: protocol.ts (wire format), sessions.ts (TCP), actions.ts and
@@ -18,6 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { type ActionDeps, processMessage } from './actions.js';
+import { type CallerOptions, SimCall, SimCalls } from './calls.js';
 import { type DeviceStateName, toDeviceState } from './devices.js';
 import { EventQueue } from './events.js';
 import { Faults, type SimMode } from './faults.js';
@@ -25,7 +29,7 @@ import { type AmiMessage, actionName } from './protocol.js';
 import { publicMember, Queues, type SimMember } from './queues.js';
 import { Sessions } from './sessions.js';
 
-export type { AmiMessage, DeviceStateName, SimMember, SimMode };
+export type { AmiMessage, CallerOptions, DeviceStateName, SimCall, SimMember, SimMode };
 
 export interface SimAsteriskOptions {
   /** Default 127.0.0.1. */
@@ -61,6 +65,7 @@ export class SimAsterisk extends EventEmitter {
   private readonly sessions: Sessions;
   private readonly events: EventQueue;
   private readonly queues: Queues;
+  private readonly calls: SimCalls;
   private readonly clock: () => number;
   private startedAt: number;
 
@@ -76,6 +81,7 @@ export class SimAsterisk extends EventEmitter {
       if (this.faults.mode !== 'silent') this.sessions.broadcast(flag, text);
     });
     this.queues = new Queues(this.events, this.clock, toDeviceState(opts.defaultDeviceState ?? 'NOT_INUSE'));
+    this.calls = new SimCalls(this.queues, this.events, this.clock);
     for (const q of opts.queues ?? ['support', 'sales']) this.addQueue(q);
     this.sessions = new Sessions({
       host: opts.host ?? '127.0.0.1',
@@ -86,6 +92,7 @@ export class SimAsterisk extends EventEmitter {
     const deps: ActionDeps = {
       sessions: this.sessions,
       queues: this.queues,
+      calls: this.calls,
       events: this.events,
       faults: this.faults,
       clock: this.clock,
@@ -171,6 +178,7 @@ export class SimAsterisk extends EventEmitter {
   async restart(opts: { downMs?: number } = {}): Promise<void> {
     this.sessions.dropAll();
     this.queues.restart();
+    this.calls.reset();
     this.events.reset();
     this.startedAt = this.clock();
     const downMs = opts.downMs ?? 0;
@@ -179,6 +187,20 @@ export class SimAsterisk extends EventEmitter {
 
   async close(): Promise<void> {
     await this.sessions.close();
+  }
+
+  /**
+   * A caller joins `queue` (QueueCallerJoin). The call it returns rings members, is answered, not
+   * answered, abandoned or hung up, each step with Asterisk's events (src/sim/calls.ts).
+   */
+  callArrives(queue: string, opts: CallerOptions = {}): SimCall {
+    return this.calls.arrive(queue, opts);
+  }
+
+  /** This action (by name) answers `Permission denied`, as for an AMI account whose `write =` lacks its class. */
+  deny(action: string, denied = true): void {
+    if (denied) this.faults.denied.add(action.toLowerCase());
+    else this.faults.denied.delete(action.toLowerCase());
   }
 
   /** Change a device's state (like CLI `devstate change Custom:2001 INUSE`); members using it change Status. */

@@ -59,7 +59,7 @@ export function memberBlob(m: Member): Array<[string, string]> {
     ['LastCall', String(m.lastCall)],
     ['LastPause', String(m.lastPause)],
     ['LoginTime', String(m.loginTime)],
-    ['InCall', '0'],
+    ['InCall', m.inCall ? '1' : '0'],
     ['Status', String(m.status)],
     ['Paused', m.paused ? '1' : '0'],
     ['PausedReason', m.reason],

@@ -1,7 +1,7 @@
 /** app_queue.c's manager actions: QueueAdd, QueueRemove, QueuePause, QueueStatus, QueueSummary. */
 import { DS } from './devices.js';
 import { astTrue, idLine, listComplete, type Message, response } from './protocol.js';
-import type { Queues } from './queues.js';
+import type { Queue, Queues } from './queues.js';
 
 type QueueAction = (queues: Queues, m: Message, out: string[]) => void;
 
@@ -68,7 +68,8 @@ function queueStatus(queues: Queues, m: Message, out: string[]): void {
     out.push(
       'Event: QueueParams\r\n' +
         `Queue: ${q.name}\r\n` +
-        'Max: 0\r\nStrategy: ringall\r\nCalls: 0\r\nHoldtime: 0\r\nTalkTime: 0\r\nCompleted: 0\r\nAbandoned: 0\r\n' +
+        `Max: 0\r\nStrategy: ringall\r\nCalls: ${q.callers.length}\r\n` +
+        'Holdtime: 0\r\nTalkTime: 0\r\nCompleted: 0\r\nAbandoned: 0\r\n' +
         'ServiceLevel: 0\r\nServicelevelPerf: 0.0\r\nServicelevelPerf2: 0.0\r\nWeight: 0\r\n' +
         `${id}\r\n`,
     );
@@ -87,7 +88,7 @@ function queueStatus(queues: Queues, m: Message, out: string[]): void {
           `LastCall: ${mem.lastCall}\r\n` +
           `LastPause: ${mem.lastPause}\r\n` +
           `LoginTime: ${mem.loginTime}\r\n` +
-          'InCall: 0\r\n' +
+          `InCall: ${mem.inCall ? 1 : 0}\r\n` +
           `Status: ${mem.status}\r\n` +
           `Paused: ${mem.paused ? 1 : 0}\r\n` +
           `PausedReason: ${mem.reason}\r\n` +
@@ -96,6 +97,7 @@ function queueStatus(queues: Queues, m: Message, out: string[]): void {
       );
       items++;
     }
+    items += queueEntries(q, queues.now(), id, out);
   }
   out.push(listComplete(m, 'QueueStatusComplete', items));
 }
@@ -117,12 +119,26 @@ function queueSummary(queues: Queues, m: Message, out: string[]): void {
     out.push(
       'Event: QueueSummary\r\n' +
         `Queue: ${q.name}\r\n` +
-        `LoggedIn: ${loggedIn}\r\nAvailable: ${available}\r\nCallers: 0\r\nHoldTime: 0\r\nTalkTime: 0\r\nLongestHoldTime: 0\r\n` +
+        `LoggedIn: ${loggedIn}\r\nAvailable: ${available}\r\nCallers: ${q.callers.length}\r\nHoldTime: 0\r\nTalkTime: 0\r\n` +
+        `LongestHoldTime: ${q.callers[0] ? queues.now() - Math.floor(q.callers[0].start / 1000) : 0}\r\n` +
         `${id}\r\n`,
     );
     items++;
   }
   out.push(listComplete(m, 'QueueSummaryComplete', items));
+}
+
+/** The callers waiting in a queue, as QueueStatus lists them after its members (src/sim/calls.ts). */
+function queueEntries(q: Queue, now: number, id: string, out: string[]): number {
+  q.callers.forEach((c, i) => {
+    out.push(
+      'Event: QueueEntry\r\n' +
+        `Queue: ${q.name}\r\nPosition: ${i + 1}\r\nChannel: ${c.channel}\r\nUniqueid: ${c.uniqueid}\r\n` +
+        `CallerIDNum: ${c.callerNum}\r\nCallerIDName: ${c.callerName}\r\nConnectedLineNum: ${c.callerNum}\r\nConnectedLineName: ${c.callerName}\r\n` +
+        `Wait: ${now - Math.floor(c.start / 1000)}\r\nPriority: 0\r\n${id}\r\n`,
+    );
+  });
+  return q.callers.length;
 }
 
 function nonNegativeInt(s: string): number {

@@ -3,6 +3,7 @@ import { deviceKey, DS } from './devices.js';
 import { type EventQueue, memberBlob } from './events.js';
 import { bucketOrder, MEMBER_BUCKETS, memberHash, QUEUE_BUCKETS, strCaseHash } from './ordering.js';
 import { FLAG } from './protocol.js';
+import type { Caller } from './calls.js';
 
 export interface SimMember {
   queue: string;
@@ -17,6 +18,8 @@ export interface SimMember {
   /** Asterisk device state number (1 = NOT_INUSE, 2 = INUSE, ...), as shown in `Status:`. */
   status: number;
   wrapuptime: number;
+  /** On a call answered from this queue. */
+  inCall: boolean;
 }
 
 export interface Member {
@@ -35,6 +38,8 @@ export interface Member {
   wrapuptime: number;
   ringinuse: boolean;
   seq: number;
+  /** Answered a call of this queue that has not ended (QueueStatus `InCall`; src/sim/calls.ts). */
+  inCall: boolean;
 }
 
 export interface Queue {
@@ -42,6 +47,8 @@ export interface Queue {
   members: Member[];
   seq: number;
   ringinuse: boolean;
+  /** Callers waiting, in order (position 1 first); src/sim/calls.ts moves them. */
+  callers: Caller[];
 }
 
 export interface NewMember {
@@ -75,7 +82,7 @@ export class Queues {
 
   addQueue(name: string): void {
     if (this.find(name)) return;
-    this.queues.push({ name, members: [], seq: this.seq++, ringinuse: false });
+    this.queues.push({ name, members: [], seq: this.seq++, ringinuse: false, callers: [] });
   }
 
   find(name: string): Queue | undefined {
@@ -93,7 +100,10 @@ export class Queues {
 
   /** Like a restart with persistentmembers off: every dynamic member is lost. */
   restart(): void {
-    for (const q of this.queues) q.members = [];
+    for (const q of this.queues) {
+      q.members = [];
+      q.callers = [];
+    }
     this.queueLog.push(`${this.now()}|NONE|NONE|NONE|QUEUESTART|`);
   }
 
@@ -120,6 +130,7 @@ export class Queues {
       wrapuptime: n.wrapuptime,
       ringinuse: q.ringinuse,
       seq: this.seq++,
+      inCall: false,
     };
     q.members.push(mem);
     this.events.deviceState(`Queue:${q.name}_pause_${mem.interface}`, mem.paused ? DS.INUSE : DS.NOT_INUSE);
@@ -194,7 +205,8 @@ export class Queues {
     this.events.publish(FLAG.agent, 'QueueMemberPause', memberBlob(mem));
   }
 
-  private now(): number {
+  /** The wall clock in whole seconds (time_t). */
+  now(): number {
     return Math.floor(this.clock() / 1000);
   }
 
@@ -203,7 +215,7 @@ export class Queues {
   }
 }
 
-function findMember(q: Queue, iface: string): Member | undefined {
+export function findMember(q: Queue, iface: string): Member | undefined {
   const lower = iface.toLowerCase();
   return q.members.find((m) => m.interface.toLowerCase() === lower);
 }
@@ -238,5 +250,6 @@ export function publicMember(m: Member): SimMember {
     penalty: m.penalty,
     status: m.status,
     wrapuptime: m.wrapuptime,
+    inCall: m.inCall,
   };
 }

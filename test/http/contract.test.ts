@@ -128,6 +128,7 @@ for (const mode of MODES) {
         paused_queues: [],
         reason: null,
         since: 'string',
+        call: null,
       });
       assert.ok(!Number.isNaN(Date.parse(String(status.body.since))));
 

@@ -95,7 +95,7 @@ describe('access: the same rule as /api/agent.php', () => {
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
     assert.equal(res.headers['content-disposition'], 'attachment; filename="pauses-by-day-2026-11-01-2026-11-02.csv"');
-    assert.equal(res.body, 'day,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio\r\n');
+    assert.equal(res.body, 'day,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,calls_answered,talk_s,missed_rings\r\n');
   });
 });
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { reportCsv } from '../../src/reports/csv.js';
 import { type ReportRequest, parseReportRequest, startOfDay } from '../../src/reports/params.js';
-import { type PauseReport, pauseReport } from '../../src/reports/pauses.js';
+import { type PauseReport, type ReportRow, pauseReport } from '../../src/reports/pauses.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
 
 // America/Sao_Paulo is UTC-3 all year (no summer time since 2019): local 00:00 = 03:00Z.
@@ -57,7 +57,10 @@ before(async () => {
 });
 after(async () => db.drop());
 
-const ask = (group: ReportRequest['group'], now = NOW) => pauseReport(knex, parseReportRequest({ from: '2026-11-10', to: '2026-11-11', tz: TZ, group }), now);
+/** The pause figures alone (the queue-call columns are test/reports/calls.test.ts's). */
+const pausesOnly = (r: PauseReport): PauseReport => ({ ...r, rows: r.rows.map(({ calls_answered: _c, talk_s: _t, missed_rings: _m, ...rest }) => rest as ReportRow) });
+const report = (group: ReportRequest['group'], now = NOW) => pauseReport(knex, parseReportRequest({ from: '2026-11-10', to: '2026-11-11', tz: TZ, group }), now);
+const ask = async (group: ReportRequest['group'], now = NOW) => pausesOnly(await report(group, now));
 const row = (r: PauseReport, key: string, value: string | null) => r.rows.find((x) => (x as unknown as Record<string, unknown>)[key] === value);
 
 describe('pause report', () => {
@@ -100,7 +103,7 @@ describe('pause report', () => {
 
   test('a session open through the whole range, without an event in it, counts the whole range', async () => {
     // 13 Nov: 1002 is still paused since 11 Nov 17:00; 1003 logged in on 12 Nov and never left
-    const r = await pauseReport(knex, parseReportRequest({ from: '2026-11-13', to: '2026-11-13', tz: TZ, group: 'agent' }), AFTER);
+    const r = pausesOnly(await pauseReport(knex, parseReportRequest({ from: '2026-11-13', to: '2026-11-13', tz: TZ, group: 'agent' }), AFTER));
     assert.deepEqual(r.rows, [
       { agent: '1002', name: 'João Souza', logged_in_s: 86400, paused_s: 86400, paused_by_reason: { '': 86400 }, pauses: 0, longest_pause_s: 86400, paused_ratio: 1, productive_paused_s: 0, unproductive_paused_ratio: 1 },
       { agent: '1003', name: 'Ana Lima', logged_in_s: 86400, paused_s: 0, paused_by_reason: {}, pauses: 0, longest_pause_s: 0, paused_ratio: 0, productive_paused_s: 0, unproductive_paused_ratio: 0 },
@@ -142,17 +145,17 @@ describe('pause report', () => {
 
   test('CSV: a header, one row per group, the same figures as JSON', async () => {
     for (const group of ['agent', 'reason', 'queue', 'day'] as const) {
-      const r = await ask(group);
+      const r = await report(group);
       const lines = reportCsv(r).split('\r\n');
       assert.equal(lines.pop(), '', 'lines end in CRLF');
       const [header, ...rows] = lines.map(parseCsvLine);
       const keys = group === 'agent' ? ['agent', 'name'] : [group];
-      assert.deepEqual(header, [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)]);
+      assert.deepEqual(header, [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', 'calls_answered', 'talk_s', 'missed_rings', ...r.reasons.map((x) => `paused_s:${x ?? ''}`)]);
       assert.deepEqual(
         rows,
         r.rows.map((x) => {
           const o = x as unknown as Record<string, unknown>;
-          return [...keys.map((k) => String(o[k] ?? '')), String(x.logged_in_s), String(x.paused_s), String(x.pauses), String(x.longest_pause_s), String(x.paused_ratio ?? ''), String(x.productive_paused_s), String(x.unproductive_paused_ratio ?? ''), ...r.reasons.map((re) => String(x.paused_by_reason[re ?? ''] ?? 0))];
+          return [...keys.map((k) => String(o[k] ?? '')), String(x.logged_in_s), String(x.paused_s), String(x.pauses), String(x.longest_pause_s), String(x.paused_ratio ?? ''), String(x.productive_paused_s), String(x.unproductive_paused_ratio ?? ''), String(x.calls_answered ?? ''), String(x.talk_s ?? ''), String(x.missed_rings ?? ''), ...r.reasons.map((re) => String(x.paused_by_reason[re ?? ''] ?? 0))];
         }),
         group,
       );
@@ -160,8 +163,8 @@ describe('pause report', () => {
   });
 
   test('CSV quotes commas, quotes and line breaks (RFC 4180)', () => {
-    const csv = reportCsv({ from: 'a', to: 'b', tz: 'UTC', group: 'reason', start: '', end: '', until: '', reasons: ['a,"b"'], productive_reasons: [], rows: [{ reason: 'a,"b"', logged_in_s: 1, paused_s: 1, paused_by_reason: { 'a,"b"': 1 }, pauses: 1, longest_pause_s: 1, paused_ratio: 1, productive_paused_s: 0, unproductive_paused_ratio: 1 }] });
-    assert.equal(csv, 'reason,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,"paused_s:a,""b"""\r\n"a,""b""",1,1,1,1,1,0,1,1\r\n');
+    const csv = reportCsv({ from: 'a', to: 'b', tz: 'UTC', group: 'reason', start: '', end: '', until: '', reasons: ['a,"b"'], productive_reasons: [], rows: [{ reason: 'a,"b"', logged_in_s: 1, paused_s: 1, paused_by_reason: { 'a,"b"': 1 }, pauses: 1, longest_pause_s: 1, paused_ratio: 1, productive_paused_s: 0, unproductive_paused_ratio: 1, calls_answered: null, talk_s: null, missed_rings: null }] });
+    assert.equal(csv, 'reason,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,calls_answered,talk_s,missed_rings,"paused_s:a,""b"""\r\n"a,""b""",1,1,1,1,1,0,1,,,,1\r\n');
   });
 
   test('a local day that begins at a clock change still begins when the local clock says so', () => {

@@ -24,7 +24,20 @@ const TEXT = {
   },
 };
 
-const KEYS = { lang: 'agentgate.lang', limit: 'agentgate.pauseLimitMin', token: 'agentgate.token' };
+// Queue calls (live state from Asterisk): their words, kept apart from the rest.
+const CALL_TEXT = {
+  en: {
+    ringing: 'Ringing', on_call: 'On a call', waiting: 'waiting', longestWait: 'longest', waitLimit: 'Wait alert (s)',
+    longWait: 'callers waiting too long',
+  },
+  pt_BR: {
+    ringing: 'Tocando', on_call: 'Em ligação', waiting: 'aguardando', longestWait: 'maior espera', waitLimit: 'Alerta de espera (s)',
+    longWait: 'clientes esperando demais',
+  },
+};
+for (const lang of Object.keys(CALL_TEXT)) Object.assign(TEXT[lang], CALL_TEXT[lang]);
+
+const KEYS = { lang: 'agentgate.lang', limit: 'agentgate.pauseLimitMin', token: 'agentgate.token', waitLimit: 'agentgate.waitLimitS' };
 const STATE_ORDER = { paused: 0, available: 1, logged_off: 2 };
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +46,10 @@ const ui = {
   limitMin: Number(localStorage.getItem(KEYS.limit)) || 15,
   token: takeToken(),
   agents: [],
+  /** /api/queues: callers waiting per queue, as read at `queuesAt` (our clock). */
+  queues: [],
+  queuesAt: 0,
+  waitLimitS: Number(localStorage.getItem(KEYS.waitLimit)) || 60,
   /** Server clock minus ours, so timers agree with the server's `since`. */
   skewMs: 0,
   connected: false,
@@ -141,11 +158,13 @@ function connect() {
     ui.retryMs = 1000;
     showConnection();
     refresh(); // whatever happened while we were away
+    refreshQueues();
   };
   source.onmessage = (e) => {
     ui.lastEventId = e.lastEventId || ui.lastEventId;
     refresh();
   };
+  listenForCalls(source);
   source.onerror = () => {
     ui.connected = false;
     showConnection();
@@ -209,12 +228,14 @@ function render() {
   if (ui.agents.length === 0) board.append(el('p', 'empty', t('noAgents')));
   drawCounts(all);
   tick();
+  tickCalls();
 }
 
 function drawGroup({ queue, members }) {
   const section = el('section', 'queue');
   section.dataset.queue = queue;
   const head = el('h2', 'queue-name', queue || t('noQueue'));
+  if (queue) head.append(waitingBadge(queue));
   section.append(head);
   const grid = el('div', 'tiles');
   for (const m of members) grid.append(drawTile(m, queue));
@@ -249,6 +270,7 @@ function drawTile({ agent, state }, queue) {
     if (state === 'paused' && agent.overdue) tile.dataset.overdue = 'true';
     tile.append(clock);
   }
+  drawCall(tile, agent);
   return tile;
 }
 
@@ -266,6 +288,7 @@ function drawCounts(all) {
         chip.append(el('span', 'count in', `${n.available + n.paused} ${t('loggedIn')}`));
         chip.append(el('span', 'count available', `${n.available} ${t('available')}`));
         chip.append(el('span', 'count paused', `${n.paused} ${t('paused')}`));
+        chip.append(waitingBadge(g.queue));
         return chip;
       }),
   );
@@ -336,6 +359,102 @@ for (const b of document.querySelectorAll('[data-lang]')) {
   });
 }
 
+// ---- queue calls: who rings, who talks, who waits
+
+/** The call on the agent's phone, on each of its tiles (a paused agent finishing a call shows both). */
+function drawCall(tile, agent) {
+  const call = agent.call;
+  if (!call) return;
+  tile.dataset.call = call.state;
+  const box = el('div', `call ${call.state}`);
+  box.append(el('span', 'call-state', t(call.state)));
+  box.append(el('span', 'call-queue', call.queue));
+  if (call.caller) box.append(el('span', 'call-caller', call.caller));
+  if (call.since) {
+    box.dataset.since = call.since;
+    box.append(el('span', 'call-timer', ''));
+  }
+  tile.append(box);
+}
+
+/** "2 waiting · longest 1:05" for a queue, highlighted past the page's wait alert. */
+function waitingBadge(queue) {
+  const badge = el('span', 'waiting');
+  badge.dataset.queue = queue;
+  const q = ui.queues.find((x) => x.queue === queue);
+  const n = q?.waiting ?? 0;
+  badge.dataset.waiting = String(n);
+  badge.append(el('span', 'waiting-count', `${n} ${t('waiting')}`));
+  if (n > 0) badge.append(el('span', 'waiting-longest', ''));
+  return badge;
+}
+
+let fetchingQueues = false;
+let queuesAgain = false;
+
+/** Reads /api/queues (callers waiting) and redraws; calls made meanwhile fold into one more. */
+async function refreshQueues() {
+  if (fetchingQueues) {
+    queuesAgain = true;
+    return;
+  }
+  fetchingQueues = true;
+  try {
+    const res = await fetch('/api/queues', { headers: ui.token ? { authorization: `Bearer ${ui.token}` } : {}, cache: 'no-store' });
+    if (!res.ok) return;
+    ui.queues = (await res.json()).queues;
+    ui.queuesAt = Date.now();
+    render();
+  } catch {
+    // the feed's error handler says the connection is lost; it reads again when back
+  } finally {
+    fetchingQueues = false;
+    if (queuesAgain) {
+      queuesAgain = false;
+      setTimeout(refreshQueues, 100);
+    }
+  }
+}
+
+/** The feed's `call` and `queue` messages: the lists are read again, as for every event. */
+function listenForCalls(source) {
+  source.addEventListener('call', () => refresh());
+  source.addEventListener('queue', () => refreshQueues());
+}
+
+/** Every second: the calls' timers and the longest waits. */
+function tickCalls() {
+  const now = Date.now() + ui.skewMs;
+  for (const box of document.querySelectorAll('.call[data-since]')) {
+    const timer = box.querySelector('.call-timer');
+    if (timer) timer.textContent = elapsed(now - Date.parse(box.dataset.since));
+  }
+  for (const badge of document.querySelectorAll('.waiting[data-queue]')) {
+    const q = ui.queues.find((x) => x.queue === badge.dataset.queue);
+    const longest = q && q.waiting > 0 ? q.longest_wait_s * 1000 + (Date.now() - ui.queuesAt) : 0;
+    const out = badge.querySelector('.waiting-longest');
+    if (out) out.textContent = `${t('longestWait')} ${elapsed(longest)}`;
+    const over = longest > ui.waitLimitS * 1000;
+    badge.classList.toggle('long-wait', over);
+    badge.title = over ? t('longWait') : '';
+  }
+}
+
+const waitLimit = $('wait-limit');
+waitLimit.value = String(ui.waitLimitS);
+waitLimit.addEventListener('change', () => {
+  const v = Number(waitLimit.value);
+  if (!Number.isFinite(v) || v <= 0) {
+    waitLimit.value = String(ui.waitLimitS);
+    return;
+  }
+  ui.waitLimitS = v;
+  localStorage.setItem(KEYS.waitLimit, String(v));
+  tickCalls();
+});
+
 applyLanguage();
 setInterval(tick, 1000);
+setInterval(tickCalls, 1000);
 refresh();
+refreshQueues();

@@ -1,0 +1,381 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { CallEvent, ChannelInfo, Pbx, QueueCalls } from '../ami/pbx.js';
+import { agentOnInterface, recordCallEnd } from './record.js';
+
+export type CallState = 'ringing' | 'on_call';
+
+/** An agent's call as `/api/agents` and `status` show it (CONTRACT §7). */
+export interface AgentCall {
+  state: CallState;
+  queue: string;
+  /** The caller's number; null when Asterisk has none. */
+  caller: string | null;
+  /** When it began ringing, or was answered; null when unknown (rebuilt after a reconnect without CoreShowChannels). */
+  since: string | null;
+}
+
+/** Callers waiting in one queue now. */
+export interface QueueWaiting {
+  waiting: number;
+  longest_wait_s: number;
+}
+
+/** What `status` and the lists read: the calls this process sees. */
+export interface CallView {
+  forAgent(agent: string): AgentCall | null;
+  forQueue(queue: string): QueueWaiting;
+}
+
+/** One member's leg of a caller's call: ringing, then talking. */
+interface Leg {
+  interface: string;
+  queue: string;
+  /** The caller's channel; '' when the leg was rebuilt from QueueStatus (which does not say). */
+  uniqueid: string;
+  linkedid: string | null;
+  state: CallState;
+  caller: string | null;
+  since: number | null;
+  /** Rebuilt after a reconnect: it may be another call than the one known before. */
+  rebuilt?: boolean;
+  /** Its caller and start are still to be read from the channels. */
+  unverified?: boolean;
+}
+
+interface Waiter {
+  since: number;
+}
+
+export interface CallBoardDeps {
+  db: Knex;
+  pbx: Pbx;
+  log: Logger;
+  /** The live feed: `call` and `queue` messages, each member's and each queue's in order. */
+  announce?: (event: 'call' | 'queue', data: unknown) => void;
+  now?: () => number;
+  /** A ringing leg whose caller left the queue without it being answered is dropped after this. */
+  leftGraceMs?: number;
+  retryMs?: number;
+}
+
+/**
+ * The queue calls this process sees, from Asterisk's events on its own AMI connection: who is
+ * ringing, who is talking (and since when, to whom), how many callers wait in each queue. It is live
+ * state, not the record: every instance keeps its own from the same events, and rebuilds it from
+ * QueueStatus (and CoreShowChannels) after each AMI (re)connect, so a call that ended while the
+ * connection was down is not shown. The end of each leg is written to `queue_calls` for reports.
+ */
+export class CallBoard implements CallView {
+  private readonly legs = new Map<string, Leg[]>();
+  private readonly waiting = new Map<string, Map<string, Waiter>>();
+  /** interface → agent, looked up when a call reaches it; kept while it has one. */
+  private readonly agentOf = new Map<string, string | null>();
+  private readonly interfaceOf = new Map<string, string>();
+  /** interface → the last `call` announced (JSON), so a step is said once. */
+  private readonly said = new Map<string, string>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private generation = 0;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CallBoardDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  attach(): void {
+    this.deps.pbx.on('call', (ev) => this.apply(ev));
+    this.deps.pbx.on('connected', () => void this.rebuild());
+    this.deps.pbx.on('disconnected', () => {
+      this.generation++;
+    });
+  }
+
+  /** Resolves when every announcement and write under way is done (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size) await Promise.all(this.chains.values());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.generation++;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  forAgent(agent: string): AgentCall | null {
+    const iface = this.interfaceOf.get(agent);
+    return iface === undefined ? null : this.shown(iface);
+  }
+
+  forQueue(queue: string): QueueWaiting {
+    const w = this.waiting.get(queue);
+    if (!w || w.size === 0) return { waiting: 0, longest_wait_s: 0 };
+    let oldest = Infinity;
+    for (const x of w.values()) oldest = Math.min(oldest, x.since);
+    return { waiting: w.size, longest_wait_s: Math.max(0, Math.floor((this.now() - oldest) / 1000)) };
+  }
+
+  /** Callers waiting, by queue (metrics). */
+  waitingByQueue(): Map<string, number> {
+    return new Map([...this.waiting].map(([q, w]) => [q, w.size]));
+  }
+
+  /** Members talking on a queue call now (metrics). */
+  onCall(): number {
+    let n = 0;
+    for (const legs of this.legs.values()) if (legs.some((l) => l.state === 'on_call')) n++;
+    return n;
+  }
+
+  /** One of app_queue's events, applied at once; what it changed is announced in order. */
+  apply(ev: CallEvent): void {
+    if (this.stopped) return;
+    const now = this.now();
+    const iface = ev.interface;
+    switch (ev.kind) {
+      case 'join':
+        this.waiters(ev.queue).set(ev.uniqueid, { since: now - (ev.holdS ?? 0) * 1000 });
+        this.sayQueue(ev.queue);
+        return;
+      case 'leave': {
+        if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
+        // Answered, a member's AgentConnect follows at once. A caller that left any other way (a
+        // key pressed) leaves its members ringing with no event of theirs: they are let go shortly.
+        const ringing = this.legsOf(ev.uniqueid).filter((l) => l.state === 'ringing');
+        if (ringing.length) this.later(this.deps.leftGraceMs ?? 3000, () => this.drop(ringing));
+        return;
+      }
+      case 'abandon':
+        if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
+        this.drop(this.legsOf(ev.uniqueid).filter((l) => l.state === 'ringing'));
+        return;
+      case 'called':
+        if (!iface) return;
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, since: now });
+        return;
+      case 'connect':
+        if (!iface) return;
+        // ringall: the others rang for this caller and were hung up without an event
+        this.drop(this.legsOf(ev.uniqueid).filter((l) => l.interface !== iface));
+        if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, since: now });
+        return;
+      case 'dump':
+        // the member answered then hung up before being connected; the others were hung up already
+        this.drop(this.legsOf(ev.uniqueid));
+        return;
+      case 'complete':
+      case 'ringNoAnswer': {
+        if (!iface) return;
+        const legs = this.legs.get(iface) ?? [];
+        const mine =
+          legs.find((l) => l.uniqueid === ev.uniqueid) ??
+          (ev.kind === 'complete' ? legs.find((l) => l.rebuilt && l.state === 'on_call' && l.queue === ev.queue) : undefined);
+        if (mine) this.drop([mine]);
+        // the record: written once whichever instance gets there first
+        this.chain(iface, async () => {
+          const agent = await this.agentFor(iface);
+          try {
+            await recordCallEnd(this.deps.db, ev, agent ?? null, now);
+          } catch (err) {
+            this.deps.log.warn({ err: (err as Error).message, queue: ev.queue, interface: iface }, 'could not record the end of a queue call');
+          }
+        });
+        return;
+      }
+    }
+  }
+
+  /**
+   * After a (re)connect: callers waiting from QueueEntry, members on a call from `InCall`. A leg
+   * known before keeps its caller and start when the member's channel shows the same call; any
+   * other leg on a call takes them from CoreShowChannels (when this AMI account may list channels).
+   * Ringing is kept only for callers still waiting: the next event settles it.
+   */
+  async rebuild(): Promise<void> {
+    const gen = ++this.generation;
+    let snap: QueueCalls;
+    try {
+      snap = await this.deps.pbx.queueCalls();
+    } catch (err) {
+      if (gen !== this.generation || this.stopped) return;
+      this.deps.log.warn({ err: (err as Error).message }, 'could not read the queue calls; trying again');
+      this.later(this.deps.retryMs ?? 2000, () => {
+        if (gen === this.generation && this.deps.pbx.isConnected()) void this.rebuild();
+      });
+      return;
+    }
+    if (gen !== this.generation || this.stopped) return;
+    const now = this.now();
+
+    const queues = new Set([...this.waiting.keys(), ...snap.waiting.map((w) => w.queue)]);
+    const before = this.waiting;
+    const after = new Map<string, Map<string, Waiter>>();
+    for (const w of snap.waiting) {
+      const known = before.get(w.queue)?.get(w.uniqueid);
+      const m = after.get(w.queue) ?? new Map<string, Waiter>();
+      m.set(w.uniqueid, known ?? { since: now - w.waitS * 1000 });
+      after.set(w.queue, m);
+    }
+    this.waiting.clear();
+    for (const [q, m] of after) this.waiting.set(q, m);
+    for (const q of queues) this.sayQueue(q);
+
+    const stillWaiting = new Set(snap.waiting.map((w) => w.uniqueid));
+    const next = new Map<string, Leg[]>();
+    for (const { queue, interface: iface } of snap.inCall) {
+      const known = (this.legs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
+      const leg: Leg = known
+        ? { ...known, rebuilt: true, unverified: true }
+        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, since: null, rebuilt: true, unverified: true };
+      next.set(iface, [...(next.get(iface) ?? []), leg]);
+    }
+    for (const [iface, legs] of this.legs) {
+      for (const l of legs) if (l.state === 'ringing' && stillWaiting.has(l.uniqueid) && !next.has(iface)) next.set(iface, [...(next.get(iface) ?? []), l]);
+    }
+    const touched = new Set([...this.legs.keys(), ...next.keys()]);
+    this.legs.clear();
+    for (const [iface, legs] of next) this.legs.set(iface, legs);
+    for (const iface of touched) this.sayCall(iface);
+
+    const unverified = [...this.legs.values()].flat().filter((l) => l.unverified);
+    if (unverified.length === 0) return;
+    let channels: ChannelInfo[];
+    try {
+      channels = await this.deps.pbx.channels();
+    } catch (err) {
+      this.deps.log.info({ err: (err as Error).message }, 'calls rebuilt without the channels (manager.conf: write = reporting lets agentgate read them): callers and timers of calls under way are unknown');
+      return;
+    }
+    if (gen !== this.generation || this.stopped) return;
+    for (const leg of unverified) {
+      if (!(this.legs.get(leg.interface) ?? []).includes(leg)) continue; // an event moved it meanwhile
+      leg.unverified = false;
+      const ch = memberChannel(channels, leg.interface, leg.linkedid);
+      if (!ch || (leg.linkedid !== null && ch.linkedid === leg.linkedid)) continue;
+      // Another call than the one known (or none known): its caller, and a start counted from when
+      // the member's channel appeared (Asterisk does not say when it was answered).
+      leg.uniqueid = '';
+      leg.linkedid = ch.linkedid;
+      leg.caller = ch.connectedNum;
+      leg.since = this.now() - ch.durationS * 1000;
+      this.sayCall(leg.interface);
+    }
+  }
+
+  private shown(iface: string): AgentCall | null {
+    const legs = this.legs.get(iface) ?? [];
+    const latest = (state: CallState) => legs.filter((l) => l.state === state).at(-1);
+    const leg = latest('on_call') ?? latest('ringing');
+    if (!leg) return null;
+    return { state: leg.state, queue: leg.queue, caller: leg.caller, since: leg.since === null ? null : new Date(leg.since).toISOString() };
+  }
+
+  private waiters(queue: string): Map<string, Waiter> {
+    let w = this.waiting.get(queue);
+    if (!w) {
+      w = new Map();
+      this.waiting.set(queue, w);
+    }
+    return w;
+  }
+
+  private legsOf(uniqueid: string): Leg[] {
+    return [...this.legs.values()].flat().filter((l) => l.uniqueid === uniqueid);
+  }
+
+  /** A leg starts or changes (one per caller and member). */
+  private put(iface: string, leg: Leg): void {
+    const legs = (this.legs.get(iface) ?? []).filter((l) => l.uniqueid !== leg.uniqueid && !(leg.state === 'on_call' && l.rebuilt && l.queue === leg.queue));
+    this.legs.set(iface, [...legs, leg]);
+    this.sayCall(iface);
+  }
+
+  private drop(gone: Leg[]): void {
+    const ifaces = new Set<string>();
+    for (const leg of gone) {
+      const legs = this.legs.get(leg.interface);
+      if (!legs?.includes(leg)) continue;
+      const rest = legs.filter((l) => l !== leg);
+      if (rest.length) this.legs.set(leg.interface, rest);
+      else this.legs.delete(leg.interface);
+      ifaces.add(leg.interface);
+    }
+    for (const iface of ifaces) this.sayCall(iface);
+  }
+
+  private sayQueue(queue: string): void {
+    const w = this.forQueue(queue);
+    if (w.waiting === 0) this.waiting.delete(queue);
+    this.deps.announce?.('queue', { queue, ...w });
+  }
+
+  /** The member's call as it is now, announced once its agent is known (in order, per member). */
+  private sayCall(iface: string): void {
+    const call = this.shown(iface);
+    const text = JSON.stringify(call);
+    if ((this.said.get(iface) ?? 'null') === text) return;
+    if (call) this.said.set(iface, text);
+    else this.said.delete(iface);
+    this.chain(iface, async () => {
+      const agent = await this.agentFor(iface);
+      this.deps.announce?.('call', { agent: agent ?? null, interface: iface, call });
+      // the member is free: who logs in there next is looked up afresh
+      if (!this.legs.has(iface)) this.forget(iface);
+    });
+  }
+
+  private async agentFor(iface: string): Promise<string | null | undefined> {
+    if (this.agentOf.has(iface)) return this.agentOf.get(iface);
+    try {
+      const agent = await agentOnInterface(this.deps.db, iface);
+      if (this.legs.has(iface)) {
+        this.agentOf.set(iface, agent);
+        if (agent !== null) this.interfaceOf.set(agent, iface);
+      }
+      return agent;
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, interface: iface }, 'could not tell which agent a queue call reached');
+      return undefined;
+    }
+  }
+
+  private forget(iface: string): void {
+    const agent = this.agentOf.get(iface);
+    this.agentOf.delete(iface);
+    if (agent && this.interfaceOf.get(agent) === iface) this.interfaceOf.delete(agent);
+  }
+
+  private chain(key: string, step: () => Promise<void>): void {
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(step).catch((err: Error) => {
+      this.deps.log.warn({ err: err.message }, 'queue call update failed');
+    });
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+}
+
+/**
+ * The member's own channel among CoreShowChannels': named after its interface (`PJSIP/2001-…`,
+ * `Local/2003@from-queue-…;1`), preferring the known call, then one in a bridge.
+ */
+export function memberChannel(channels: ChannelInfo[], iface: string, linkedid: string | null): ChannelInfo | undefined {
+  const local = /^(Local\/[^/]+)/i.exec(iface);
+  const prefix = `${(local ? local[1]! : iface).toLowerCase()}-`;
+  const mine = channels.filter((c) => c.channel.toLowerCase().startsWith(prefix) && (!local || c.channel.endsWith(';1')));
+  return mine.find((c) => linkedid !== null && c.linkedid === linkedid) ?? mine.find((c) => c.bridged) ?? mine[0];
+}

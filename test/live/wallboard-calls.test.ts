@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { loadConfig } from '../../src/config.js';
+import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
+import { type Service, startService } from '../../src/service.js';
+import { SimAsterisk } from '../support/asterisk.js';
+import { chromiumPresent, launchChromium } from '../support/browser.js';
+import { type TestDb, freshDatabase } from '../support/db.js';
+import { quietLog, until } from '../support/harness.js';
+import { BASE_YAML } from '../support/paths.js';
+
+let db: TestDb;
+let sim: SimAsterisk;
+let svc: Service;
+let browser: Browser | undefined;
+let shots: string;
+
+before(async () => {
+  shots = mkdtempSync(join(tmpdir(), 'agentgate-wallboard-calls-'));
+  if (!chromiumPresent()) return;
+  db = await freshDatabase();
+  await applyProvision(db.knex, readProvisionFile(BASE_YAML), { prune: false, path: 'base.yaml' });
+  sim = await SimAsterisk.start({ username: 'agentgate', secret: 'wall' });
+  svc = await startService(
+    loadConfig({ DATABASE_URL: db.url, DATA_DIR: shots, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000' }),
+    quietLog,
+  );
+  await until(() => svc.pbx.isConnected(), 'AMI connected');
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await svc?.close();
+  await sim?.close();
+  await db?.drop();
+  rmSync(shots, { recursive: true, force: true });
+});
+
+async function command(params: Record<string, string>): Promise<Record<string, string>> {
+  const res = await fetch(`http://127.0.0.1:${svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`);
+  return (await res.json()) as Record<string, string>;
+}
+
+test('the wallboard shows a ringing phone, a call with its timer and queue (within 1 s of AgentConnect), a paused agent still on a call, and callers waiting too long', async (t) => {
+  if (!browser) return t.skip('no /usr/bin/chromium (apt-get install chromium)');
+  if (!db.server) return t.skip('needs a Postgres server');
+  assert.deepEqual(await command({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), { success: 'Login OK' });
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${svc.httpPort}/wallboard`);
+  await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
+  const tile = page.locator('.tile[data-agent="1001"][data-queue="support"]');
+  await tile.and(page.locator('[data-state="available"]')).waitFor({ timeout: 5000 });
+  assert.equal(await tile.getAttribute('data-call'), null, 'idle: no call');
+
+  // a caller waits; past the page's alert (1 s here) the queue's count stands out
+  await page.locator('#wait-limit').fill('1');
+  await page.locator('#wait-limit').dispatchEvent('change');
+  const call = sim.callArrives('support', { callerNum: '5511999990000' });
+  const chip = page.locator('.chip[data-queue="support"] .waiting');
+  await chip.and(page.locator('[data-waiting="1"]')).waitFor({ timeout: 1000 });
+  assert.match(await chip.innerText(), /1 waiting/);
+  await chip.and(page.locator('.long-wait')).waitFor({ timeout: 5000 });
+  assert.match(await chip.innerText(), /longest 0:0[1-9]/);
+  assert.equal(await page.locator('section.queue[data-queue="support"] h2 .waiting[data-waiting="1"]').count(), 1, 'the queue header says it too');
+
+  call.ring('PJSIP/2001');
+  await tile.and(page.locator('[data-call="ringing"]')).waitFor({ timeout: 1000 });
+  assert.match(await tile.innerText(), /Ringing/);
+
+  call.answer('PJSIP/2001');
+  const started = performance.now();
+  await tile.and(page.locator('[data-call="on_call"]')).waitFor({ timeout: 1000 });
+  const tookMs = performance.now() - started;
+  const text = await tile.innerText();
+  for (const s of ['On a call', 'support', '5511999990000', 'Available']) assert.ok(text.includes(s), `the tile shows "${s}": ${JSON.stringify(text)}`);
+  assert.match(await tile.locator('.call-timer').innerText(), /^0:0\d$/);
+  await chip.and(page.locator('[data-waiting="0"]')).waitFor({ timeout: 1000 });
+  assert.equal(await chip.and(page.locator('.long-wait')).count(), 0, 'nobody waits any more');
+  await page.screenshot({ path: join(shots, 'on-call.png') });
+
+  // paused during the call: both show
+  assert.deepEqual(await command({ command: 'pause', agent: '1001', reason: 'Almoco' }), { success: 'Pause OK' });
+  await tile.and(page.locator('[data-state="paused"][data-call="on_call"]')).waitFor({ timeout: 1000 });
+  for (const s of ['Paused', 'Almoco', 'On a call']) assert.ok((await tile.innerText()).includes(s), `paused and on a call: "${s}"`);
+  assert.equal(await tile.locator('.timer').count(), 1, 'the pause timer');
+  assert.equal(await tile.locator('.call-timer').count(), 1, 'and the call timer');
+
+  call.hangup('agent');
+  await tile.and(page.locator('[data-state="paused"]:not([data-call])')).waitFor({ timeout: 1000 });
+  assert.ok(!(await tile.innerText()).includes('On a call'));
+  assert.deepEqual(await command({ command: 'unpause', agent: '1001' }), { success: 'Unpause OK' });
+  await tile.and(page.locator('[data-state="available"]:not([data-call])')).waitFor({ timeout: 1000 });
+
+  // Portuguese
+  await page.getByRole('button', { name: 'PT' }).click();
+  const again = sim.callArrives('support');
+  again.ring('PJSIP/2001').answer('PJSIP/2001');
+  await tile.and(page.locator('[data-call="on_call"]')).waitFor({ timeout: 1000 });
+  assert.match(await tile.innerText(), /Em ligação/);
+  again.hangup('caller');
+  await tile.and(page.locator(':not([data-call])')).waitFor({ timeout: 1000 });
+  assert.ok(tookMs < 1000);
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  await context.close();
+});
