@@ -94,8 +94,8 @@ describe('queue calls in the pause report', () => {
 
   test('CSV, and the command line prints the same bytes', async (t) => {
     const csv = reportCsv(await ask('agent')).split('\r\n');
-    assert.equal(csv[0], 'agent,name,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,calls_answered,talk_s,missed_rings');
-    assert.match(csv[1]!, /^1001,Maria Silva,([\d.]+,){5}2,180,1$/);
+    assert.equal(csv[0], 'agent,name,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,calls_answered,talk_s,missed_rings');
+    assert.match(csv[1]!, /^1001,Maria Silva,([\d.]+,){7}2,180,1$/);
     if (!db.url) return t.skip('the command line needs a Postgres server here');
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(
@@ -110,6 +110,6 @@ describe('queue calls in the pause report', () => {
     assert.equal(out.code, 0);
     // the range is closed (it ended before the real now), so the bytes do not depend on when it runs
     assert.equal(out.stdout, reportCsv(await pauseReport(knex, parseReportRequest({ from: '2026-11-10', to: '2026-11-11', tz: TZ, group: 'day' }))));
-    assert.match(out.stdout, /\r\n2026-11-10,([\d.]+,){5}3,480,0\r\n2026-11-11,([\d.]+,){5}0,0,1\r\n$/);
+    assert.match(out.stdout, /\r\n2026-11-10,([\d.]+,){7}3,480,0\r\n2026-11-11,([\d.]+,){7}0,0,1\r\n$/);
   });
 });

@@ -92,9 +92,9 @@ describe('reports count productive pauses apart', () => {
     const lines = reportCsv(await ask('agent')).split('\r\n');
     assert.equal(
       lines[0],
-      'agent,name,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,paused_s:Almoco,paused_s:Feedback,paused_s:TREINAMENTO,paused_s:Treinamento,paused_s:',
+      'agent,name,logged_in_s,paused_s,pauses,longest_pause_s,paused_ratio,productive_paused_s,unproductive_paused_ratio,calls_answered,talk_s,missed_rings,paused_s:Almoco,paused_s:Feedback,paused_s:TREINAMENTO,paused_s:Treinamento,paused_s:',
     );
-    assert.equal(lines[1], `1001,Maria Silva,32400,9000,3,3600,${ratio(9000, 32400)},5400,${ratio(3600, 32400)},3600,1800,0,3600,0`);
+    assert.equal(lines[1], `1001,Maria Silva,32400,9000,3,3600,${ratio(9000, 32400)},5400,${ratio(3600, 32400)},0,0,0,3600,1800,0,3600,0`);
   });
 
   test('the flag is read when the report is made: a reason made productive counts so in past pauses', async () => {

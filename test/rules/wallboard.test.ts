@@ -88,7 +88,7 @@ test('the wallboard shows a reason\'s limit beside the timer; that limit, not th
   // in Portuguese too
   await page.getByRole('button', { name: 'PT' }).click();
   assert.equal(await tile(page, '1001').locator('.max').getAttribute('title'), 'limite deste motivo');
-  assert.equal(await page.locator('.limit span').innerText(), 'Limite padrão de pausa (min)');
+  assert.equal(await page.locator('[data-t="limit"]').innerText(), 'Limite padrão de pausa (min)');
   await page.screenshot({ path: join(dir, 'rules.png') });
   assert.deepEqual(errors, [], 'no script errors on the page');
   await context.close();
