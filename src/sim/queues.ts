@@ -158,6 +158,16 @@ export class Queues {
     return found > 0;
   }
 
+  /** The state a device was last set to (CLI `devstate change`, Setvar DEVICE_STATE), if it was. */
+  deviceState(device: string): number | undefined {
+    return this.deviceStates.get(deviceKey(device));
+  }
+
+  /** The device is as if never set (a Custom: device whose astdb entry is gone). */
+  forgetDeviceState(device: string): void {
+    this.deviceStates.delete(deviceKey(device));
+  }
+
   /** app_queue.c device_state_cb(). */
   setDeviceState(device: string, state: number): void {
     const key = deviceKey(device);
