@@ -94,6 +94,15 @@ export class AmiPbx extends EventEmitter implements Pbx {
     return events.filter((e) => e.Event === 'QueueMember').map((e) => toMember(e, 'Location'));
   }
 
+  async setDeviceState(device: string, state: string): Promise<void> {
+    await this.send({ Action: 'Setvar', Variable: `DEVICE_STATE(${device})`, Value: state });
+  }
+
+  async getDeviceState(device: string): Promise<string> {
+    const answer = await this.send({ Action: 'Getvar', Variable: `DEVICE_STATE(${device})` });
+    return answer.Value ?? '';
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);

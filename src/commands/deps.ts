@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Pbx } from '../ami/pbx.js';
+import type { Lamps } from '../lamps/lamps.js';
 import type { Claims } from './claims.js';
 
 export interface Deps {
@@ -10,6 +11,8 @@ export interface Deps {
   /** `PJSIP/{exten}` unless an extension row names its own interface. */
   memberInterface: string;
   claims: Claims;
+  /** The phones' lamps: every committed change of an agent shows on its extension's lamp. */
+  lamps: Lamps;
   /** Told when an intent was left in doubt, so it is settled soon rather than at the next reconcile. */
   onInDoubt?: () => void;
 }

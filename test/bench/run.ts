@@ -19,6 +19,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
 import { Claims } from '../../src/commands/claims.js';
+import { Lamps } from '../../src/lamps/lamps.js';
 import { resync } from '../../src/sync/resync.js';
 import { parseReportRequest } from '../../src/reports/params.js';
 import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
@@ -324,7 +325,8 @@ async function reconcileCost(dbUrl: string, amiPort: string, members: number): P
       await db.knex('session_queues').insert(part.map((r) => ({ agent: r.agent, queue: 'support' })));
       await Promise.all(part.map((r) => pbx.queueAdd({ queue: 'support', interface: r.iface, memberName: r.agent }).catch(() => undefined)));
     }
-    const deps = { db: db.knex, pbx, log: pino({ level: 'silent' }), memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000) };
+    const log = pino({ level: 'silent' });
+    const deps = { db: db.knex, pbx, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: new Lamps(pbx, log) };
     const rssBefore = process.memoryUsage().rss;
     const t = performance.now();
     const report = await resync(deps, 'reconcile');

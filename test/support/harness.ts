@@ -7,6 +7,7 @@ import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { accessCheck } from '../../src/http/access.js';
+import { Lamps } from '../../src/lamps/lamps.js';
 import { buildHttp } from '../../src/http/app.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { SimAsterisk } from './asterisk.js';
@@ -53,6 +54,7 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string; vi
     log: quietLog,
     memberInterface: 'PJSIP/{exten}',
     claims: new Claims(opts.timeoutMs ?? 1000),
+    lamps: new Lamps(pbx, quietLog),
   };
   const http = buildHttp({
     ...deps,
@@ -159,7 +161,7 @@ export async function startInstance(url: string, amiPort: number, timeoutMs = 10
   const up = nextConnect(pbx);
   pbx.start();
   await up;
-  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs) };
+  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs), lamps: new Lamps(pbx, quietLog) };
   return {
     deps,
     pbx,
