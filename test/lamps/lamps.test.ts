@@ -7,7 +7,7 @@ import { runCommand } from '../../src/commands/run.js';
 import { Lamps } from '../../src/lamps/lamps.js';
 import { lampAfter } from '../../src/lamps/state.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, nextConnect, startHarness, until } from '../support/harness.js';
+import { type Harness, amiBarrier, nextConnect, startHarness, until } from '../support/harness.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
@@ -40,11 +40,6 @@ async function lampSetsOf(exten: string, n: number, fn: () => Promise<unknown>):
   await fn();
   await until(() => sets(exten).length >= before + n, `${n} lamp set(s) of ${exten}`);
   return sets(exten).slice(before);
-}
-
-/** Once this answers, Asterisk has handled every action agentgate wrote before (one connection, in order). */
-async function amiBarrier(): Promise<void> {
-  await h.pbx.getDeviceState('Custom:barrier');
 }
 
 async function resynced(job: 'resync' | 'reconcile'): Promise<void> {
@@ -108,7 +103,7 @@ describe('the lamp of an extension follows its agent, whatever changed it', () =
     const before = sets('2003').length;
     h.sim.externalRemove('sales', iface);
     await until(async () => ((await api({ command: 'status', agent: '1003' })).body.queues as string[]).length === 1, 'the logoff from sales recorded');
-    await amiBarrier();
+    await amiBarrier(h);
     assert.equal(sets('2003').length, before, 'still available: the lamp is not set again');
     assert.deepEqual(await lampSetsOf('2003', 1, async () => h.sim.externalRemove('support', iface)), ['UNAVAILABLE']);
     assert.equal((await api({ command: 'status', agent: '1003' })).body.state, 'logged_off');

@@ -6,7 +6,7 @@ import { createAgiServer } from '../../src/agi/server.js';
 import { parseAllowList } from '../../src/config.js';
 import { Keeper } from '../../src/sync/keeper.js';
 import { type AgiCallOptions, type AgiCallRecord, callAgi } from '../support/agi-caller.js';
-import { type Harness, changesNothingIn, events, quietLog, startHarness, until } from '../support/harness.js';
+import { type Harness, amiBarrier, changesNothingIn, events, quietLog, startHarness, until } from '../support/harness.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
@@ -47,8 +47,6 @@ const p = (name: keyof typeof PROMPTS) => PROMPTS[name];
 const result = (rec: AgiCallRecord) => [rec.variablesSet.AGENTGATE_RESULT, rec.variablesSet.AGENTGATE_MESSAGE];
 const lamp = (exten: string) => h.sim.deviceState(`Custom:agentgate-${exten}`);
 const api = (params: Record<string, string>) => call(h.http, 'GET', params);
-/** Once this answers, Asterisk has handled every action written before it (the lamps of earlier commands included). */
-const amiBarrier = () => h.pbx.getDeviceState('Custom:barrier');
 
 describe('*55 on the caller’s own extension toggles', () => {
   test('logged off: the login flow of *50 (agent number, queue), then the lamp shows available', async () => {
@@ -92,7 +90,7 @@ describe('*55 on the caller’s own extension toggles', () => {
 describe('*55<another extension>: a supervisor’s key says that extension’s state and changes nothing', () => {
   test('paused: the extension, then “paused” and the reason code', async () => {
     assert.deepEqual((await api({ command: 'pause', agent: '1002', reason: 'Almoco' })).body, { success: 'Pause OK' });
-    await amiBarrier();
+    await amiBarrier(h);
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2002', callerId: '2004', extension: '*552002' }));
     assert.deepEqual(rec.played, [p('extension'), p('agentPaused'), p('reasonCode')]);
     assert.deepEqual(rec.digitsSaid, ['2002', '1']);
@@ -101,7 +99,7 @@ describe('*55<another extension>: a supervisor’s key says that extension’s s
 
   test('available', async () => {
     assert.deepEqual((await api({ command: 'unpause', agent: '1002' })).body, { success: 'Unpause OK' });
-    await amiBarrier();
+    await amiBarrier(h);
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2002', callerId: '2004', extension: '*552002' }));
     assert.deepEqual(rec.played, [p('extension'), p('agentAvailable')]);
     assert.deepEqual(rec.digitsSaid, ['2002']);

@@ -135,12 +135,24 @@ export async function eventsExplainState(knex: Knex): Promise<string[]> {
   return [...replayed.filter((x) => !live.includes(x)).map((x) => `events say ${x}`), ...live.filter((x) => !replayed.includes(x)).map((x) => `state has ${x}`)];
 }
 
+const BARRIER = 'DEVICE_STATE(Custom:agentgate-test-barrier)';
+
+/**
+ * Once this answers, Asterisk has handled every action agentgate wrote before it (one connection,
+ * answered in order): a phone lamp sent after an earlier command's commit included.
+ */
+export async function amiBarrier(h: Pick<Harness, 'pbx'>): Promise<void> {
+  await h.pbx.getDeviceState(BARRIER.slice('DEVICE_STATE('.length, -1)).catch(() => undefined);
+}
+
 /** Runs `fn` and checks it sent Asterisk no action (the heartbeat's Ping aside) and wrote no event. */
 export async function changesNothingIn<T>(h: Harness, fn: () => Promise<T>): Promise<T> {
-  const sent = () => h.sim.actions.filter((a) => a.Action !== 'Ping').length;
+  const sent = () => h.sim.actions.filter((a) => a.Action !== 'Ping' && a.Variable !== BARRIER).length;
+  await amiBarrier(h);
   const actions = sent();
   const rows = (await events(h.knex)).length;
   const result = await fn();
+  await amiBarrier(h);
   assert.equal(sent(), actions, 'no AMI action sent');
   assert.equal((await events(h.knex)).length, rows, 'no event written');
   return result;
