@@ -8,6 +8,8 @@ import { parseAllowList } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { accessCheck } from '../../src/http/access.js';
 import { Lamps } from '../../src/lamps/lamps.js';
+import { lampsInRecord } from '../../src/lamps/record.js';
+import { lampDevice } from '../../src/lamps/state.js';
 import { buildHttp } from '../../src/http/app.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { SimAsterisk } from './asterisk.js';
@@ -107,6 +109,14 @@ export async function divergence(knex: Knex, sim: SimAsterisk): Promise<{ onlyIn
   ).map((r) => `${r.queue} ${r.interface} ${r.paused ? `paused:${r.reason ?? ''}` : 'available'}`);
   const pbx = sim.members().map((m) => `${m.queue} ${m.interface} ${m.paused ? `paused:${m.reason}` : 'available'}`);
   return { onlyInAsterisk: pbx.filter((x) => !db.includes(x)).sort(), onlyInDatabase: db.filter((x) => !pbx.includes(x)).sort() };
+}
+
+/** Extensions whose lamp in Asterisk is not what the record says (each with both sides). */
+export async function lampDivergence(knex: Knex, sim: SimAsterisk): Promise<string[]> {
+  const want = await lampsInRecord(knex);
+  return [...want]
+    .filter(([exten, state]) => sim.deviceState(lampDevice(exten)) !== state)
+    .map(([exten, state]) => `${exten}: record ${state}, Asterisk ${sim.deviceState(lampDevice(exten))}`);
 }
 
 /**
