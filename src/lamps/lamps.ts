@@ -15,8 +15,12 @@ export interface LampSweep {
   refused: string | undefined;
 }
 
-/** How many lamps a sweep reads or sets at once on the AMI connection. */
-const IN_FLIGHT = 16;
+/**
+ * How many lamps a sweep reads or sets at once on the AMI connection: enough to keep Asterisk busy
+ * (10,000 lamps read in well under a second), few enough that a command's action waits behind at
+ * most that many.
+ */
+const IN_FLIGHT = 32;
 
 /**
  * The phones' lamps (`Custom:agentgate-<exten>`) follow the record.

@@ -133,8 +133,8 @@ export class Hints {
   /** A device changed state: every hint watching it whose extension state changed says so. */
   deviceChanged(device: string): void {
     const key = device.toLowerCase();
-    for (const h of this.list()) {
-      if (!devices(h.hint).some((d) => d.toLowerCase() === key)) continue;
+    const watching = this.concrete.filter((h) => devices(h.hint).some((d) => d.toLowerCase() === key));
+    for (const h of bucketOrder(watching, (x) => strCaseHash(x.exten) % HINT_BUCKETS)) {
       const state = this.stateNow(h);
       if (state === h.laststate) continue;
       h.laststate = state;

@@ -65,6 +65,8 @@ export class Queues {
   readonly queueLog: string[] = [];
   private readonly queues: Queue[] = [];
   private readonly deviceStates = new Map<string, number>();
+  /** The devices some member's state interface answers to; rebuilt after a membership change (a lamp sweep sets thousands of devices no member uses). */
+  private memberDevices: Set<string> | undefined;
   private seq = 0;
 
   constructor(
@@ -94,6 +96,7 @@ export class Queues {
   /** Like a restart with persistentmembers off: every dynamic member is lost. */
   restart(): void {
     for (const q of this.queues) q.members = [];
+    this.memberDevices = undefined;
     this.queueLog.push(`${this.now()}|NONE|NONE|NONE|QUEUESTART|`);
   }
 
@@ -122,6 +125,7 @@ export class Queues {
       seq: this.seq++,
     };
     q.members.push(mem);
+    this.memberDevices = undefined;
     this.events.deviceState(`Queue:${q.name}_pause_${mem.interface}`, mem.paused ? DS.INUSE : DS.NOT_INUSE);
     this.events.publish(FLAG.agent, 'QueueMemberAdded', memberBlob(mem));
     if (isMemberAvailable(mem)) this.events.deviceState(`Queue:${q.name}_avail`, DS.NOT_INUSE);
@@ -137,6 +141,7 @@ export class Queues {
     if (!mem) return 'exists';
     this.events.publish(FLAG.agent, 'QueueMemberRemoved', memberBlob(mem));
     q.members = q.members.filter((x) => x !== mem);
+    this.memberDevices = undefined;
     this.events.deviceState(`Queue:${q.name}_pause_${mem.interface}`, DS.NOT_INUSE);
     this.log(q.name, origin, iface, 'REMOVEMEMBER', '');
     return 'ok';
@@ -173,6 +178,8 @@ export class Queues {
     const key = deviceKey(device);
     this.deviceStates.set(key, state);
     this.events.deviceState(device, state);
+    this.memberDevices ??= new Set(this.queues.flatMap((q) => q.members.map((m) => deviceKey(m.stateInterface))));
+    if (!this.memberDevices.has(key)) return;
     for (const q of this.ordered()) {
       let found = false;
       let avail = false;

@@ -327,11 +327,13 @@ async function reconcileCost(dbUrl: string, amiPort: string, members: number): P
     }
     const log = pino({ level: 'silent' });
     const deps = { db: db.knex, pbx, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: new Lamps(pbx, log) };
+    // the phone lamps as a running service keeps them, so the timed reconcile only reads them
+    await deps.lamps.sweep(db.knex);
     const rssBefore = process.memoryUsage().rss;
     const t = performance.now();
     const report = await resync(deps, 'reconcile');
     const ms = performance.now() - t;
-    return { members, ms: Math.round(ms), corrections: report ? report.readded + report.pauseTaken + report.dropped : -1, heapMbDelta: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20) };
+    return { members, ms: Math.round(ms), corrections: report ? report.readded + report.pauseTaken + report.dropped + report.lamps : -1, heapMbDelta: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20) };
   } finally {
     await pbx.close();
     await db.close();
