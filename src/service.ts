@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { accessCheck } from './http/access.js';
 import { buildHttp } from './http/app.js';
+import { Lamps } from './lamps/lamps.js';
 import { EventFeed } from './live/feed.js';
 import { handleCall } from './agi/flows/route.js';
 import { createAgiServer } from './agi/server.js';
@@ -66,12 +67,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
   let feedClients = () => 0;
   let callBoard: CallBoard | undefined;
   const metrics = new Metrics({ db: db.knex, pbx, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
+  const timedPbx = metrics.instrumentPbx(pbx);
   const deps: Deps & { onCommand: Metrics['onCommand'] } = {
     db: db.knex,
-    pbx: metrics.instrumentPbx(pbx),
+    pbx: timedPbx,
     log,
     memberInterface: config.MEMBER_INTERFACE,
     claims: new Claims(config.AMI_TIMEOUT_MS),
+    lamps: new Lamps(timedPbx, log),
     onCommand: metrics.onCommand,
   };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000 });

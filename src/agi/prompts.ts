@@ -42,6 +42,9 @@ export const PROMPTS = {
   statusPaused: 'agentgate/status-paused',
   reasonCode: 'agentgate/reason-code',
   extension: 'agentgate/extension',
+  // another extension's state (*55<extension>: a supervisor's lamp key)
+  agentAvailable: 'agentgate/agent-available',
+  agentPaused: 'agentgate/agent-paused',
 } as const;
 
 export type PromptName = keyof typeof PROMPTS;

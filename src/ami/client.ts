@@ -105,6 +105,15 @@ export class AmiPbx extends EventEmitter implements Pbx {
     return toChannels(await this.sendList({ Action: 'CoreShowChannels' }, 'CoreShowChannelsComplete'));
   }
 
+  async setDeviceState(device: string, state: string): Promise<void> {
+    await this.send({ Action: 'Setvar', Variable: `DEVICE_STATE(${device})`, Value: state });
+  }
+
+  async getDeviceState(device: string): Promise<string> {
+    const answer = await this.send({ Action: 'Getvar', Variable: `DEVICE_STATE(${device})` });
+    return answer.Value ?? '';
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);

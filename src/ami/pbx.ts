@@ -88,6 +88,10 @@ export interface Pbx {
   queueCalls(): Promise<QueueCalls>;
   /** CoreShowChannels (needs `write = reporting` in manager.conf; refused without). */
   channels(): Promise<ChannelInfo[]>;
+  /** Sets a custom device state (`Custom:<name>`, a phone lamp): Setvar of DEVICE_STATE(<device>), no channel. */
+  setDeviceState(device: string, state: string): Promise<void>;
+  /** A device's state as Asterisk names it (`NOT_INUSE`, `UNKNOWN` for a custom device never set…): Getvar of DEVICE_STATE(<device>). */
+  getDeviceState(device: string): Promise<string>;
   isConnected(): boolean;
   on<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;
   off<K extends keyof PbxEvents>(event: K, listener: (...args: PbxEvents[K]) => void): this;

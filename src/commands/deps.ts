@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Pbx } from '../ami/pbx.js';
 import type { CallView } from '../calls/board.js';
+import type { Lamps } from '../lamps/lamps.js';
 import type { Claims } from './claims.js';
 
 export interface Deps {
@@ -11,6 +12,8 @@ export interface Deps {
   /** `PJSIP/{exten}` unless an extension row names its own interface. */
   memberInterface: string;
   claims: Claims;
+  /** The phones' lamps: every committed change of an agent shows on its extension's lamp. */
+  lamps: Lamps;
   /** Told when an intent was left in doubt, so it is settled soon rather than at the next reconcile. */
   onInDoubt?: () => void;
   /** The queue calls this process sees (live state, src/calls/board.ts); none without it. */

@@ -4,6 +4,7 @@ import { failureOutcome, isDatabaseDown } from './errors.js';
 import { settleInDoubt } from './in-doubt.js';
 import { type Change, type ClaimSpec, type Claimed, abandon, release, settle, settledBefore, tryClaim } from './intents.js';
 import { type Outcome, outcome } from './outcomes.js';
+import type { SessionRow } from './store.js';
 
 /** How to put back an action Asterisk applied, if a later one of the same command is refused. */
 export type Undo = Array<() => Promise<void>>;
@@ -52,7 +53,7 @@ export function transition(deps: Deps, spec: ClaimSpec, body: (claim: Claimed, u
         await endClaim(deps, claim.id, false);
         return decision.outcome;
       }
-      return await record(deps, what, claim.id, decision);
+      return await record(deps, what, claim, decision);
     } finally {
       if (iface) deps.claims.unhold(iface);
     }
@@ -80,11 +81,16 @@ export async function claimAgent(deps: Deps, spec: ClaimSpec): Promise<Claimed |
 }
 
 /** Settles the intent; a settle whose answer was lost is looked for before anything else is said. */
-async function record(deps: Deps, what: object, id: number, decision: Decision): Promise<Outcome> {
+async function record(deps: Deps, what: object, claim: Claimed, decision: Decision): Promise<Outcome> {
   const { db, claims, log } = deps;
+  const { id } = claim;
+  const change = decision.change as Change;
   for (let attempt = 0; ; attempt++) {
     try {
-      if (await settle(db, id, claims.holder, decision.change as Change, true)) return decision.outcome;
+      if (await settle(db, id, claims.holder, change, true)) {
+        afterCommit(deps, claim.session, change);
+        return decision.outcome;
+      }
       // Taken over after its deadline: it is settled from Asterisk toward "nothing changed".
       log.warn({ ...what, intent: id }, 'the settle came after the deadline; the action is settled as in doubt');
       return outcome('databaseUnavailable');
@@ -94,7 +100,10 @@ async function record(deps: Deps, what: object, id: number, decision: Decision):
         return failed(deps, what, err);
       }
       try {
-        if (await settledBefore(db, id)) return decision.outcome;
+        if (await settledBefore(db, id)) {
+          afterCommit(deps, claim.session, change);
+          return decision.outcome;
+        }
       } catch {
         // still unreachable: try again below
       }
@@ -106,6 +115,14 @@ async function record(deps: Deps, what: object, id: number, decision: Decision):
       await sleep(100 * 2 ** attempt);
     }
   }
+}
+
+/**
+ * What follows every committed change of the record, whichever path settled it (a command, an
+ * Asterisk event, a resync): the extension's lamp. Never awaited, never throws.
+ */
+export function afterCommit(deps: Deps, before: SessionRow | undefined, change: Change): void {
+  deps.lamps.settled(before, change);
 }
 
 async function putBack(deps: Deps, what: object, undo: Undo): Promise<boolean> {

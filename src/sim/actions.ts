@@ -2,6 +2,8 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { SimCalls } from './calls.js';
+import { permitted } from './authority.js';
+import { type DeviceStateDeps, deviceStateActions } from './device-state-actions.js';
 import type { EventQueue } from './events.js';
 import type { Faults } from './faults.js';
 import { type AmiMessage, eventText, FLAG, idLine, type Message, response, stringsToMask } from './protocol.js';
@@ -22,6 +24,10 @@ export interface ActionDeps {
   startedAt(): number;
   /** Every action received: Login always, others once logged in. */
   received(action: AmiMessage): void;
+  /** Custom device states, hints and globals (Setvar, Getvar, ExtensionState). */
+  devices: DeviceStateDeps;
+  /** The account's `write =` classes, as a mask; read at each action so a test can change it. */
+  writePermission(): number;
 }
 
 /** 'close': the session ends after the answer; 'async': the answer comes later, or never. */
@@ -61,11 +67,6 @@ function runAction(deps: ActionDeps, s: Session, m: Message, action: string, out
     out.push(response(m, 'Error', deps.faults.refuseMessage));
     return;
   }
-  // manager.c: an action the account's `write =` classes do not cover
-  if (deps.faults.denied.has(lower)) {
-    out.push(response(m, 'Error', 'Permission denied'));
-    return;
-  }
   switch (lower) {
     case 'login':
       return login(deps, s, m, out);
@@ -77,9 +78,15 @@ function runAction(deps: ActionDeps, s: Session, m: Message, action: string, out
     case 'events':
       return events(s, m, out);
   }
+  if (!permitted(deps.writePermission(), lower)) {
+    out.push(response(m, 'Error', 'Permission denied'));
+    return;
+  }
   const queueAction = queueActions.get(lower);
   if (queueAction) return queueAction(deps.queues, m, out);
   if (lower === 'coreshowchannels') return deps.calls.coreShowChannels(m, out);
+  const deviceAction = deviceStateActions.get(lower);
+  if (deviceAction) return deviceAction(deps.devices, m, out);
   out.push(response(m, 'Error', `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
 }
 

@@ -7,7 +7,10 @@
  * "Authentication failed"), and app_queue.c's dynamic members: QueueAdd, QueueRemove, QueuePause
  * (one queue or all queues), QueueStatus, QueueSummary, with the events Asterisk publishes
  * (QueueMemberAdded/Removed/Pause/Status, DeviceStateChange for Queue:<q>_pause_<iface> and
- * Queue:<q>_avail, FullyBooted, SuccessfulAuth).
+ * Queue:<q>_avail, FullyBooted, SuccessfulAuth). Lamps (device-states.ts, hints.ts,
+ * device-state-actions.ts): Setvar/Getvar of DEVICE_STATE(Custom:…), ExtensionState,
+ * ExtensionStateList, dialplan hints (pattern hints made concrete on first look-up), DeviceStateChange
+ * and ExtensionStatus events, and the `write =` class each action needs (authority.ts).
  *
  * Calls in queues are driven by the test (`callArrives`, src/sim/calls.ts): their agent-class events,
  * QueueStatus's QueueEntry and InCall, and CoreShowChannels.
@@ -22,14 +25,16 @@
 import { EventEmitter } from 'node:events';
 import { type ActionDeps, processMessage } from './actions.js';
 import { type CallerOptions, SimCall, SimCalls } from './calls.js';
-import { type DeviceStateName, toDeviceState } from './devices.js';
+import { DeviceStates } from './device-states.js';
+import { DEVICE_STATES, type DeviceStateName, toDeviceState } from './devices.js';
 import { EventQueue } from './events.js';
 import { Faults, type SimMode } from './faults.js';
-import { type AmiMessage, actionName } from './protocol.js';
+import { type HintSpec, SHIPPED_HINTS } from './hints.js';
+import { type AmiMessage, actionName, stringsToMask } from './protocol.js';
 import { publicMember, Queues, type SimMember } from './queues.js';
 import { Sessions } from './sessions.js';
 
-export type { AmiMessage, CallerOptions, DeviceStateName, SimCall, SimMember, SimMode };
+export type { AmiMessage, CallerOptions, DeviceStateName, HintSpec, SimCall, SimMember, SimMode };
 
 export interface SimAsteriskOptions {
   /** Default 127.0.0.1. */
@@ -50,6 +55,10 @@ export interface SimAsteriskOptions {
   defaultDeviceState?: DeviceStateName;
   /** Wall clock in epoch milliseconds (for LoginTime, LastPause, Timestamp...). Default Date.now. */
   clock?: () => number;
+  /** The dialplan's hints. Default: the shipped dialplan's (`_*55X.` → `Custom:agentgate-${EXTEN:3}` in agentgate-features). */
+  hints?: readonly HintSpec[];
+  /** The account's manager.conf `write =` (e.g. `agent` refuses Setvar with Permission denied). Default 'all'. */
+  write?: string;
 }
 
 /** Emits 'action' with each received action, as it is recorded in `actions`. */
@@ -60,12 +69,15 @@ export class SimAsterisk extends EventEmitter {
   authTimeoutMs: number;
   username: string;
   secret: string;
+  /** manager.conf `write =` of the account; may be changed on a running simulator. */
+  write: string;
 
   private readonly faults = new Faults();
   private readonly sessions: Sessions;
   private readonly events: EventQueue;
   private readonly queues: Queues;
   private readonly calls: SimCalls;
+  private readonly devices: DeviceStates;
   private readonly clock: () => number;
   private startedAt: number;
 
@@ -75,6 +87,7 @@ export class SimAsterisk extends EventEmitter {
     this.secret = opts.secret ?? 'secret';
     this.authFailDelayMs = opts.authFailDelayMs ?? 50;
     this.authTimeoutMs = opts.authTimeoutMs ?? 30_000;
+    this.write = opts.write ?? 'all';
     this.clock = opts.clock ?? Date.now;
     this.startedAt = this.clock();
     this.events = new EventQueue((flag, text) => {
@@ -83,6 +96,7 @@ export class SimAsterisk extends EventEmitter {
     this.queues = new Queues(this.events, this.clock, toDeviceState(opts.defaultDeviceState ?? 'NOT_INUSE'));
     this.calls = new SimCalls(this.queues, this.events, this.clock);
     for (const q of opts.queues ?? ['support', 'sales']) this.addQueue(q);
+    this.devices = new DeviceStates(this.queues, this.events, opts.hints ?? SHIPPED_HINTS, toDeviceState(opts.defaultDeviceState ?? 'NOT_INUSE'));
     this.sessions = new Sessions({
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
@@ -98,6 +112,8 @@ export class SimAsterisk extends EventEmitter {
       clock: this.clock,
       login: () => ({ username: this.username, secret: this.secret, authFailDelayMs: this.authFailDelayMs }),
       startedAt: () => this.startedAt,
+      devices: { devices: this.devices, globals: new Map() },
+      writePermission: () => Math.max(0, stringsToMask(this.write)),
       received: (action) => {
         this.actions.push(action);
         this.emit('action', action);
@@ -173,13 +189,16 @@ export class SimAsterisk extends EventEmitter {
 
   /**
    * Like an Asterisk restart with persistentmembers off: every dynamic member is lost and every
-   * connection dropped. With downMs > 0 the port refuses connections for that long.
+   * connection dropped. With downMs > 0 the port refuses connections for that long. Custom device
+   * states come back from the astdb (as on Asterisk) unless `freshAstdb` (a new install, or a
+   * container whose /var/lib/asterisk was not kept); hints made from patterns are gone.
    */
-  async restart(opts: { downMs?: number } = {}): Promise<void> {
+  async restart(opts: { downMs?: number; freshAstdb?: boolean } = {}): Promise<void> {
     this.sessions.dropAll();
     this.queues.restart();
     this.calls.reset();
     this.events.reset();
+    this.devices.restart(opts.freshAstdb ?? false);
     this.startedAt = this.clock();
     const downMs = opts.downMs ?? 0;
     if (downMs > 0) await this.sessions.goDown(downMs);
@@ -197,16 +216,15 @@ export class SimAsterisk extends EventEmitter {
     return this.calls.arrive(queue, opts);
   }
 
-  /** This action (by name) answers `Permission denied`, as for an AMI account whose `write =` lacks its class. */
-  deny(action: string, denied = true): void {
-    if (denied) this.faults.denied.add(action.toLowerCase());
-    else this.faults.denied.delete(action.toLowerCase());
-  }
-
   /** Change a device's state (like CLI `devstate change Custom:2001 INUSE`); members using it change Status. */
   setDeviceState(device: string, state: DeviceStateName | number): void {
     this.queues.setDeviceState(device, toDeviceState(state));
     this.events.flush();
+  }
+
+  /** The state of a device now, as `Getvar DEVICE_STATE(<device>)` answers it (a Custom: device never set is UNKNOWN). */
+  deviceState(device: string): DeviceStateName {
+    return DEVICE_STATES[this.devices.stateOf(device)] ?? 'UNKNOWN';
   }
 
   /** A pause/unpause made elsewhere (supervisor console, dialplan). Returns false if the interface was not found. */

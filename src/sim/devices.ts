@@ -40,3 +40,9 @@ export function toDeviceState(state: DeviceStateName | number): number {
   if (n < 0) throw new Error(`unknown device state ${state}`);
   return n;
 }
+
+/** devicestate.c ast_devstate_val(): a state by name, in any case; any other text is UNKNOWN. */
+export function devstateVal(name: string): number {
+  const n = DEVICE_STATES.indexOf(name.toUpperCase() as DeviceStateName);
+  return n < 0 ? DS.UNKNOWN : n;
+}

@@ -15,6 +15,8 @@ export class EventQueue {
   private pending: PendingEvent[] = [];
   /** Last published state of every device (DeviceStateChange is only sent on a change). */
   private readonly devCache = new Map<string, string>();
+  /** Told of every device state change once its DeviceStateChange is published (the hints watch them). */
+  private readonly deviceListeners: Array<(device: string, state: number) => void> = [];
 
   constructor(private readonly deliver: (flag: number, text: string) => void) {}
 
@@ -31,12 +33,28 @@ export class EventQueue {
       ['Device', device],
       ['State', name],
     ]);
+    for (const listener of this.deviceListeners) listener(device, state);
+  }
+
+  onDeviceState(listener: (device: string, state: number) => void): void {
+    this.deviceListeners.push(listener);
+  }
+
+  /** The state last published for a device, if any (by DS number). */
+  cachedState(device: string): number | undefined {
+    const name = this.devCache.get(device);
+    return name === undefined ? undefined : DEVICE_STATES.indexOf(name as (typeof DEVICE_STATES)[number]);
   }
 
   flush(): void {
     const events = this.pending;
     this.pending = [];
     for (const e of events) this.deliver(e.flag, e.text);
+  }
+
+  /** A state known without publishing it (what a restarted Asterisk reloads from its astdb before anyone connects). */
+  prime(device: string, state: number): void {
+    this.devCache.set(device, DEVICE_STATES[state] ?? 'UNKNOWN');
   }
 
   /** A restarted Asterisk has published nothing yet. */

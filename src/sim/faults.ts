@@ -11,8 +11,6 @@ const REFUSABLE = new Set(['queueadd', 'queueremove', 'queuepause']);
 export class Faults {
   mode: SimMode = 'normal';
   refuseMessage = 'Permission denied';
-  /** Actions (lower-cased) answered `Permission denied`, as for an account without their class. */
-  readonly denied = new Set<string>();
   private readonly drops: Array<string | undefined> = [];
 
   /** The next action (optionally only one with this Action name) is applied, then its connection is destroyed unanswered. */

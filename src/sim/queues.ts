@@ -72,6 +72,8 @@ export class Queues {
   readonly queueLog: string[] = [];
   private readonly queues: Queue[] = [];
   private readonly deviceStates = new Map<string, number>();
+  /** The devices some member's state interface answers to; rebuilt after a membership change (a lamp sweep sets thousands of devices no member uses). */
+  private memberDevices: Set<string> | undefined;
   private seq = 0;
 
   constructor(
@@ -104,6 +106,7 @@ export class Queues {
       q.members = [];
       q.callers = [];
     }
+    this.memberDevices = undefined;
     this.queueLog.push(`${this.now()}|NONE|NONE|NONE|QUEUESTART|`);
   }
 
@@ -133,6 +136,7 @@ export class Queues {
       inCall: false,
     };
     q.members.push(mem);
+    this.memberDevices = undefined;
     this.events.deviceState(`Queue:${q.name}_pause_${mem.interface}`, mem.paused ? DS.INUSE : DS.NOT_INUSE);
     this.events.publish(FLAG.agent, 'QueueMemberAdded', memberBlob(mem));
     if (isMemberAvailable(mem)) this.events.deviceState(`Queue:${q.name}_avail`, DS.NOT_INUSE);
@@ -148,6 +152,7 @@ export class Queues {
     if (!mem) return 'exists';
     this.events.publish(FLAG.agent, 'QueueMemberRemoved', memberBlob(mem));
     q.members = q.members.filter((x) => x !== mem);
+    this.memberDevices = undefined;
     this.events.deviceState(`Queue:${q.name}_pause_${mem.interface}`, DS.NOT_INUSE);
     this.log(q.name, origin, iface, 'REMOVEMEMBER', '');
     return 'ok';
@@ -169,11 +174,23 @@ export class Queues {
     return found > 0;
   }
 
+  /** The state a device was last set to (CLI `devstate change`, Setvar DEVICE_STATE), if it was. */
+  deviceState(device: string): number | undefined {
+    return this.deviceStates.get(deviceKey(device));
+  }
+
+  /** The device is as if never set (a Custom: device whose astdb entry is gone). */
+  forgetDeviceState(device: string): void {
+    this.deviceStates.delete(deviceKey(device));
+  }
+
   /** app_queue.c device_state_cb(). */
   setDeviceState(device: string, state: number): void {
     const key = deviceKey(device);
     this.deviceStates.set(key, state);
     this.events.deviceState(device, state);
+    this.memberDevices ??= new Set(this.queues.flatMap((q) => q.members.map((m) => deviceKey(m.stateInterface))));
+    if (!this.memberDevices.has(key)) return;
     for (const q of this.ordered()) {
       let found = false;
       let avail = false;

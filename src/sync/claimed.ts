@@ -1,7 +1,7 @@
 import { PbxUnavailable } from '../ami/pbx.js';
 import type { Deps } from '../commands/deps.js';
 import { type Change, type ClaimSpec, type Claimed, settle } from '../commands/intents.js';
-import { claimAgent, endClaim } from '../commands/transition.js';
+import { afterCommit, claimAgent, endClaim } from '../commands/transition.js';
 
 /**
  * Claim → look at Asterisk (and correct it) → settle, for the sync side: an event being checked or a
@@ -23,8 +23,9 @@ export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => P
         await endClaim(deps, claim.id, err instanceof PbxUnavailable && err.uncertain);
         throw err;
       }
-      if (change && change.events.length) await settle(db, claim.id, claims.holder, change, false);
-      else await endClaim(deps, claim.id, false);
+      if (change && change.events.length) {
+        if (await settle(db, claim.id, claims.holder, change, false)) afterCommit(deps, claim.session, change);
+      } else await endClaim(deps, claim.id, false);
       return true;
     } finally {
       if (iface) claims.unhold(iface);

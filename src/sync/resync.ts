@@ -19,6 +19,8 @@ export interface ResyncReport {
   reverted: number;
   /** Dynamic members Asterisk has that agentgate does not know: left alone, reported. */
   unknown: Array<{ queue: string; interface: string; memberName: string }>;
+  /** Phone lamps that differed from the record and were set. */
+  lamps: number;
 }
 
 export type SyncSource = 'resync' | 'reconcile';
@@ -31,8 +33,9 @@ const LEASE_S = 10;
  * in-doubt intent is settled; then every agent that disagrees with `QueueStatus` is looked at again
  * under its claim: a member Asterisk lost is put back (with its pause state), a pause state that
  * differs takes Asterisk's value for that queue, a queue Asterisk no longer has is logged off.
- * Members agentgate does not know are left alone and reported. Returns undefined when another
- * instance holds the lease.
+ * Members agentgate does not know are left alone and reported. Last, every phone lamp is compared
+ * with the record and set where it differs (Asterisk restarted, a Setvar failed, another instance's
+ * lamp arrived late). Returns undefined when another instance holds the lease.
  */
 export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise<ResyncReport | undefined> {
   if (!(await takeLease(deps.db, deps.claims.holder, LEASE_S))) return undefined;
@@ -44,7 +47,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise
     renewed = performance.now();
   };
   try {
-    const report: ResyncReport = { readded: 0, pauseTaken: 0, dropped: 0, reverted: 0, unknown: [] };
+    const report: ResyncReport = { readded: 0, pauseTaken: 0, dropped: 0, reverted: 0, unknown: [], lamps: 0 };
     for (const id of await expiredIntents(deps.db)) if (await settleInDoubt(deps, id, source)) report.reverted += 1;
 
     const sessions = await allSessions(deps.db);
@@ -63,6 +66,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise
       if (!m.dynamic || known.has(`${m.queue}\u0000${m.interface}`) || busy.has(m.interface)) continue;
       report.unknown.push({ queue: m.queue, interface: m.interface, memberName: m.memberName });
     }
+    report.lamps = (await deps.lamps.sweep(deps.db, keepLease)).set;
     if (report.unknown.length) deps.log.warn({ unknown: report.unknown }, `${source}: Asterisk has members agentgate does not know; left alone`);
     deps.log.info({ ...report, unknown: report.unknown.length }, `${source} done`);
     return report;

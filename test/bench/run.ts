@@ -19,6 +19,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
 import { Claims } from '../../src/commands/claims.js';
+import { Lamps } from '../../src/lamps/lamps.js';
 import { resync } from '../../src/sync/resync.js';
 import { parseReportRequest } from '../../src/reports/params.js';
 import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
@@ -353,12 +354,15 @@ async function reconcileCost(dbUrl: string, amiPort: string, members: number): P
       await db.knex('session_queues').insert(part.map((r) => ({ agent: r.agent, queue: 'support' })));
       await Promise.all(part.map((r) => pbx.queueAdd({ queue: 'support', interface: r.iface, memberName: r.agent }).catch(() => undefined)));
     }
-    const deps = { db: db.knex, pbx, log: pino({ level: 'silent' }), memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000) };
+    const log = pino({ level: 'silent' });
+    const deps = { db: db.knex, pbx, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: new Lamps(pbx, log) };
+    // the phone lamps as a running service keeps them, so the timed reconcile only reads them
+    await deps.lamps.sweep(db.knex);
     const rssBefore = process.memoryUsage().rss;
     const t = performance.now();
     const report = await resync(deps, 'reconcile');
     const ms = performance.now() - t;
-    return { members, ms: Math.round(ms), corrections: report ? report.readded + report.pauseTaken + report.dropped : -1, heapMbDelta: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20) };
+    return { members, ms: Math.round(ms), corrections: report ? report.readded + report.pauseTaken + report.dropped + report.lamps : -1, heapMbDelta: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20) };
   } finally {
     await pbx.close();
     await db.close();

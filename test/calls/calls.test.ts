@@ -241,7 +241,7 @@ describe('AMI reconnect in the middle of a call', () => {
     a.hangup('agent');
     await until(async () => (await callOf('1001')) === null, 'ended');
 
-    sim.deny('CoreShowChannels');
+    sim.write = 'agent,call';
     try {
       down = await outage();
       const b = sim.callArrives('support', { callerNum: '1188889999' });
@@ -255,7 +255,7 @@ describe('AMI reconnect in the middle of a call', () => {
       await until(async () => (await rows()).length === 1, 'and is recorded');
       assert.equal((await rows())[0]?.caller, '1188889999');
     } finally {
-      sim.deny('CoreShowChannels', false);
+      sim.write = 'all';
     }
   });
 });

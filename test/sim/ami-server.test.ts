@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -677,5 +678,116 @@ describe('SimAsterisk', () => {
     assert.equal(sum?.LoggedIn, '2');
     assert.equal(sum?.Available, '0', 'one in use, one paused');
     assert.equal(sim.members().find((m) => m.memberName === 'one')?.status, 2);
+  });
+});
+
+describe('lamps: custom device states and hints (21-device-state-lamps.txt, 21b-device-state-cli.txt)', () => {
+  // The dialplan of those captures (fixtures README): a plain hint and a pattern hint.
+  const LAMP_HINTS = [
+    { context: 'agentgate-lamps', exten: '*512001', hint: 'Custom:agentgate-2001' },
+    { context: 'agentgate-lamps', exten: '_*51XXXX', hint: 'Custom:agentgate-${EXTEN:3}' },
+  ];
+  let sim: SimAsterisk;
+  const open: Raw[] = [];
+  before(async () => {
+    sim = await SimAsterisk.start({ username: 'agentapi', secret: 'agentapi', hints: LAMP_HINTS });
+  });
+  after(async () => {
+    for (const c of open) c.destroy();
+    await sim.close();
+  });
+
+  async function client(events: string): Promise<Raw> {
+    const c = await Raw.connect(sim.port);
+    open.push(c);
+    await c.waitMessages(1);
+    assert.equal((await c.login('agentapi', 'agentapi', events)).Message, 'Authentication accepted');
+    return c;
+  }
+
+  async function hintList(c: Raw, id: string): Promise<string[]> {
+    await c.action({ Action: 'ExtensionStateList', ActionID: id });
+    await c.waitFor((d) => d.includes(`Event: ExtensionStateListComplete\r\nActionID: ${id}\r\n`));
+    return c
+      .messages()
+      .filter((m) => m.Event === 'ExtensionStatus' && m.ActionID === id)
+      .map((m) => `${m.Exten}@${m.Context} ${m.Hint} ${m.StatusText}`);
+  }
+
+  test('21-device-state-lamps.txt', async () => {
+    await replay(sim, '21-device-state-lamps.txt');
+  });
+
+  test('21b: the device states and hints the CLI listed afterwards', async () => {
+    const cli = readFileSync(join(FIXTURES, '21b-device-state-cli.txt'), 'latin1');
+    const devstates = [...cli.matchAll(/--- Name: '([^']+)'\s+State: '([^']+)'/g)].map((m) => [m[1] as string, m[2] as string]);
+    assert.equal(devstates.length, 2);
+    assert.deepEqual(
+      devstates.map(([device]) => [device, sim.deviceState(device as string)]),
+      devstates,
+    );
+    // `core show hints` lists the concrete hints (and the pattern, which ExtensionStateList skips)
+    const shown = [...cli.matchAll(/^(\*[0-9]+)@(\S+)\s+: (\S+)\s+State:(\S+)/gm)].map((m) => `${m[1]}@${m[2]} ${m[3]} ${m[4]}`);
+    assert.deepEqual(shown, ['*512001@agentgate-lamps Custom:agentgate-2001 Idle', '*512002@agentgate-lamps Custom:agentgate-2002 Hold']);
+    assert.deepEqual(await hintList(await client('off'), 'l21b'), shown);
+  });
+
+  test('restart: custom states come back from the astdb, hints made from patterns do not; a fresh astdb has none', async () => {
+    const c = await client('call');
+    await c.action({ Action: 'Setvar', ActionID: 's0', Variable: 'DEVICE_STATE(Custom:agentgate-2001)', Value: 'INUSE' });
+    await sim.restart();
+    assert.equal(sim.deviceState('Custom:agentgate-2001'), 'INUSE', 'kept in the astdb');
+    const d = await client('call');
+    assert.deepEqual(await hintList(d, 'l1'), ['*512001@agentgate-lamps Custom:agentgate-2001 InUse'], 'only the configured hint');
+    // the state was reloaded before anyone connected: setting it again changes nothing, so no event
+    assert.equal((await d.action({ Action: 'Setvar', ActionID: 's1', Variable: 'DEVICE_STATE(Custom:agentgate-2001)', Value: 'INUSE' })).Message, 'Variable Set');
+    await d.action({ Action: 'Ping', ActionID: 'p1' });
+    assert.deepEqual(d.events('DeviceStateChange'), []);
+    await sim.restart({ freshAstdb: true });
+    assert.equal(sim.deviceState('Custom:agentgate-2001'), 'UNKNOWN');
+    const e = await client('off');
+    const got = await e.action({ Action: 'Getvar', ActionID: 'g', Variable: 'DEVICE_STATE(Custom:agentgate-2001)' });
+    assert.deepEqual([got.Response, got.Value], ['Success', 'UNKNOWN']);
+  });
+
+  test('the write class: without call, Setvar and Getvar are refused with Permission denied; queue actions still pass', async () => {
+    sim.write = 'agent';
+    try {
+      const c = await client('off');
+      const set = await c.action({ Action: 'Setvar', Variable: 'DEVICE_STATE(Custom:agentgate-2001)', Value: 'INUSE' });
+      assert.deepEqual([set.Response, set.Message], ['Error', 'Permission denied']);
+      const get = await c.action({ Action: 'Getvar', Variable: 'DEVICE_STATE(Custom:agentgate-2001)' });
+      assert.deepEqual([get.Response, get.Message], ['Error', 'Permission denied']);
+      const add = await c.action({ Action: 'QueueAdd', Queue: 'support', Interface: 'PJSIP/9' });
+      assert.equal(add.Response, 'Success');
+      sim.write = 'agent,call';
+      const again = await c.action({ Action: 'Setvar', Variable: 'DEVICE_STATE(Custom:agentgate-2001)', Value: 'INUSE' });
+      assert.deepEqual([again.Response, again.Message], ['Success', 'Variable Set']);
+    } finally {
+      sim.write = 'all';
+    }
+  });
+
+  test("Setvar, Getvar and ExtensionState answer other input as manager.c and func_devstate do", async () => {
+    const c = await client('off');
+    const ask = async (h: Record<string, string>) => {
+      const r = await c.action(h);
+      return [r.Response, r.Message ?? r.Value];
+    };
+    assert.deepEqual(await ask({ Action: 'Setvar', Value: 'INUSE' }), ['Error', 'No variable specified']);
+    assert.deepEqual(await ask({ Action: 'Setvar', Channel: 'PJSIP/2001-00000001', Variable: 'X', Value: '1' }), ['Error', 'No such channel']);
+    assert.deepEqual(await ask({ Action: 'Setvar', Variable: 'DEVICE_STATE(PJSIP/2001)', Value: 'INUSE' }), ['Error', 'Variable not set'], 'only Custom: devices');
+    assert.deepEqual(await ask({ Action: 'Setvar', Variable: 'DEVICE_STATE(Custom:)', Value: 'INUSE' }), ['Error', 'Variable not set']);
+    assert.deepEqual(await ask({ Action: 'Setvar', Variable: 'DEVICE_STATE(Custom:x)', Value: 'UNKNOWN' }), ['Error', 'Variable not set']);
+    assert.deepEqual(await ask({ Action: 'Setvar', Variable: 'device_state(Custom:x)', Value: 'unavailable' }), ['Success', 'Variable Set'], 'names in any case');
+    assert.equal(sim.deviceState('Custom:x'), 'UNAVAILABLE');
+    assert.deepEqual(await ask({ Action: 'Setvar', Variable: 'NO_SUCH_FUNCTION(x)', Value: '1' }), ['Error', 'Variable not set']);
+    assert.deepEqual(await ask({ Action: 'Setvar', Variable: 'AGENTGATE_TEST', Value: 'on' }), ['Success', 'Variable Set'], 'a global variable');
+    assert.deepEqual(await ask({ Action: 'Getvar', Variable: 'AGENTGATE_TEST' }), ['Success', 'on']);
+    assert.deepEqual(await ask({ Action: 'Getvar', Variable: 'DEVICE_STATE(Custom:never-set)' }), ['Success', 'UNKNOWN']);
+    assert.deepEqual(await ask({ Action: 'Getvar' }), ['Error', 'No variable specified']);
+    assert.deepEqual(await ask({ Action: 'ExtensionState', Context: 'agentgate-lamps' }), ['Error', 'Extension not specified']);
+    const none = await c.action({ Action: 'ExtensionState', Exten: '*519', Context: 'agentgate-lamps' });
+    assert.deepEqual([none.Hint, none.Status, none.StatusText], ['', '-1', 'Unknown'], 'no hint: pbx.c answers -1');
   });
 });

@@ -155,10 +155,10 @@ describe('a queue call in the simulated Asterisk', () => {
       assert.match(member, /\r\nBridgeId: [0-9a-f-]{36}\r\n/);
       assert.match(member, /\r\nDuration: 00:01:05\r\n/);
       assert.match(list.at(-1)!, /^Event: CoreShowChannelsComplete\r\nActionID: chans\r\nEventList: Complete\r\nListItems: 2\r\n\r\n$/);
-      sim.deny('CoreShowChannels');
+      sim.write = 'agent,call';
       await ami.send({ Action: 'CoreShowChannels', ActionID: 'denied' });
       assert.ok(ami.data.includes('Response: Error\r\nActionID: denied\r\nMessage: Permission denied\r\n\r\n'));
-      sim.deny('CoreShowChannels', false);
+      sim.write = 'all';
       a.hangup('caller');
     } finally {
       ami.close();

@@ -7,6 +7,9 @@ import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { accessCheck } from '../../src/http/access.js';
+import { Lamps } from '../../src/lamps/lamps.js';
+import { lampsInRecord } from '../../src/lamps/record.js';
+import { lampDevice } from '../../src/lamps/state.js';
 import { buildHttp } from '../../src/http/app.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { SimAsterisk } from './asterisk.js';
@@ -53,6 +56,7 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string; vi
     log: quietLog,
     memberInterface: 'PJSIP/{exten}',
     claims: new Claims(opts.timeoutMs ?? 1000),
+    lamps: new Lamps(pbx, quietLog),
   };
   const http = buildHttp({
     ...deps,
@@ -107,6 +111,14 @@ export async function divergence(knex: Knex, sim: SimAsterisk): Promise<{ onlyIn
   return { onlyInAsterisk: pbx.filter((x) => !db.includes(x)).sort(), onlyInDatabase: db.filter((x) => !pbx.includes(x)).sort() };
 }
 
+/** Extensions whose lamp in Asterisk is not what the record says (each with both sides). */
+export async function lampDivergence(knex: Knex, sim: SimAsterisk): Promise<string[]> {
+  const want = await lampsInRecord(knex);
+  return [...want]
+    .filter(([exten, state]) => sim.deviceState(lampDevice(exten)) !== state)
+    .map(([exten, state]) => `${exten}: record ${state}, Asterisk ${sim.deviceState(lampDevice(exten))}`);
+}
+
 /**
  * Replays the event log into a state and compares it with the live state: every transition must
  * have its event, and no event may be missing or doubled.
@@ -133,12 +145,24 @@ export async function eventsExplainState(knex: Knex): Promise<string[]> {
   return [...replayed.filter((x) => !live.includes(x)).map((x) => `events say ${x}`), ...live.filter((x) => !replayed.includes(x)).map((x) => `state has ${x}`)];
 }
 
+const BARRIER = 'DEVICE_STATE(Custom:agentgate-test-barrier)';
+
+/**
+ * Once this answers, Asterisk has handled every action agentgate wrote before it (one connection,
+ * answered in order): a phone lamp sent after an earlier command's commit included.
+ */
+export async function amiBarrier(h: Pick<Harness, 'pbx'>): Promise<void> {
+  await h.pbx.getDeviceState(BARRIER.slice('DEVICE_STATE('.length, -1)).catch(() => undefined);
+}
+
 /** Runs `fn` and checks it sent Asterisk no action (the heartbeat's Ping aside) and wrote no event. */
 export async function changesNothingIn<T>(h: Harness, fn: () => Promise<T>): Promise<T> {
-  const sent = () => h.sim.actions.filter((a) => a.Action !== 'Ping').length;
+  const sent = () => h.sim.actions.filter((a) => a.Action !== 'Ping' && a.Variable !== BARRIER).length;
+  await amiBarrier(h);
   const actions = sent();
   const rows = (await events(h.knex)).length;
   const result = await fn();
+  await amiBarrier(h);
   assert.equal(sent(), actions, 'no AMI action sent');
   assert.equal((await events(h.knex)).length, rows, 'no event written');
   return result;
@@ -159,7 +183,7 @@ export async function startInstance(url: string, amiPort: number, timeoutMs = 10
   const up = nextConnect(pbx);
   pbx.start();
   await up;
-  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs) };
+  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs), lamps: new Lamps(pbx, quietLog) };
   return {
     deps,
     pbx,

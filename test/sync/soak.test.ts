@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, divergence, eventsExplainState, nextConnect, provisionMany, startHarness } from '../support/harness.js';
+import { type Harness, divergence, eventsExplainState, lampDivergence, nextConnect, provisionMany, startHarness } from '../support/harness.js';
 
 let h: Harness;
 let keeper: Keeper;
@@ -91,5 +91,9 @@ test('randomized soak: 1,000 commands with faults end with zero divergence and a
   assert.ok(sent >= 1000, `sent ${sent} commands within the bound`);
   assert.deepEqual(diff, { onlyInAsterisk: [], onlyInDatabase: [] }, `seed ${seed}: Asterisk and the database agree`);
   assert.deepEqual(await eventsExplainState(h.knex), [], `seed ${seed}: the events explain the state`);
+  // Lamps lost on the way (a dropped connection, Asterisk restarted) are the reconcile's to put right.
+  keeper.request('reconcile');
+  await keeper.idle();
+  assert.deepEqual(await lampDivergence(h.knex, h.sim), [], `seed ${seed}: every phone lamp says what the record says`);
   assert.ok((answers.get('Login OK') ?? 0) > 20 && (answers.get('Pause OK') ?? 0) > 5, `enough real transitions: ${JSON.stringify([...answers])}`);
 });

@@ -10,6 +10,7 @@ import { type Call, type FlowContext, finish } from './call.js';
 import { loginFlow } from './login.js';
 import { pauseFlow, simpleFlow } from './pause.js';
 import { statusFlow } from './status.js';
+import { toggleFlow } from './toggle.js';
 
 const FLOWS: Record<string, (ctx: FlowContext) => Promise<Outcome>> = {
   login: loginFlow,
@@ -17,6 +18,7 @@ const FLOWS: Record<string, (ctx: FlowContext) => Promise<Outcome>> = {
   unpause: (ctx) => simpleFlow(ctx, 'unpause'),
   logoff: (ctx) => simpleFlow(ctx, 'logoff'),
   status: statusFlow,
+  toggle: toggleFlow,
 };
 
 export interface PhoneOptions {
