@@ -37,6 +37,10 @@ before(async () => {
     { at: at('2026-11-10', '12:10'), agent: '1002', exten: '2002', kind: 'unpause', source: 'pbx' },
     { at: at('2026-11-10', '18:00'), agent: '1002', exten: '2002', queue: 'support', kind: 'logoff', source: 'phone' },
   ]);
+  await h.knex('queue_calls').insert({
+    outcome: 'answered', queue: 'support', interface: 'PJSIP/2001', agent: '1001', caller: '1133334444', caller_uniqueid: 'c1', member_uniqueid: 'm1',
+    started: at('2026-11-10', '09:00'), ended: at('2026-11-10', '09:02'), hold_s: 5, talk_s: 125, ended_by: 'caller',
+  });
   // nobody is inside API_ALLOW: the page must ask for the token
   app = buildHttp({ ...h.deps, access: accessCheck(parseAllowList('192.0.2.1/32'), ['tok-123']), readiness: async () => ({ database: true, pbx: true }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -69,6 +73,10 @@ test('the reports view asks for the token, draws the chart and downloads the API
   const labels = await page.$$eval('#chart svg text', (t) => t.map((x) => x.textContent));
   assert.ok(labels.includes('1001 · Maria Silva') && labels.includes('1002 · João Souza'), labels.join(' | '));
   assert.equal(await page.locator('#table tbody tr').count(), 2);
+  const heads = await page.$$eval('#table thead th', (th) => th.map((x) => x.textContent));
+  const maria = await page.$$eval('#table tbody tr:first-child td', (td) => td.map((x) => x.textContent));
+  const cell = (name: string) => maria[heads.indexOf(name)];
+  assert.deepEqual([cell('Calls answered'), cell('Talk time'), cell('Missed rings')], ['1', '0:02:05', '0'], `${heads.join('|')} / ${maria.join('|')}`);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('agentgate.token')), 'tok-123', 'the token is kept for the tab');
 
   const shot = join(dir, 'reports.png');

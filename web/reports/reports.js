@@ -7,6 +7,7 @@ const TEXT = {
     loading: 'Loading…', empty: 'Nothing recorded in this range.', failed: 'The report could not be read', badToken: 'That token was refused.',
     noReason: '(no reason)', loggedIn: 'Logged in', paused: 'Paused', pauses: 'Pauses', longest: 'Longest pause', ratio: 'Paused / logged in',
     productive: 'Productive pauses', unproductiveRatio: 'Other pauses / logged in',
+    callsAnswered: 'Calls answered', talk: 'Talk time', missed: 'Missed rings',
     chartTitle: 'Paused time by reason', hours: 'h',
   },
   'pt-BR': {
@@ -16,6 +17,7 @@ const TEXT = {
     loading: 'Carregando…', empty: 'Nada registrado neste período.', failed: 'Não foi possível ler o relatório', badToken: 'Esse token foi recusado.',
     noReason: '(sem motivo)', loggedIn: 'Logado', paused: 'Em pausa', pauses: 'Pausas', longest: 'Pausa mais longa', ratio: 'Pausa / logado',
     productive: 'Pausas produtivas', unproductiveRatio: 'Outras pausas / logado',
+    callsAnswered: 'Chamadas atendidas', talk: 'Tempo falado', missed: 'Toques perdidos',
     chartTitle: 'Tempo em pausa por motivo', hours: 'h',
   },
 };
@@ -151,14 +153,16 @@ function drawChart(report) {
 
 function drawTable(report) {
   const table = $('table');
-  const head = [t(`by${report.group[0].toUpperCase()}${report.group.slice(1)}`), t('loggedIn'), t('paused'), t('productive'), ...report.reasons.map(reasonName), t('pauses'), t('longest'), t('ratio'), t('unproductiveRatio')];
+  const head = [t(`by${report.group[0].toUpperCase()}${report.group.slice(1)}`), t('loggedIn'), t('paused'), t('productive'), ...report.reasons.map(reasonName), t('pauses'), t('longest'), t('ratio'), t('unproductiveRatio'), t('callsAnswered'), t('talk'), t('missed')];
   const tr = document.createElement('tr');
   for (const h of head) tr.append(Object.assign(document.createElement('th'), { textContent: h }));
   table.tHead.replaceChildren(tr);
   table.tBodies[0].replaceChildren(
     ...report.rows.map((row) => {
       const pct = (x) => (x === null || x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
-      const cells = [label(report, row), hms(row.logged_in_s), hms(row.paused_s), hms(row.productive_paused_s ?? 0), ...report.reasons.map((r) => hms(row.paused_by_reason[r ?? ''] ?? 0)), row.pauses, hms(row.longest_pause_s), pct(row.paused_ratio), pct(row.unproductive_paused_ratio)];
+      const cells = [label(report, row), hms(row.logged_in_s), hms(row.paused_s), hms(row.productive_paused_s ?? 0), ...report.reasons.map((r) => hms(row.paused_by_reason[r ?? ''] ?? 0)), row.pauses, hms(row.longest_pause_s), pct(row.paused_ratio), pct(row.unproductive_paused_ratio),
+        // a call has no pause reason: null by reason
+        row.calls_answered ?? '', row.talk_s === null || row.talk_s === undefined ? '' : hms(row.talk_s), row.missed_rings ?? ''];
       const line = document.createElement('tr');
       for (const c of cells) line.append(Object.assign(document.createElement('td'), { textContent: String(c) }));
       return line;
