@@ -74,7 +74,24 @@ const agentCall = {
     },
   ],
 };
-const agentItem = { type: 'object', properties: { agent: { type: 'string' }, call: agentCall } };
+const agentItem = {
+  type: 'object',
+  required: ['agent', 'name', 'state', 'exten', 'queues', 'paused_queues', 'reason', 'since', 'call'],
+  properties: {
+    agent: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    state: { enum: ['available', 'paused', 'logged_off'], description: 'paused only when paused in every queue of the session' },
+    exten: { type: ['string', 'null'] },
+    queues: { type: 'array', items: { type: 'string' } },
+    paused_queues: { type: 'array', items: { type: 'string' }, description: 'the queues of the session in which the agent is paused' },
+    reason: { type: ['string', 'null'] },
+    since: { type: ['string', 'null'], format: 'date-time', description: 'when the state shown began' },
+    default_queues: { type: 'array', items: { type: 'string' } },
+    max_minutes: { type: ['integer', 'null'], description: "the limit of the pause's reason (pause rules)" },
+    overdue: { type: 'boolean', description: 'this pause was recorded overdue' },
+    call: agentCall,
+  },
+};
 const queueItem = {
   type: 'object',
   properties: {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { displayUrl } from './url.js';
 
 /**
  * The outbox's statements (table `webhook_deliveries`, filled by a trigger on `events`). Each is one
@@ -185,5 +186,5 @@ export async function listDeliveries(
       order by d.id desc limit ?`,
     [filter.status ?? null, filter.status ?? null, filter.before ?? null, filter.before ?? null, filter.limit],
   );
-  return rows as DeliveryView[];
+  return (rows as DeliveryView[]).map((r) => ({ ...r, webhook: displayUrl(r.webhook) }));
 }

@@ -6,6 +6,7 @@ import { type Clock, databaseClock } from './clock.js';
 import { type Taken, forgetFinished, giveBack, markDelivered, markFailed, takeDue } from './outbox.js';
 import { deliveryBody } from './payload.js';
 import { type PostResult, postDelivery } from './post.js';
+import { displayUrl } from './url.js';
 
 /** Told of every attempt's end (metrics). */
 export interface DeliveryObserver {
@@ -155,7 +156,7 @@ export class WebhookWorker {
   }
 
   private async deliver(t: Taken): Promise<void> {
-    const where = { delivery: t.id, event: t.event, agent: t.agent, webhook: safeUrl(t.url), attempt: t.attempts };
+    const where = { delivery: t.id, event: t.event, agent: t.agent, webhook: displayUrl(t.url), attempt: t.attempts };
     const result: PostResult =
       t.kind === null
         ? { ok: false, status: null, error: 'the event is not in the record' }
@@ -199,15 +200,5 @@ export class WebhookWorker {
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'webhooks: forgetting old deliveries failed');
     }
-  }
-}
-
-/** A URL for the log: without a query string, which may carry a token. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return 'webhook';
   }
 }

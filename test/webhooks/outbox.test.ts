@@ -167,6 +167,20 @@ describe('GET /api/webhooks/deliveries', () => {
     assert.ok(next.deliveries.every((d) => d.id < pending.deliveries[1]!.id));
   });
 
+  test('a webhook URL is listed without its query string, which may carry the receiver\'s token', async () => {
+    const [d] = await h.knex('webhook_deliveries').orderBy('id', 'desc').limit(1).select('webhook');
+    const [{ url }] = await h.knex('webhooks').where({ id: d.webhook }).select('url');
+    await h.knex('webhooks').where({ id: d.webhook }).update({ url: `${url}?token=rcv-t0ken-9` });
+    try {
+      const res = await get('/api/webhooks/deliveries');
+      assert.equal(res.statusCode, 200);
+      assert.ok(!res.body.includes('rcv-t0ken-9'), 'no token');
+      assert.equal((res.json() as { deliveries: Array<{ webhook: string }> }).deliveries[0]!.webhook, new URL(url).origin + new URL(url).pathname);
+    } finally {
+      await h.knex('webhooks').where({ id: d.webhook }).update({ url });
+    }
+  });
+
   test('a bad parameter answers 400 naming it; outside API_ALLOW without a token 403; another method 405', async () => {
     for (const [query, param] of [['status=lost', 'status'], ['status=', 'status'], ['limit=0', 'limit'], ['limit=5000', 'limit'], ['limit=x', 'limit'], ['before=-1', 'before']]) {
       const res = await get(`/api/webhooks/deliveries?${query}`);
