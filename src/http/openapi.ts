@@ -96,6 +96,10 @@ const queueItem = {
   type: 'object',
   properties: {
     queue: { type: 'string' },
+    logged_in: { type: 'integer' },
+    available: { type: 'integer' },
+    paused: { type: 'integer' },
+    paused_by_reason: { type: 'object', additionalProperties: { type: 'integer' }, description: 'paused agents by reason ("" = none given)' },
     waiting: { type: 'integer', description: 'callers waiting in the queue now' },
     longest_wait_s: { type: 'integer', description: 'how long the first of them has waited' },
   },
