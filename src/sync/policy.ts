@@ -2,7 +2,8 @@ import type { Deps } from '../commands/deps.js';
 import { messageOf } from '../commands/outcomes.js';
 import { unpause } from '../commands/pause.js';
 import { type Clock, systemClock } from './clock.js';
-import { nextOverdueAt, overrunsToEnd, recordOverdue } from './overdue.js';
+import { nextOverdueAt, overrunsToEnd } from './overdue.js';
+import { recordOverdue } from './record-overdue.js';
 
 export interface PolicyOptions {
   clock?: Clock;
@@ -12,10 +13,11 @@ export interface PolicyOptions {
 
 /**
  * The pause rules' job, beside the keeper's: wakes when the earliest pause becomes overdue (and at
- * least every `tickMs`), records each overdue pause once (`recordOverdue`), and ends those whose
- * reason says `on_overrun: unpause` through the same unpause command as everyone else (claim → act
- * → settle, source `policy`), for that pause only. Several instances may run it: the record and
- * the claims make every effect happen once; nothing of it is kept in memory but the next wake-up.
+ * least every `tickMs`), records each overdue pause once (`recordOverdue`: claim → settle, nothing
+ * asked of Asterisk), and ends those whose reason says `on_overrun: unpause` through the same unpause
+ * command as everyone else (claim → act → settle, source `policy`), for that pause only. Several
+ * instances may run it: the record and the claims make every effect happen once; nothing of it is
+ * kept in memory but the next wake-up.
  *
  * The tick is shorter than the shortest limit (a minute), so a pause begun anywhere is seen before
  * it is due and its wake-up is exact; an unpause that failed (Asterisk away) is tried again at the
@@ -77,7 +79,7 @@ export class PausePolicy {
     const at = new Date(this.clock.now());
     let wakeMs = this.tickMs;
     try {
-      for (const o of await recordOverdue(db, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
+      for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
       if (pbx.isConnected()) {
         for (const o of await overrunsToEnd(db, at)) {
           if (this.stopped) break;

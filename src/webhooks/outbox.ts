@@ -36,6 +36,13 @@ const AT = `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
  * Takes up to `limit` deliveries that are due, each the earliest still pending of its agent for its
  * webhook (so one agent's events go out in order, one at a time), under a lease of `leaseMs`. Rows
  * another worker is taking at this moment are skipped, not waited for.
+ *
+ * "Earliest" is among committed rows. That is enough because one agent's events commit in id order:
+ * they are all written by `settle` under the agent's claim, and the next claim on the agent waits
+ * for that statement's commit (see `settle`). So no earlier event of an agent can appear after a
+ * later one was seen, and no fence is needed here. The live feed needs one (`src/live/feed.ts`)
+ * because it orders every agent's events together, which commit in any order; a fence here would
+ * hold every delivery behind the oldest transaction still writing anywhere on the server.
  */
 export async function takeDue(db: Knex, holder: string, limit: number, leaseMs: number, offsetMs: number): Promise<Taken[]> {
   const { rows } = await db.raw(

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Deps } from '../../src/commands/deps.js';
+import { abandon, tryClaim } from '../../src/commands/intents.js';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { unpause } from '../../src/commands/pause.js';
 import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { recordOverdue } from '../../src/sync/overdue.js';
+import { recordOverdue } from '../../src/sync/record-overdue.js';
 import { PausePolicy } from '../../src/sync/policy.js';
 import { FakeClock } from '../support/clock.js';
-import { type Harness, type Instance, startHarness, startInstance, until } from '../support/harness.js';
+import { type Harness, type Instance, amiBarrier, startHarness, startInstance, until } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
 
 // Reasons (test/fixtures/provision/rules.yaml): Almoco 60 min (alert), Banheiro 10 min (unpause),
@@ -124,7 +125,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     await look();
     // the two instances' statements racing, many times over
     const at = new Date(clock.now());
-    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d.db, at)));
+    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d, at)));
     assert.equal(written.flat().length, 0);
     // an instance that starts afresh (nothing in memory) finds it recorded
     const fresh = await startInstance(h.db.url as string, h.sim.port);
@@ -141,7 +142,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(await run('login', '1003', { exten: '2003', queue: 'support' }), 'Login OK');
     assert.equal(await run('pause', '1003', { reason: '4' }), 'Pause OK');
     const at = new Date((await since('1003')) + 30 * MIN + 1);
-    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d.db, at)));
+    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d, at)));
     assert.deepEqual(
       written.flat().map((w) => w.agent),
       ['1003'],
@@ -236,6 +237,29 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal((await overdueEvents('1002')).length, 1, 'still one pause_overdue');
     const ends = await h.knex('events').where({ agent: '1002', kind: 'unpause', source: 'policy' });
     assert.equal(ends.length, 1);
+  });
+
+  test('an instance that died while reporting: its claim is settled without asking Asterisk, and the pause is reported once', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal(await run('unpause', '1003'), 'Unpause OK');
+    assert.equal(await run('pause', '1003', { reason: 'Feedback' }), 'Pause OK');
+    const due = (await since('1003')) + 30 * MIN;
+    // both instances have seen the echoes of the QueuePauses, and are done checking them
+    await amiBarrier(h);
+    await amiBarrier(other as Instance);
+    await settled();
+    // the dead instance had claimed the agent to report its pause, and never settled
+    const dead = await tryClaim(h.knex, 'a-dead-instance', 1000, 'PJSIP/{exten}', { agent: '1003', action: 'overdue', source: 'policy', actions: 0 });
+    assert.equal(dead.kind, 'claimed');
+    if (dead.kind === 'claimed') await abandon(h.knex, dead.claim.id, 'a-dead-instance');
+    h.sim.clearActions();
+    clock.advanceTo(due + 1000);
+    await settled();
+    assert.equal((await overdueEvents('1003')).length, 2, "this pause's report, beside the earlier pause's");
+    assert.deepEqual(await h.knex('intents').select('id'), [], 'the dead claim is settled');
+    assert.deepEqual(await h.knex('events').where({ agent: '1003', kind: 'reverted' }), [], 'nothing to put back');
+    assert.deepEqual(h.sim.actionsOf('QueueStatus').length + h.sim.actionsOf('QueuePause').length, 0, 'nothing asked of Asterisk');
+    assert.equal(await run('unpause', '1003'), 'Unpause OK');
   });
 
   test('the rule ends only the pause that overran: a newer pause of the same agent is left alone', async (t) => {
