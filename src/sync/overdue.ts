@@ -5,7 +5,8 @@ import type { Knex } from 'knex';
  * `record-overdue.ts`). A pause is the agent's own (paused in every queue of its session, as
  * `status` says), known by when it began (`agent_sessions.since`), with the reason of its first
  * paused queue; it is overdue once it has lasted its reason's `max_minutes`. Every statement takes
- * the time to judge by (`at`) from the caller's clock rather than Postgres's.
+ * the time to judge by (`at`) from the caller: the database's clock (`clockNow`), by which `since`
+ * was stamped, read once per look so the statements of one look agree.
  */
 
 // Paused agents whose reason has a limit, and when each pause becomes overdue. The EXISTS makes the

@@ -1,11 +1,12 @@
+import { type Clock, clockNow, databaseClock } from '../clock.js';
 import type { Deps } from '../commands/deps.js';
 import { messageOf } from '../commands/outcomes.js';
 import { unpause } from '../commands/pause.js';
-import { type Clock, systemClock } from './clock.js';
 import { nextOverdueAt, overrunsToEnd } from './overdue.js';
 import { recordOverdue } from './record-overdue.js';
 
 export interface PolicyOptions {
+  /** The database's clock and the job's timers. */
   clock?: Clock;
   /** The safety net: how often it looks even when no pause is due (a pause made on another instance). */
   tickMs?: number;
@@ -35,7 +36,7 @@ export class PausePolicy {
     private readonly deps: Deps,
     opts: PolicyOptions = {},
   ) {
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? databaseClock;
     this.tickMs = opts.tickMs ?? 30_000;
   }
 
@@ -76,9 +77,11 @@ export class PausePolicy {
 
   private async runOnce(): Promise<void> {
     const { db, log, pbx } = this.deps;
-    const at = new Date(this.clock.now());
     let wakeMs = this.tickMs;
     try {
+      // Judged by the database's clock, as `since` was stamped: a host whose clock is off judges the same.
+      const at = await clockNow(db, this.clock);
+      const read = performance.now() + this.clock.offsetMs();
       for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
       if (pbx.isConnected()) {
         for (const o of await overrunsToEnd(db, at)) {
@@ -91,8 +94,9 @@ export class PausePolicy {
         }
       }
       const next = await nextOverdueAt(db, at);
-      // a little after the instant, so that the run it starts finds the pause due
-      if (next) wakeMs = Math.min(wakeMs, Math.max(0, next.getTime() - this.clock.now()) + 5);
+      // a little after the instant (less the clock's time since `at` was read), so that the run it starts finds the pause due
+      const passed = performance.now() + this.clock.offsetMs() - read;
+      if (next) wakeMs = Math.min(wakeMs, Math.max(0, next.getTime() - at.getTime() - passed) + 5);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'pause rules: could not look at the pauses; trying again at the next tick');
     }

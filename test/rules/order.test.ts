@@ -7,7 +7,7 @@ import { fileSchema } from '../../src/provision/schema.js';
 import { Keeper } from '../../src/sync/keeper.js';
 import { PausePolicy } from '../../src/sync/policy.js';
 import { WebhookWorker } from '../../src/webhooks/worker.js';
-import { FakeClock } from '../support/clock.js';
+import { TestClock } from '../support/clock.js';
 import { type Harness, quietLog, startHarness, until } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
 import { Receiver, deliveredInOrder } from '../support/receiver.js';
@@ -23,7 +23,7 @@ let r: Receiver;
 let worker: WebhookWorker;
 let keeper: Keeper;
 let policy: PausePolicy;
-let clock: FakeClock;
+let clock: TestClock;
 let webhook = 0;
 let skip: string | false = false;
 
@@ -46,7 +46,7 @@ before(async () => {
     CREATE TRIGGER test_slow_overdue AFTER INSERT ON events FOR EACH ROW WHEN (NEW.kind = 'pause_overdue') EXECUTE FUNCTION test_slow_overdue();`);
   keeper = new Keeper(h.deps, { reconcileMs: 0 });
   keeper.attach();
-  clock = new FakeClock();
+  clock = new TestClock();
   policy = new PausePolicy(h.deps, { clock });
   worker = new WebhookWorker({ db: h.knex, log: quietLog }, { pollMs: 10, timeoutMs: 5000 });
   worker.start();
@@ -75,7 +75,7 @@ test("a pause running over while Asterisk and a command change the same agent: t
   for (let i = 1; i <= rounds; i++) {
     assert.equal(await run('pause', '1003', { reason: 'Almoco' }), 'Pause OK');
     const since = new Date((await h.knex('agent_sessions').where({ agent: '1003' }).first()).since).getTime();
-    clock.advanceTo(since + 61 * MIN);
+    await clock.advanceTo(h.knex, since + 61 * MIN);
     policy.request();
     await until(overdueInFlight, 'the overdue record is being written');
     // meanwhile the reason changes in one queue from Asterisk's side, then the agent comes back
