@@ -79,13 +79,13 @@ test("a pause running over while Asterisk and a command change the same agent: t
     policy.request();
     await until(overdueInFlight, 'the overdue record is being written');
     // meanwhile the reason changes in one queue from Asterisk's side, then the agent comes back
+    h.sim.clearActions();
     assert.ok(h.sim.externalPause('PJSIP/2004', true, `Outro${i}`, 'sales'));
     await until(() => h.sim.actionsOf('QueueStatus').length > 0, 'the change is being looked at');
     await keeper.idle();
     const back = run('unpause', '1003');
     await policy.idle();
     assert.equal(await back, 'Unpause OK');
-    h.sim.clearActions();
   }
   await until(async () => Number((await h.knex('webhook_deliveries').where({ webhook, status: 'pending' }).count('* as n').first())?.n) === 0, 'every delivery delivered');
   await deliveredInOrder(h.knex, r, webhook);
