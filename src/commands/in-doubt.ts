@@ -1,6 +1,6 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
-import { abandon, settle, takeOver, type IntentRow } from './intents.js';
+import { RECORD_ONLY, abandon, settle, takeOver, type IntentRow } from './intents.js';
 import { type SessionRow, findSession } from './store.js';
 
 /**
@@ -13,10 +13,12 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
   const { db, claims, log } = deps;
   const intent = await takeOver(db, id, claims.holder, claims.timeoutMs * 8);
   if (!intent) return false;
-  if (intent.interface) claims.hold(intent.interface);
+  // A claim that asked nothing of Asterisk left nothing there to put back (and has no echo to expect).
+  const iface = RECORD_ONLY.has(intent.action) ? null : intent.interface;
+  if (iface) claims.hold(iface);
   try {
     const session = await findSession(db, intent.agent);
-    const did = intent.interface ? await putBack(deps, intent, session?.interface === intent.interface ? session : undefined) : [];
+    const did = iface ? await putBack(deps, intent, session?.interface === iface ? session : undefined) : [];
     const events = did.length
       ? [{ exten: session?.exten ?? intent.exten, queue: null, kind: 'reverted' as const, source, detail: JSON.stringify({ intent: id, action: intent.action, queues: intent.queues, did }) }]
       : [];
@@ -27,7 +29,7 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
     await abandon(db, id, claims.holder).catch(() => undefined);
     throw err;
   } finally {
-    if (intent.interface) claims.unhold(intent.interface);
+    if (iface) claims.unhold(iface);
   }
 }
 

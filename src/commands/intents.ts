@@ -10,7 +10,10 @@ import type { EventKind, ExtenRow, QueueRow, QueueState, SessionRow } from './st
  * One function per statement; none holds a connection while Asterisk is asked.
  */
 
-export type IntentAction = 'login' | 'logoff' | 'pause' | 'unpause' | 'observe' | 'resync';
+export type IntentAction = 'login' | 'logoff' | 'pause' | 'unpause' | 'observe' | 'resync' | 'overdue';
+
+/** Claims that ask nothing of Asterisk (they only write the record): nothing of theirs can be in doubt. */
+export const RECORD_ONLY: ReadonlySet<IntentAction> = new Set(['overdue']);
 
 export interface ClaimSpec {
   agent: string;
@@ -23,7 +26,7 @@ export interface ClaimSpec {
   reason?: string | null | undefined;
   /** The state asked for, kept for whoever has to settle it. */
   want?: Record<string, unknown> | undefined;
-  /** How many AMI actions the act may take: the deadline covers them all. */
+  /** How many AMI actions the act may take: the deadline covers them all. 0: it asks nothing of Asterisk. */
   actions: number;
 }
 
@@ -161,6 +164,11 @@ export interface Change {
   pause?: QueueState[];
   /** The agent's derived state (available / paused / logged off) changed: `since` restarts. */
   since?: boolean;
+  /**
+   * The session's current pause is recorded as reported overdue (`overdue_for` = `since`): set with
+   * its `pause_overdue` event, so the pause is reported once. Never with `since`.
+   */
+  overdue?: boolean;
   events: Array<{ exten: string | null; queue: string | null; kind: EventKind; reason?: string | null; source: Source; detail?: string }>;
 }
 
@@ -169,6 +177,11 @@ export interface Change {
  * statement that applies only while the intent is still `holder`'s. False when it was not (another
  * instance took it over after its deadline): nothing was written. `own` marks the events with the
  * intent, so a settle whose answer was lost can be recognised (`settledBefore`).
+ *
+ * Every event is written here, under its agent's claim, so one agent's events commit in id order:
+ * the agent's next claim can only be inserted once this statement has committed (the unique index
+ * on `intents.agent` makes it wait), and its settle takes its ids after that (the events sequence
+ * hands them out one at a time: no CACHE). The webhook outbox relies on it (`takeDue`).
  */
 export async function settle(db: Knex, id: number, holder: string, change: Change, own: boolean): Promise<boolean> {
   const remaining = (change.remove ?? []).length;
@@ -187,7 +200,9 @@ export async function settle(db: Knex, id: number, holder: string, change: Chang
      rq as (delete from session_queues q using i where q.agent = i.agent and q.queue = any(?::text[])
               and (select n from gone) > ?),
      ds as (delete from agent_sessions s using i where s.agent = i.agent and ?::boolean and (select n from gone) <= ?),
-     us as (update agent_sessions s set since = now() from i where s.agent = i.agent and ?::boolean and (select n from gone) > ?),
+     us as (update agent_sessions s set since = case when ?::boolean then now() else s.since end,
+                                        overdue_for = case when ?::boolean then s.since else s.overdue_for end
+              from i where s.agent = i.agent and (?::boolean or ?::boolean) and (select n from gone) > ?),
      ev as (insert into events (agent, exten, queue, kind, reason, source, intent, detail)
             select i.agent, x.exten, x.queue, x.kind, x.reason, x.source, ?, x.detail
               from i, jsonb_to_recordset(?::jsonb) as x(exten text, queue text, kind text, reason text, source text, detail text))
@@ -204,6 +219,9 @@ export async function settle(db: Knex, id: number, holder: string, change: Chang
       remaining > 0,
       remaining,
       Boolean(change.since),
+      Boolean(change.overdue),
+      Boolean(change.since),
+      Boolean(change.overdue),
       remaining,
       own ? id : null,
       JSON.stringify(change.events.map((e) => ({ reason: null, detail: null, ...e }))),

@@ -35,7 +35,7 @@ export interface SessionRow {
   since: Date;
   queues: QueueState[];
 }
-export type EventKind = 'login' | 'logoff' | 'pause' | 'unpause' | 'reverted';
+export type EventKind = 'login' | 'logoff' | 'pause' | 'unpause' | 'reverted' | 'pause_overdue';
 
 export function findAgent(q: Q, login: string): Promise<AgentRow | undefined> {
   return q<AgentRow>('agents').select('login', 'name', 'pin_hash').where({ login }).first();

@@ -3,17 +3,21 @@ import type { Deps } from '../commands/deps.js';
 import { type Change, type ClaimSpec, type Claimed, settle } from '../commands/intents.js';
 import { afterCommit, claimAgent, endClaim } from '../commands/transition.js';
 
+/** What became of a claimed change: written, nothing to write, lost its claim after the deadline, or no such agent. */
+export type ClaimedResult = 'settled' | 'unchanged' | 'late' | 'noAgent';
+
 /**
- * Claim → look at Asterisk (and correct it) → settle, for the sync side: an event being checked or a
- * resync of one agent. Same registry and same writer as the commands; failures go to the caller.
- * Returns false when the agent does not exist.
+ * Claim → look at Asterisk (and correct it) → settle, for the sync side: an event being checked, a
+ * resync of one agent, the pause rules' overdue record (`actions: 0`: it asks nothing of Asterisk).
+ * Same registry and same writer as the commands; failures go to the caller.
  */
-export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => Promise<Change | undefined>): Promise<boolean> {
+export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => Promise<Change | undefined>): Promise<ClaimedResult> {
   return deps.claims.serial(spec.agent, async () => {
     const claim = await claimAgent(deps, spec);
-    if (!claim) return false;
+    if (!claim) return 'noAgent';
     const { db, claims } = deps;
-    const iface = claim.interface;
+    // Asterisk's events on the member are our own echo only while we may be acting on it.
+    const iface = spec.actions > 0 ? claim.interface : null;
     if (iface) claims.hold(iface);
     try {
       let change: Change | undefined;
@@ -23,10 +27,13 @@ export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => P
         await endClaim(deps, claim.id, err instanceof PbxUnavailable && err.uncertain);
         throw err;
       }
-      if (change && change.events.length) {
-        if (await settle(db, claim.id, claims.holder, change, false)) afterCommit(deps, claim.session, change);
-      } else await endClaim(deps, claim.id, false);
-      return true;
+      if (!change || !change.events.length) {
+        await endClaim(deps, claim.id, false);
+        return 'unchanged';
+      }
+      if (!(await settle(db, claim.id, claims.holder, change, false))) return 'late';
+      afterCommit(deps, claim.session, change);
+      return 'settled';
     } finally {
       if (iface) claims.unhold(iface);
     }

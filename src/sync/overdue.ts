@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 
 /**
- * The statements of the pause rules. A pause is the agent's own (paused in every queue of its
- * session, as `status` says), known by when it began (`agent_sessions.since`), with the reason of
- * its first paused queue; it is overdue once it has lasted its reason's `max_minutes`. Every
- * statement takes the time to judge by (`at`) from the caller's clock rather than Postgres's.
+ * The statements of the pause rules (all reads: the overdue record is written by `settle`, see
+ * `record-overdue.ts`). A pause is the agent's own (paused in every queue of its session, as
+ * `status` says), known by when it began (`agent_sessions.since`), with the reason of its first
+ * paused queue; it is overdue once it has lasted its reason's `max_minutes`. Every statement takes
+ * the time to judge by (`at`) from the caller: the database's clock (`clockNow`), by which `since`
+ * was stamped, read once per look so the statements of one look agree.
  */
 
 // Paused agents whose reason has a limit, and when each pause becomes overdue. The EXISTS makes the
@@ -32,32 +34,33 @@ export interface OverduePause {
   detail: string;
 }
 
-/**
- * Records every pause overdue at `at` and not yet recorded: a `pause_overdue` event (source
- * `policy`; `detail` says the limit, the minutes paused, when the pause began and what the rule
- * does), and the pause marked as recorded (`overdue_for` = its `since`), in one statement. Two
- * instances running it at once write each event once: the second's update waits for the first's
- * row lock, then finds the pause marked and writes nothing.
- */
-export async function recordOverdue(db: Knex, at: Date): Promise<OverduePause[]> {
+/** Agents whose pause is overdue at `at` and not yet reported: each is then reported under its claim. */
+export async function overduePauses(db: Knex, at: Date): Promise<string[]> {
   const { rows } = await db.raw(
-    `WITH ${OVERDUE}, f AS (
-       UPDATE agent_sessions s SET overdue_for = s.since FROM o
-        WHERE s.agent = o.agent AND s.since = o.since AND s.overdue_for IS DISTINCT FROM s.since AND o.due <= ?::timestamptz
-       RETURNING s.agent
-     )
-     INSERT INTO events (agent, exten, queue, kind, reason, source, detail)
-     SELECT o.agent, o.exten, NULL, 'pause_overdue', o.reason, 'policy',
+    `WITH ${OVERDUE}
+     SELECT o.agent FROM o WHERE o.due <= ?::timestamptz AND o.overdue_for IS DISTINCT FROM o.since ORDER BY o.due, o.agent`,
+    [at.toISOString()],
+  );
+  return (rows as Array<{ agent: string }>).map((r) => r.agent);
+}
+
+/**
+ * Read under the agent's claim: its `pause_overdue` event when its pause is overdue at `at` and not
+ * yet reported (`detail` says the limit, the minutes paused, when the pause began and what the rule
+ * does); undefined otherwise (it ended, or another instance reported it first).
+ */
+export async function overdueEvent(db: Knex, agent: string, at: Date): Promise<OverduePause | undefined> {
+  const { rows } = await db.raw(
+    `WITH ${OVERDUE}
+     SELECT o.agent, o.exten, o.reason,
             json_build_object('max_minutes', o.max_minutes,
                               'paused_minutes', floor(extract(epoch FROM ?::timestamptz - o.since) / 60)::int,
                               'since', to_char(o.since AT TIME ZONE 'UTC', ${ISO}),
-                              'on_overrun', o.on_overrun)::text
-       FROM o JOIN f ON f.agent = o.agent
-      ORDER BY o.agent
-     RETURNING agent, exten, reason, detail`,
-    [at.toISOString(), at.toISOString()],
+                              'on_overrun', o.on_overrun)::text AS detail
+       FROM o WHERE o.agent = ? AND o.due <= ?::timestamptz AND o.overdue_for IS DISTINCT FROM o.since`,
+    [at.toISOString(), agent, at.toISOString()],
   );
-  return rows as OverduePause[];
+  return rows[0] as OverduePause | undefined;
 }
 
 /**

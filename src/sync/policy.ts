@@ -1,10 +1,12 @@
+import { type Clock, clockNow, databaseClock } from '../clock.js';
 import type { Deps } from '../commands/deps.js';
 import { messageOf } from '../commands/outcomes.js';
 import { unpause } from '../commands/pause.js';
-import { type Clock, systemClock } from './clock.js';
-import { nextOverdueAt, overrunsToEnd, recordOverdue } from './overdue.js';
+import { nextOverdueAt, overrunsToEnd } from './overdue.js';
+import { recordOverdue } from './record-overdue.js';
 
 export interface PolicyOptions {
+  /** The database's clock and the job's timers. */
   clock?: Clock;
   /** The safety net: how often it looks even when no pause is due (a pause made on another instance). */
   tickMs?: number;
@@ -12,10 +14,11 @@ export interface PolicyOptions {
 
 /**
  * The pause rules' job, beside the keeper's: wakes when the earliest pause becomes overdue (and at
- * least every `tickMs`), records each overdue pause once (`recordOverdue`), and ends those whose
- * reason says `on_overrun: unpause` through the same unpause command as everyone else (claim → act
- * → settle, source `policy`), for that pause only. Several instances may run it: the record and
- * the claims make every effect happen once; nothing of it is kept in memory but the next wake-up.
+ * least every `tickMs`), records each overdue pause once (`recordOverdue`: claim → settle, nothing
+ * asked of Asterisk), and ends those whose reason says `on_overrun: unpause` through the same unpause
+ * command as everyone else (claim → act → settle, source `policy`), for that pause only. Several
+ * instances may run it: the record and the claims make every effect happen once; nothing of it is
+ * kept in memory but the next wake-up.
  *
  * The tick is shorter than the shortest limit (a minute), so a pause begun anywhere is seen before
  * it is due and its wake-up is exact; an unpause that failed (Asterisk away) is tried again at the
@@ -33,7 +36,7 @@ export class PausePolicy {
     private readonly deps: Deps,
     opts: PolicyOptions = {},
   ) {
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock ?? databaseClock;
     this.tickMs = opts.tickMs ?? 30_000;
   }
 
@@ -74,10 +77,12 @@ export class PausePolicy {
 
   private async runOnce(): Promise<void> {
     const { db, log, pbx } = this.deps;
-    const at = new Date(this.clock.now());
     let wakeMs = this.tickMs;
     try {
-      for (const o of await recordOverdue(db, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
+      // Judged by the database's clock, as `since` was stamped: a host whose clock is off judges the same.
+      const at = await clockNow(db, this.clock);
+      const read = performance.now() + this.clock.offsetMs();
+      for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
       if (pbx.isConnected()) {
         for (const o of await overrunsToEnd(db, at)) {
           if (this.stopped) break;
@@ -89,8 +94,9 @@ export class PausePolicy {
         }
       }
       const next = await nextOverdueAt(db, at);
-      // a little after the instant, so that the run it starts finds the pause due
-      if (next) wakeMs = Math.min(wakeMs, Math.max(0, next.getTime() - this.clock.now()) + 5);
+      // a little after the instant (less the clock's time since `at` was read), so that the run it starts finds the pause due
+      const passed = performance.now() + this.clock.offsetMs() - read;
+      if (next) wakeMs = Math.min(wakeMs, Math.max(0, next.getTime() - at.getTime() - passed) + 5);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'pause rules: could not look at the pauses; trying again at the next tick');
     }

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
+import { CLOCK_NOW } from '../clock.js';
 import { displayUrl } from './url.js';
 
 /**
  * The outbox's statements (table `webhook_deliveries`, filled by a trigger on `events`). Each is one
  * statement on its own: no transaction or connection is held while a delivery is posted. Time is
- * the database's plus the worker's clock offset (`clock.ts`), so every instance reads one clock.
+ * the database's plus the worker's clock offset (`src/clock.ts`), so every instance reads one clock.
  */
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -30,13 +31,20 @@ export interface Taken {
   source: string;
 }
 
-const NOW = 'now as (select clock_timestamp() + make_interval(secs => ?) as t)';
+const NOW = `now as (select ${CLOCK_NOW} as t)`;
 const AT = `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Takes up to `limit` deliveries that are due, each the earliest still pending of its agent for its
  * webhook (so one agent's events go out in order, one at a time), under a lease of `leaseMs`. Rows
  * another worker is taking at this moment are skipped, not waited for.
+ *
+ * "Earliest" is among committed rows. That is enough because one agent's events commit in id order:
+ * they are all written by `settle` under the agent's claim, and the next claim on the agent waits
+ * for that statement's commit (see `settle`). So no earlier event of an agent can appear after a
+ * later one was seen, and no fence is needed here. The live feed needs one (`src/live/feed.ts`)
+ * because it orders every agent's events together, which commit in any order; a fence here would
+ * hold every delivery behind the oldest transaction still writing anywhere on the server.
  */
 export async function takeDue(db: Knex, holder: string, limit: number, leaseMs: number, offsetMs: number): Promise<Taken[]> {
   const { rows } = await db.raw(
@@ -55,7 +63,7 @@ export async function takeDue(db: Knex, holder: string, limit: number, leaseMs: 
       where d.id = due.id
      returning d.id, d.webhook, w.url, w.secret, d.attempts, d.idempotency_key::text as idempotency_key, d.event, d.agent, d.queues,
                e.kind, ${AT} as at, e.exten, e.queue, e.reason, e.source`,
-    [offsetMs / 1000, limit, holder, leaseMs / 1000],
+    [offsetMs, limit, holder, leaseMs / 1000],
   );
   return (rows as Taken[]).sort((a, b) => a.id - b.id);
 }
@@ -77,7 +85,7 @@ export async function markDelivered(db: Knex, id: number, holder: string, httpSt
               returning d.webhook, d.agent, d.event, extract(epoch from now.t - d.created_at)::float8 as seconds),
      ${NEXT_DUE}
      select seconds from over`,
-    [offsetMs / 1000, httpStatus, id, holder],
+    [offsetMs, httpStatus, id, holder],
   );
   return rows[0] ? Number(rows[0].seconds) : undefined;
 }
@@ -111,7 +119,7 @@ export async function markFailed(
                 where f.status = 'pending' and n.webhook = f.webhook and n.agent = f.agent and n.status = 'pending'
                   and n.event > f.event and n.next_at < f.next_at)
      select status, next_at from f`,
-    [offsetMs / 1000, giveUpMs / 1000, giveUpMs / 1000, retryMs / 1000, why.httpStatus, why.error.slice(0, 500), id, holder],
+    [offsetMs, giveUpMs / 1000, giveUpMs / 1000, retryMs / 1000, why.httpStatus, why.error.slice(0, 500), id, holder],
   );
   const r = rows[0] as { status: DeliveryStatus; next_at: Date } | undefined;
   return r ? { status: r.status, nextAt: new Date(r.next_at) } : undefined;
@@ -132,7 +140,7 @@ export async function forgetFinished(db: Knex, deliveredMs: number, failedMs: nu
               limit 10000),
      gone as (delete from webhook_deliveries d using old where d.id = old.id returning 1)
      select count(*)::int as n from gone`,
-    [offsetMs / 1000, deliveredMs / 1000, failedMs / 1000],
+    [offsetMs, deliveredMs / 1000, failedMs / 1000],
   );
   return Number(rows[0]?.n ?? 0);
 }

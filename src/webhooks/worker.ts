@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { type Clock, databaseClock } from '../clock.js';
 import { type Backoff, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js';
-import { type Clock, databaseClock } from './clock.js';
 import { type Taken, forgetFinished, giveBack, markDelivered, markFailed, takeDue } from './outbox.js';
 import { deliveryBody } from './payload.js';
 import { type PostResult, postDelivery } from './post.js';
@@ -25,6 +25,7 @@ export interface WorkerOptions {
   /** How often the outbox is looked at for new rows and retries that came due. */
   pollMs?: number;
   backoff?: Backoff;
+  /** Time (retries, leases, the 24 h) and the worker's timers. */
   clock?: Clock;
   /** A lease outlives the POST's timeout by this much (the statement that ends it included). */
   leaseMarginMs?: number;
@@ -45,8 +46,9 @@ export class WebhookWorker {
   private readonly o: Required<Omit<WorkerOptions, 'holder'>>;
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly stopper = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private forgetTimer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  private forgetTimer: unknown;
+  private forgetting: Promise<void> | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -75,8 +77,17 @@ export class WebhookWorker {
   /** Starts polling, and forgetting old finished deliveries once an hour. */
   start(): void {
     this.wake();
-    this.forgetTimer = setInterval(() => void this.forget(), 3600_000);
-    this.forgetTimer.unref();
+    this.forgetHourly();
+  }
+
+  private forgetHourly(): void {
+    this.forgetTimer = this.o.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.forgetting = this.forget().finally(() => {
+        this.forgetting = undefined;
+        if (!this.stopped) this.forgetHourly();
+      });
+    }, 3600_000);
   }
 
   /** Looks at the outbox now (new rows, a retry that came due, a slot that freed). */
@@ -86,7 +97,7 @@ export class WebhookWorker {
       this.again = true;
       return;
     }
-    clearTimeout(this.timer);
+    this.o.clock.clearTimeout(this.timer);
     this.ticking = this.tick().finally(() => {
       this.ticking = undefined;
       if (this.stopped) return;
@@ -94,8 +105,7 @@ export class WebhookWorker {
         this.again = false;
         this.wake();
       } else {
-        this.timer = setTimeout(() => this.wake(), this.o.pollMs);
-        this.timer.unref();
+        this.timer = this.o.clock.setTimeout(() => this.wake(), this.o.pollMs);
       }
     });
   }
@@ -121,9 +131,10 @@ export class WebhookWorker {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.forgetTimer);
+    this.o.clock.clearTimeout(this.timer);
+    this.o.clock.clearTimeout(this.forgetTimer);
     this.stopper.abort();
+    await this.forgetting;
     await this.ticking;
     await Promise.all(this.inFlight.values());
   }

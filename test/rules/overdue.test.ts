@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import type { Deps } from '../../src/commands/deps.js';
+import { abandon, tryClaim } from '../../src/commands/intents.js';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { unpause } from '../../src/commands/pause.js';
 import { runCommand } from '../../src/commands/run.js';
+import { clockNow } from '../../src/clock.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { recordOverdue } from '../../src/sync/overdue.js';
+import { recordOverdue } from '../../src/sync/record-overdue.js';
 import { PausePolicy } from '../../src/sync/policy.js';
-import { FakeClock } from '../support/clock.js';
-import { type Harness, type Instance, startHarness, startInstance, until } from '../support/harness.js';
+import { TestClock } from '../support/clock.js';
+import { type Harness, type Instance, amiBarrier, startHarness, startInstance, until } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
 
 // Reasons (test/fixtures/provision/rules.yaml): Almoco 60 min (alert), Banheiro 10 min (unpause),
@@ -17,8 +19,8 @@ const MIN = 60_000;
 
 let h: Harness;
 let other: Instance | undefined;
-let clock: FakeClock;
-/** One policy per instance, both on the same clock (their machines agree on the time). */
+let clock: TestClock;
+/** One policy per instance, both on the same test clock (the database's, moved by the test). */
 let policies: PausePolicy[] = [];
 const keepers: Keeper[] = [];
 let skip: string | false = false;
@@ -38,11 +40,11 @@ before(async () => {
   await restartPolicies();
 });
 
-/** Both instances' policies start afresh (nothing in memory), on a new clock set to the real time. */
+/** Both instances' policies start afresh (nothing in memory), on a new clock: the database's time. */
 async function restartPolicies(): Promise<void> {
   for (const p of policies) p.stop();
   await settled();
-  clock = new FakeClock();
+  clock = new TestClock();
   policies = [h.deps, (other as Instance).deps].map((deps) => new PausePolicy(deps, { clock }));
   for (const p of policies) p.attach();
   await settled();
@@ -92,17 +94,19 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(await run('pause', '1001', { reason: 'almoco' }), 'Pause OK');
     const due = (await since('1001')) + 60 * MIN;
     // the ticks (every 30 s) up to ten seconds before the limit: nothing yet
-    clock.advanceTo(due - 10_000);
+    await clock.advanceTo(h.knex, due - 10_000);
     await settled();
     await look();
     assert.deepEqual(await overdueEvents('1001'), [], 'ten seconds before the limit: nothing');
-    // both instances now wake up at the limit (not at their next tick)
+    // both instances now wake up at the limit (not at their next tick, 30 s on)
+    const now = await clock.now(h.knex);
     const armed = clock.armed();
     assert.equal(armed.length, 2, 'one wake-up per instance');
-    for (const at of armed) assert.ok(at >= due && at <= due + 10, `wakes at the limit: ${at - due} ms after it`);
+    // (the time read from the database and the timers' agree to the statements' latency)
+    for (const ms of armed) assert.ok(Math.abs(now + ms - due) < 1000, `wakes at the limit: ${now + ms - due} ms after it`);
 
     h.sim.clearActions();
-    clock.advanceTo(armed[0] as number);
+    clock.advance(Math.max(...armed));
     await settled();
     const rows = await overdueEvents('1001');
     assert.equal(rows.length, 1, 'the wake-up at the limit wrote it, once for the two instances');
@@ -123,8 +127,8 @@ describe('pause rules, on a clock that only moves when told', () => {
     clock.advance(120 * MIN);
     await look();
     // the two instances' statements racing, many times over
-    const at = new Date(clock.now());
-    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d.db, at)));
+    const at = await clockNow(h.knex, clock);
+    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d, at)));
     assert.equal(written.flat().length, 0);
     // an instance that starts afresh (nothing in memory) finds it recorded
     const fresh = await startInstance(h.db.url as string, h.sim.port);
@@ -141,7 +145,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(await run('login', '1003', { exten: '2003', queue: 'support' }), 'Login OK');
     assert.equal(await run('pause', '1003', { reason: '4' }), 'Pause OK');
     const at = new Date((await since('1003')) + 30 * MIN + 1);
-    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d.db, at)));
+    const written = await Promise.all([h.deps, other.deps, h.deps, other.deps].map((d) => recordOverdue(d, at)));
     assert.deepEqual(
       written.flat().map((w) => w.agent),
       ['1003'],
@@ -168,7 +172,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(await run('unpause', '1001'), 'Unpause OK');
     assert.equal(await run('pause', '1001', { reason: '1' }), 'Pause OK');
     assert.deepEqual(await listed('1001'), ['1001', 'Almoco', 60, false], 'a new pause is not overdue yet');
-    clock.advanceTo((await since('1001')) + 61 * MIN);
+    await clock.advanceTo(h.knex, (await since('1001')) + 61 * MIN);
     await look();
     assert.equal((await overdueEvents('1001')).length, 2);
   });
@@ -182,7 +186,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     await look();
     h.sim.clearActions();
     const before = await h.knex('events').max('id as id').first();
-    clock.advanceTo(due + 1000);
+    await clock.advanceTo(h.knex, due + 1000);
     await settled();
     const pauses = h.sim.actionsOf('QueuePause');
     assert.equal(pauses.length, 1, 'one QueuePause for the two instances');
@@ -220,7 +224,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     const tried = h.sim.actionsOf('QueuePause').length;
     h.sim.mode = 'refuse';
     try {
-      clock.advanceTo(due + 1000);
+      await clock.advanceTo(h.knex, due + 1000);
       await settled();
       assert.ok(h.sim.actionsOf('QueuePause').length > tried, 'the unpause was asked, and refused');
       assert.equal((await overdueEvents('1002')).length, 1);
@@ -238,6 +242,29 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(ends.length, 1);
   });
 
+  test('an instance that died while reporting: its claim is settled without asking Asterisk, and the pause is reported once', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal(await run('unpause', '1003'), 'Unpause OK');
+    assert.equal(await run('pause', '1003', { reason: 'Feedback' }), 'Pause OK');
+    const due = (await since('1003')) + 30 * MIN;
+    // both instances have seen the echoes of the QueuePauses, and are done checking them
+    await amiBarrier(h);
+    await amiBarrier(other as Instance);
+    await settled();
+    // the dead instance had claimed the agent to report its pause, and never settled
+    const dead = await tryClaim(h.knex, 'a-dead-instance', 1000, 'PJSIP/{exten}', { agent: '1003', action: 'overdue', source: 'policy', actions: 0 });
+    assert.equal(dead.kind, 'claimed');
+    if (dead.kind === 'claimed') await abandon(h.knex, dead.claim.id, 'a-dead-instance');
+    h.sim.clearActions();
+    await clock.advanceTo(h.knex, due + 1000);
+    await settled();
+    assert.equal((await overdueEvents('1003')).length, 2, "this pause's report, beside the earlier pause's");
+    assert.deepEqual(await h.knex('intents').select('id'), [], 'the dead claim is settled');
+    assert.deepEqual(await h.knex('events').where({ agent: '1003', kind: 'reverted' }), [], 'nothing to put back');
+    assert.deepEqual(h.sim.actionsOf('QueueStatus').length + h.sim.actionsOf('QueuePause').length, 0, 'nothing asked of Asterisk');
+    assert.equal(await run('unpause', '1003'), 'Unpause OK');
+  });
+
   test('the rule ends only the pause that overran: a newer pause of the same agent is left alone', async (t) => {
     if (skip) return t.skip(skip);
     assert.equal(await run('pause', '1004', { reason: 'Banheiro' }), 'Pause OK');
@@ -247,5 +274,24 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.equal(messageOf(answer), 'Agent alredy available');
     assert.equal(h.sim.actionsOf('QueuePause').length, 0);
     assert.equal(await run('unpause', '1004'), 'Unpause OK');
+  });
+
+  test("a host whose clock is two hours ahead judges by the database's: a pause begun now is not overdue", async (t) => {
+    if (skip) return t.skip(skip);
+    const reported = (await overdueEvents('1002')).length;
+    assert.equal(await run('pause', '1002', { reason: 'Almoco' }), 'Pause OK');
+    // the production clock (no test clock), on a host whose wall clock is wrong
+    const policy = new PausePolicy(h.deps);
+    mock.timers.enable({ apis: ['Date'], now: Date.now() + 120 * MIN });
+    try {
+      policy.request();
+      await policy.idle();
+    } finally {
+      mock.timers.reset();
+      policy.stop();
+    }
+    assert.equal((await overdueEvents('1002')).length, reported, 'an hour-long limit, a pause of a few milliseconds: nothing');
+    assert.deepEqual(await listed('1002'), ['1002', 'Almoco', 60, false]);
+    assert.equal(await run('unpause', '1002'), 'Unpause OK');
   });
 });

@@ -10,7 +10,7 @@ import { type Service, startService } from '../../src/service.js';
 import { PausePolicy } from '../../src/sync/policy.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { chromiumPresent, launchChromium } from '../support/browser.js';
-import { FakeClock } from '../support/clock.js';
+import { TestClock } from '../support/clock.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
 import { quietLog } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
@@ -75,7 +75,7 @@ test('the wallboard shows a reason\'s limit beside the timer; that limit, not th
   assert.equal(await tile(page, '1001').and(page.locator('.overdue')).count(), 0, 'Almoco has its own limit');
 
   // an hour later (on the pause rules' clock): the record says overdue, and the page shows it
-  const clock = new FakeClock();
+  const clock = new TestClock();
   const policy = new PausePolicy(svc.deps, { clock });
   policy.request();
   await policy.idle();

@@ -10,7 +10,7 @@ import { DEFAULT_BACKOFF, retryDelayMs } from '../../src/webhooks/backoff.js';
 import { takeDue } from '../../src/webhooks/outbox.js';
 import { type WorkerOptions, WebhookWorker } from '../../src/webhooks/worker.js';
 import { type Harness, quietLog, startHarness, until } from '../support/harness.js';
-import { ShiftedClock } from '../support/clock.js';
+import { TestClock } from '../support/clock.js';
 import { BASE_YAML } from '../support/paths.js';
 import { Receiver, deliveredInOrder, deliveryRows } from '../support/receiver.js';
 
@@ -167,7 +167,7 @@ describe('webhook delivery', () => {
     const r = await receiver();
     r.behave = () => 503;
     const webhook = await subscribe(r.url);
-    const clock = new ShiftedClock();
+    const clock = new TestClock();
     const metrics = new Metrics({ db: h.knex, pbx: h.pbx, agiSessions: () => 0, liveFeedClients: () => 0 });
     // no polling: the test says when the worker looks
     const w = worker({ clock, pollMs: 3600_000, backoff: DEFAULT_BACKOFF }, h.knex, quietLog, metrics);
@@ -270,7 +270,7 @@ describe('webhook delivery', () => {
     await writeEvents(['1004'], 1);
     const [dead] = await takeDue(h.knex, 'a-worker-that-died', 10, 15_000, 0);
     assert.equal(dead?.agent, '1004');
-    const clock = new ShiftedClock();
+    const clock = new TestClock();
     const third = worker({ clock, pollMs: 3600_000 });
     const before = r.got.length;
     third.wake();
