@@ -77,6 +77,12 @@ export class CallBoard implements CallView {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private generation = 0;
+  /**
+   * Events that came while a rebuild waited for its snapshot: applied after it, in order. An event
+   * read in the same chunk as the end of QueueStatus's list reaches us before the rebuild resumes,
+   * yet it is newer than the snapshot; applied first, it would be overwritten by older news.
+   */
+  private held: CallEvent[] | undefined;
   private stopped = false;
   private readonly now: () => number;
 
@@ -89,6 +95,7 @@ export class CallBoard implements CallView {
     this.deps.pbx.on('connected', () => void this.rebuild());
     this.deps.pbx.on('disconnected', () => {
       this.generation++;
+      this.release(); // the rebuild under way is given up: what it held still happened
     });
   }
 
@@ -98,6 +105,7 @@ export class CallBoard implements CallView {
   }
 
   stop(): void {
+    this.release();
     this.stopped = true;
     this.generation++;
     for (const t of this.timers) clearTimeout(t);
@@ -129,16 +137,25 @@ export class CallBoard implements CallView {
     return n;
   }
 
-  /** One of app_queue's events, applied at once; what it changed is announced in order. */
+  /** One of app_queue's events, applied at once (after the snapshot while a rebuild reads one); what it changed is announced in order. */
   apply(ev: CallEvent): void {
     if (this.stopped) return;
+    if (this.held) this.held.push(ev);
+    else this.step(ev);
+  }
+
+  private step(ev: CallEvent): void {
     const now = this.now();
     const iface = ev.interface;
     switch (ev.kind) {
-      case 'join':
-        this.waiters(ev.queue).set(ev.uniqueid, { since: now - (ev.holdS ?? 0) * 1000 });
+      case 'join': {
+        // (held over a rebuild, the snapshot may already have it, with its wait)
+        const w = this.waiters(ev.queue);
+        if (w.has(ev.uniqueid)) return;
+        w.set(ev.uniqueid, { since: now - (ev.holdS ?? 0) * 1000 });
         this.sayQueue(ev.queue);
         return;
+      }
       case 'leave': {
         if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
         // Answered, a member's AgentConnect follows at once. A caller that left any other way (a
@@ -196,11 +213,13 @@ export class CallBoard implements CallView {
    */
   async rebuild(): Promise<void> {
     const gen = ++this.generation;
+    this.held ??= [];
     let snap: QueueCalls;
     try {
       snap = await this.deps.pbx.queueCalls();
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
+      this.release();
       this.deps.log.warn({ err: (err as Error).message }, 'could not read the queue calls; trying again');
       this.later(this.deps.retryMs ?? 2000, () => {
         if (gen === this.generation && this.deps.pbx.isConnected()) void this.rebuild();
@@ -239,6 +258,7 @@ export class CallBoard implements CallView {
     this.legs.clear();
     for (const [iface, legs] of next) this.legs.set(iface, legs);
     for (const iface of touched) this.sayCall(iface);
+    this.release();
 
     const unverified = [...this.legs.values()].flat().filter((l) => l.unverified);
     if (unverified.length === 0) return;
@@ -263,6 +283,13 @@ export class CallBoard implements CallView {
       leg.since = this.now() - ch.durationS * 1000;
       this.sayCall(leg.interface);
     }
+  }
+
+  /** The events held over a rebuild, applied now in the order they came. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const ev of held) this.step(ev);
   }
 
   private shown(iface: string): AgentCall | null {

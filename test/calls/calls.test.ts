@@ -6,7 +6,7 @@ import { applyProvision, readProvisionFile } from '../../src/provision/apply.js'
 import { type Service, startService } from '../../src/service.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog, until } from '../support/harness.js';
+import { amiBarrier, quietLog, until } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
 import { parsePrometheus } from '../support/prometheus.js';
 import { type SseClient, openStream } from '../support/sse.js';
@@ -224,6 +224,29 @@ describe('AMI reconnect in the middle of a call', () => {
     await until(async () => (await queueOf('support'))?.waiting === 1, 'the caller who came meanwhile waits');
     assert.ok((await queueOf('support'))!.longest_wait_s >= 30, 'for as long as QueueStatus says');
     waiting.abandon();
+    await until(async () => (await queueOf('support'))?.waiting === 0, 'and leaves');
+  });
+
+  test('events read in the same chunk as the end of the QueueStatus list are newer than it: a call that ended right after the snapshot is not shown, a caller who joined right after it waits', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    const a = sim.callArrives('support', { callerNum: '1112121212' });
+    a.ring('PJSIP/2001').answer('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'on_call', 'on a call');
+    assert.equal((await queueOf('support'))?.waiting, 0);
+
+    const down = await outage();
+    // the first QueueStatus after the login is the calls' snapshot (the resync's comes after database reads)
+    const late = { caller: undefined as ReturnType<typeof sim.callArrives> | undefined };
+    sim.afterNextAnswer('QueueStatus', () => {
+      a.hangup('agent');
+      late.caller = sim.callArrives('support', { callerNum: '1134343434' });
+    });
+    await down.back();
+    await until(() => late.caller !== undefined, 'the snapshot answered, the call ended and a caller joined, in one write');
+    await amiBarrier(svc); // read after that write: the rebuild has applied what it brought
+    assert.equal(await callOf('1001'), null, 'the call that ended after the snapshot');
+    assert.equal((await queueOf('support'))?.waiting, 1, 'the caller who joined after the snapshot');
+    late.caller!.abandon();
     await until(async () => (await queueOf('support'))?.waiting === 0, 'and leaves');
   });
 
