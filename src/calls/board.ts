@@ -77,6 +77,8 @@ export class CallBoard implements CallView {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private generation = 0;
+  /** What was shown when the AMI connection was lost: the rebuild keeps what it can of it (a call's caller and start). */
+  private lost: { legs: Map<string, Leg[]>; waiting: Map<string, Map<string, Waiter>> } | undefined;
   /**
    * Events that came while a rebuild waited for its snapshot: applied after it, in order. An event
    * read in the same chunk as the end of QueueStatus's list reaches us before the rebuild resumes,
@@ -93,10 +95,7 @@ export class CallBoard implements CallView {
   attach(): void {
     this.deps.pbx.on('call', (ev) => this.apply(ev));
     this.deps.pbx.on('connected', () => void this.rebuild());
-    this.deps.pbx.on('disconnected', () => {
-      this.generation++;
-      this.release(); // the rebuild under way is given up: what it held still happened
-    });
+    this.deps.pbx.on('disconnected', () => this.lose());
   }
 
   /** Resolves when every announcement and write under way is done (tests, shutdown). */
@@ -228,12 +227,14 @@ export class CallBoard implements CallView {
     }
     if (gen !== this.generation || this.stopped) return;
     const now = this.now();
+    const lost = this.lost;
+    this.lost = undefined;
 
     const queues = new Set([...this.waiting.keys(), ...snap.waiting.map((w) => w.queue)]);
     const before = this.waiting;
     const after = new Map<string, Map<string, Waiter>>();
     for (const w of snap.waiting) {
-      const known = before.get(w.queue)?.get(w.uniqueid);
+      const known = before.get(w.queue)?.get(w.uniqueid) ?? lost?.waiting.get(w.queue)?.get(w.uniqueid);
       const m = after.get(w.queue) ?? new Map<string, Waiter>();
       m.set(w.uniqueid, known ?? { since: now - w.waitS * 1000 });
       after.set(w.queue, m);
@@ -244,14 +245,16 @@ export class CallBoard implements CallView {
 
     const stillWaiting = new Set(snap.waiting.map((w) => w.uniqueid));
     const next = new Map<string, Leg[]>();
+    const knownLegs = new Map(lost?.legs ?? []);
+    for (const [iface, legs] of this.legs) knownLegs.set(iface, [...legs, ...(knownLegs.get(iface) ?? [])]);
     for (const { queue, interface: iface } of snap.inCall) {
-      const known = (this.legs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
+      const known = (knownLegs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
       const leg: Leg = known
         ? { ...known, rebuilt: true, unverified: true }
         : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, since: null, rebuilt: true, unverified: true };
       next.set(iface, [...(next.get(iface) ?? []), leg]);
     }
-    for (const [iface, legs] of this.legs) {
+    for (const [iface, legs] of knownLegs) {
       for (const l of legs) if (l.state === 'ringing' && stillWaiting.has(l.uniqueid) && !next.has(iface)) next.set(iface, [...(next.get(iface) ?? []), l]);
     }
     const touched = new Set([...this.legs.keys(), ...next.keys()]);
@@ -283,6 +286,26 @@ export class CallBoard implements CallView {
       leg.since = this.now() - ch.durationS * 1000;
       this.sayCall(leg.interface);
     }
+  }
+
+  /**
+   * The AMI connection is gone: nothing is known of the calls until the rebuild after the next
+   * login, so every page is told they are over (no call left ringing, no wait growing). What was
+   * shown is kept aside for that rebuild.
+   */
+  private lose(): void {
+    this.generation++;
+    this.release(); // the rebuild under way is given up: what it held still happened
+    const lost = this.lost ?? { legs: new Map(), waiting: new Map() };
+    for (const [iface, legs] of this.legs) lost.legs.set(iface, legs);
+    for (const [queue, w] of this.waiting) lost.waiting.set(queue, new Map([...(lost.waiting.get(queue) ?? []), ...w]));
+    this.lost = lost;
+    const ifaces = [...this.legs.keys()];
+    const queues = [...this.waiting.keys()];
+    this.legs.clear();
+    this.waiting.clear();
+    for (const iface of ifaces) this.sayCall(iface);
+    for (const queue of queues) this.sayQueue(queue);
   }
 
   /** The events held over a rebuild, applied now in the order they came. */

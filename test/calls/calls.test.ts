@@ -227,6 +227,36 @@ describe('AMI reconnect in the middle of a call', () => {
     await until(async () => (await queueOf('support'))?.waiting === 0, 'and leaves');
   });
 
+  test('while AMI is down no call and no waiting caller is shown, and the feed says so at once; after the reconnect they are read again', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    const a = sim.callArrives('support', { callerNum: '1156565656' });
+    const w = sim.callArrives('support', { callerNum: '1178787878' });
+    a.ring('PJSIP/2001').answer('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'on_call' && (await queueOf('support'))?.waiting === 1, 'on a call, one waiting');
+    const before = await callOf('1001');
+    const fromMsg = feed.messages.length;
+
+    const down = await outage();
+    assert.equal(await callOf('1001'), null, 'no call while Asterisk cannot say');
+    assert.equal((await command({ command: 'status', agent: '1001' })).call, null, 'status says the same');
+    assert.deepEqual(await queueOf('support'), { queue: 'support', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
+    const told = () => feed.messages.slice(fromMsg);
+    await feed.until(
+      () => told().some((m) => m.event === 'call' && m.data.agent === '1001' && m.data.call === null) && told().some((m) => m.event === 'queue' && m.data.queue === 'support' && m.data.waiting === 0),
+      10_000,
+      'the wallboards are told',
+    );
+
+    const listed = sim.actionsOf('CoreShowChannels').length;
+    await down.back();
+    await until(async () => (await queueOf('support'))?.waiting === 1 && (await callOf('1001'))?.state === 'on_call', 'read again');
+    await until(async () => sim.actionsOf('CoreShowChannels').length > listed && (await svc.calls.idle(), true), 'the channels read');
+    assert.deepEqual(await callOf('1001'), before, 'the same call, its caller and start kept');
+    a.hangup('caller');
+    w.abandon();
+    await until(async () => (await callOf('1001')) === null && (await queueOf('support'))?.waiting === 0, 'all over');
+  });
+
   test('events read in the same chunk as the end of the QueueStatus list are newer than it: a call that ended right after the snapshot is not shown, a caller who joined right after it waits', async (t) => {
     if (!db.server) return t.skip('needs a Postgres server');
     const a = sim.callArrives('support', { callerNum: '1112121212' });
