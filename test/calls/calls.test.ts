@@ -17,6 +17,14 @@ let sim: SimAsterisk;
 let svc: Service;
 /** The simulated Asterisk's clock runs ahead by this much: talk and ring times without waiting them out. */
 let skewMs = 0;
+/** While set, that clock stands still here: talk and ring times come out exact (Asterisk counts whole seconds). */
+let frozenMs: number | undefined;
+const freeze = () => (frozenMs = Date.now() + skewMs);
+const thaw = () => (frozenMs = undefined);
+const advance = (ms: number) => {
+  skewMs += ms;
+  if (frozenMs !== undefined) frozenMs += ms;
+};
 let feed: SseClient;
 
 const serve = () =>
@@ -29,7 +37,7 @@ before(async () => {
   db = await freshDatabase();
   if (!db.server) return;
   await applyProvision(db.knex, readProvisionFile(BASE_YAML), { prune: false, path: 'base.yaml' });
-  sim = await SimAsterisk.start({ username: 'agentgate', secret: SECRET, clock: () => Date.now() + skewMs });
+  sim = await SimAsterisk.start({ username: 'agentgate', secret: SECRET, clock: () => frozenMs ?? Date.now() + skewMs });
   svc = await serve();
   await until(() => svc.pbx.isConnected(), 'AMI connected');
   for (const [agent, exten] of [['1001', '2001'], ['1003', '2003']]) {
@@ -78,6 +86,7 @@ describe('queue calls', () => {
     const status = await command({ command: 'status', agent: '1001' });
     assert.deepEqual([status.state, status.call?.state, status.call?.queue], ['available', 'ringing', 'support'], 'status says the same (one command code)');
 
+    freeze();
     call.answer('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'on_call', '1001 on a call');
     assert.deepEqual(await queueOf('support'), { queue: 'support', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
@@ -87,8 +96,9 @@ describe('queue calls', () => {
     assert.equal((await command({ command: 'status', agent: '1001' })).call.state, 'on_call');
     assert.equal(await callOf('1003'), null, 'only the member called');
 
-    skewMs += 42_000; // 42 s of talk
+    advance(42_000); // 42 s of talk
     call.hangup('agent');
+    thaw();
     await until(async () => (await callOf('1001')) === null, '1001 free again');
     await until(async () => (await rows()).length === 1, 'the call recorded');
 
@@ -115,10 +125,12 @@ describe('queue calls', () => {
     if (!db.server) return t.skip('needs a Postgres server');
     await db.knex('queue_calls').delete();
     const a = sim.callArrives('support', { callerNum: '1133334444' });
+    freeze();
     a.ring('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing');
-    skewMs += 15_000;
+    advance(15_000);
     a.noAnswer('PJSIP/2001');
+    thaw();
     await until(async () => (await callOf('1001')) === null, 'the ring ended');
     await until(async () => (await rows()).length === 1, 'the missed ring recorded');
     assert.deepEqual(
@@ -321,13 +333,15 @@ describe('two instances', () => {
       await until(() => other.pbx.isConnected(), 'second instance connected');
       await db.knex('queue_calls').delete();
       const a = sim.callArrives('support', { callerNum: '1100001111' });
+      freeze();
       a.ring('PJSIP/2001');
-      skewMs += 10_000;
+      advance(10_000);
       a.noAnswer('PJSIP/2001');
       a.ring('PJSIP/2001').answer('PJSIP/2001');
       await until(async () => (await callOf('1001', other.httpPort))?.state === 'on_call' && (await callOf('1001'))?.state === 'on_call', 'both instances show it');
-      skewMs += 5_000;
+      advance(5_000);
       a.hangup('caller');
+      thaw();
       await until(async () => (await callOf('1001', other.httpPort)) === null && (await callOf('1001')) === null, 'both free');
       await Promise.all([svc.calls.idle(), other.calls.idle()]);
       assert.deepEqual((await rows()).map((r) => [r.outcome, r.talk_s, r.ring_ms]), [['missed', null, 10_000], ['answered', 5, null]]);
