@@ -37,6 +37,8 @@ interface Leg {
   state: CallState;
   caller: string | null;
   since: number | null;
+  /** Who took it: the agent on the interface when the call reached it (see `agentFor`). */
+  agent: Promise<AgentOnInterface>;
   /** Rebuilt after a reconnect: it may be another call than the one known before. */
   rebuilt?: boolean;
   /** Its caller and start are still to be read from the channels. */
@@ -46,6 +48,9 @@ interface Leg {
 interface Waiter {
   since: number;
 }
+
+/** null: nobody agentgate knows is logged in there; undefined: the database could not say. */
+type AgentOnInterface = string | null | undefined;
 
 export interface CallBoardDeps {
   db: Knex;
@@ -57,6 +62,9 @@ export interface CallBoardDeps {
   /** A ringing leg whose caller left the queue without it being answered is dropped after this. */
   leftGraceMs?: number;
   retryMs?: number;
+  /** Writes of a finished call: how many tries, and the pause before the second (doubled each time). */
+  recordTries?: number;
+  recordRetryMs?: number;
 }
 
 /**
@@ -69,13 +77,15 @@ export interface CallBoardDeps {
 export class CallBoard implements CallView {
   private readonly legs = new Map<string, Leg[]>();
   private readonly waiting = new Map<string, Map<string, Waiter>>();
-  /** interface → agent, looked up when a call reaches it; kept while it has one. */
-  private readonly agentOf = new Map<string, string | null>();
+  /** interface → its agent, looked up when a call reaches it; kept while it has one. */
+  private readonly agentOf = new Map<string, Promise<AgentOnInterface>>();
   private readonly interfaceOf = new Map<string, string>();
   /** interface → the last `call` announced (JSON), so a step is said once. */
   private readonly said = new Map<string, string>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The pauses between tries of a write: cut short at stop (one last try). */
+  private readonly pauses = new Set<() => void>();
   private generation = 0;
   /** What was shown when the AMI connection was lost: the rebuild keeps what it can of it (a call's caller and start). */
   private lost: { legs: Map<string, Leg[]>; waiting: Map<string, Map<string, Waiter>> } | undefined;
@@ -109,6 +119,7 @@ export class CallBoard implements CallView {
     this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of [...this.pauses]) wake();
   }
 
   forAgent(agent: string): AgentCall | null {
@@ -169,14 +180,14 @@ export class CallBoard implements CallView {
         return;
       case 'called':
         if (!iface) return;
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, since: now });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, since: now, agent: this.agentFor(iface) });
         return;
       case 'connect':
         if (!iface) return;
         // ringall: the others rang for this caller and were hung up without an event
         this.drop(this.legsOf(ev.uniqueid).filter((l) => l.interface !== iface));
         if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, since: now });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, since: now, agent: this.agentFor(iface) });
         return;
       case 'dump':
         // the member answered then hung up before being connected; the others were hung up already
@@ -190,15 +201,7 @@ export class CallBoard implements CallView {
           legs.find((l) => l.uniqueid === ev.uniqueid) ??
           (ev.kind === 'complete' ? legs.find((l) => l.rebuilt && l.state === 'on_call' && l.queue === ev.queue) : undefined);
         if (mine) this.drop([mine]);
-        // the record: written once whichever instance gets there first
-        this.chain(iface, async () => {
-          const agent = await this.agentFor(iface);
-          try {
-            await recordCallEnd(this.deps.db, ev, agent ?? null, now);
-          } catch (err) {
-            this.deps.log.warn({ err: (err as Error).message, queue: ev.queue, interface: iface }, 'could not record the end of a queue call');
-          }
-        });
+        this.record(ev, iface, mine?.agent, now);
         return;
       }
     }
@@ -251,7 +254,9 @@ export class CallBoard implements CallView {
       const known = (knownLegs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
       const leg: Leg = known
         ? { ...known, rebuilt: true, unverified: true }
-        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, since: null, rebuilt: true, unverified: true };
+        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, since: null, agent: this.agentFor(iface), rebuilt: true, unverified: true };
+      // a call known from before the cut stays with the agent who took it
+      if (known && !this.agentOf.has(iface)) this.remember(iface, known.agent);
       next.set(iface, [...(next.get(iface) ?? []), leg]);
     }
     for (const [iface, legs] of knownLegs) {
@@ -373,27 +378,64 @@ export class CallBoard implements CallView {
       const agent = await this.agentFor(iface);
       this.deps.announce?.('call', { agent: agent ?? null, interface: iface, call });
       // the member is free: who logs in there next is looked up afresh
-      if (!this.legs.has(iface)) this.forget(iface);
+      if (!this.legs.has(iface)) this.forget(iface, agent);
     });
   }
 
-  private async agentFor(iface: string): Promise<string | null | undefined> {
-    if (this.agentOf.has(iface)) return this.agentOf.get(iface);
-    try {
-      const agent = await agentOnInterface(this.deps.db, iface);
-      if (this.legs.has(iface)) {
-        this.agentOf.set(iface, agent);
-        if (agent !== null) this.interfaceOf.set(agent, iface);
-      }
-      return agent;
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, interface: iface }, 'could not tell which agent a queue call reached');
+  /**
+   * Who takes the calls on this interface: the agent logged in there when a call first reaches it,
+   * looked up once and kept while the interface has a call (so a leg keeps its agent if that agent
+   * logs off, or another logs in there, before it ends).
+   */
+  private agentFor(iface: string): Promise<AgentOnInterface> {
+    const known = this.agentOf.get(iface);
+    if (known) return known;
+    const lookup = agentOnInterface(this.deps.db, iface).catch((err: Error) => {
+      this.deps.log.warn({ err: err.message, interface: iface }, 'could not tell which agent a queue call reached');
       return undefined;
-    }
+    });
+    this.remember(iface, lookup);
+    return lookup;
   }
 
-  private forget(iface: string): void {
-    const agent = this.agentOf.get(iface);
+  private remember(iface: string, agent: Promise<AgentOnInterface>): void {
+    this.agentOf.set(iface, agent);
+    void agent.then((who) => {
+      if (this.agentOf.get(iface) !== agent) return;
+      if (who === undefined) this.agentOf.delete(iface); // asked again at the next step
+      else if (who !== null) this.interfaceOf.set(who, iface);
+    });
+  }
+
+  /**
+   * The end of a leg, to `queue_calls` for the reports, under the agent who took it. Every instance
+   * writes it (the leg's unique key keeps one row); a failed write is tried again, with a growing
+   * pause, and given up with an error (that call is then missing from this instance's writes).
+   */
+  private record(ev: CallEvent, iface: string, agent: Promise<AgentOnInterface> | undefined, endedMs: number): void {
+    this.chain(`record ${iface}`, async () => {
+      let who = agent ? await agent : undefined;
+      const tries = this.deps.recordTries ?? 6;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // a leg this process did not see begin (or whose look-up failed): who is there now
+          if (who === undefined) who = await agentOnInterface(this.deps.db, iface);
+          await recordCallEnd(this.deps.db, ev, who, endedMs);
+          return;
+        } catch (err) {
+          const detail = { err: (err as Error).message, queue: ev.queue, interface: iface, attempt };
+          if (attempt >= tries || this.stopped) {
+            this.deps.log.error(detail, 'gave up recording the end of a queue call');
+            return;
+          }
+          this.deps.log.warn(detail, 'could not record the end of a queue call; trying again');
+          await this.pause((this.deps.recordRetryMs ?? 500) * 2 ** (attempt - 1));
+        }
+      }
+    });
+  }
+
+  private forget(iface: string, agent: AgentOnInterface): void {
     this.agentOf.delete(iface);
     if (agent && this.interfaceOf.get(agent) === iface) this.interfaceOf.delete(agent);
   }
@@ -405,6 +447,19 @@ export class CallBoard implements CallView {
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
     });
   }
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { AmiPbx } from '../../src/ami/client.js';
+import { CallBoard } from '../../src/calls/board.js';
 import { loadConfig } from '../../src/config.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { type Service, startService } from '../../src/service.js';
@@ -26,11 +29,14 @@ const advance = (ms: number) => {
   if (frozenMs !== undefined) frozenMs += ms;
 };
 let feed: SseClient;
+/** What the instances logged at warn and above. */
+const logged: Array<{ level: number; msg: string; attempt?: number }> = [];
+const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
 
 const serve = () =>
   startService(
     loadConfig({ DATABASE_URL: db.url, DATA_DIR: tmpdir(), HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_SECRET: SECRET, SHUTDOWN_GRACE_MS: '2000' }),
-    quietLog,
+    log,
   );
 
 before(async () => {
@@ -179,6 +185,57 @@ describe('queue calls', () => {
     await until(async () => (await queueOf('support'))?.waiting === 0, 'the caller left');
     await until(async () => (await callOf('1001')) === null, 'the ring let go');
     assert.deepEqual(await rows(), []);
+  });
+
+  test('a finished call is recorded under the agent who took it, though it logged off and another logged in on that phone before the end', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    await db.knex('queue_calls').delete();
+    const a = sim.callArrives('support', { callerNum: '1190909090' });
+    a.ring('PJSIP/2001').answer('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'on_call', '1001 on a call');
+    assert.deepEqual(await command({ command: 'logoff', agent: '1001' }), { success: 'Logoff OK' });
+    assert.deepEqual(await command({ command: 'login', agent: '1002', exten: '2001', queue: 'support' }), { success: 'Login OK' });
+    a.hangup('caller');
+    await until(async () => (await rows()).length === 1, 'the call recorded');
+    assert.deepEqual((await rows()).map((r) => [r.outcome, r.agent, r.caller]), [['answered', '1001', '1190909090']]);
+
+    assert.deepEqual(await command({ command: 'logoff', agent: '1002' }), { success: 'Logoff OK' });
+    assert.deepEqual(await command({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), { success: 'Login OK' });
+  });
+
+  test('a write of a finished call that fails is tried again until it is written; a board that runs out of tries logs an error', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    await db.knex('queue_calls').delete();
+    // a second board, on its own AMI connection, that gives up after two tries
+    const pbx = new AmiPbx({ host: '127.0.0.1', port: sim.port, username: 'agentgate', secret: SECRET, timeoutMs: 2000, logger: quietLog });
+    const itsLog: Array<{ msg: string; attempt?: number }> = [];
+    const brief = new CallBoard({ db: db.knex, pbx, log: pino({ level: 'warn' }, { write: (l: string) => void itsLog.push(JSON.parse(l)) }), recordTries: 2, recordRetryMs: 10 });
+    brief.attach();
+    const up = new Promise((r) => pbx.once('connected', r));
+    pbx.start();
+    await up;
+    try {
+      const a = sim.callArrives('support', { callerNum: '1123232323' });
+      a.ring('PJSIP/2001').answer('PJSIP/2001');
+      await until(async () => (await callOf('1001'))?.state === 'on_call' && brief.forAgent('1001')?.state === 'on_call', 'on a call, on both boards');
+      const from = logged.length;
+      await db.knex.raw('ALTER TABLE queue_calls RENAME TO queue_calls_away');
+      try {
+        a.hangup('agent');
+        await until(() => logged.slice(from).some((l) => /could not record the end of a queue call/.test(l.msg)), 'the write failed');
+        await until(() => itsLog.some((l) => l.msg === 'gave up recording the end of a queue call' && l.attempt === 2), 'the second board gave up');
+        assert.deepEqual(itsLog.map((l) => [l.msg, l.attempt]), [['could not record the end of a queue call; trying again', 1], ['gave up recording the end of a queue call', 2]]);
+      } finally {
+        await db.knex.raw('ALTER TABLE queue_calls_away RENAME TO queue_calls');
+      }
+      await until(async () => (await rows()).length === 1, 'written at a later try');
+      assert.deepEqual((await rows()).map((r) => [r.outcome, r.agent, r.caller]), [['answered', '1001', '1123232323']]);
+      assert.ok(!logged.slice(0).some((l) => l.msg === 'gave up recording the end of a queue call'), 'the service did not give up');
+    } finally {
+      brief.stop();
+      await brief.idle();
+      await pbx.close();
+    }
   });
 
   test('metrics: callers waiting per queue and agents on a call', async (t) => {
