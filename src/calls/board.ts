@@ -102,10 +102,16 @@ export class CallBoard implements CallView {
     this.now = deps.now ?? Date.now;
   }
 
+  private readonly listeners = {
+    call: (ev: CallEvent) => this.apply(ev),
+    connected: () => void this.rebuild(),
+    disconnected: () => this.lose(),
+  };
+
   attach(): void {
-    this.deps.pbx.on('call', (ev) => this.apply(ev));
-    this.deps.pbx.on('connected', () => void this.rebuild());
-    this.deps.pbx.on('disconnected', () => this.lose());
+    this.deps.pbx.on('call', this.listeners.call);
+    this.deps.pbx.on('connected', this.listeners.connected);
+    this.deps.pbx.on('disconnected', this.listeners.disconnected);
   }
 
   /** Resolves when every announcement and write under way is done (tests, shutdown). */
@@ -114,6 +120,10 @@ export class CallBoard implements CallView {
   }
 
   stop(): void {
+    if (this.stopped) return;
+    this.deps.pbx.off('call', this.listeners.call);
+    this.deps.pbx.off('connected', this.listeners.connected);
+    this.deps.pbx.off('disconnected', this.listeners.disconnected);
     this.release();
     this.stopped = true;
     this.generation++;
@@ -214,6 +224,7 @@ export class CallBoard implements CallView {
    * Ringing is kept only for callers still waiting: the next event settles it.
    */
   async rebuild(): Promise<void> {
+    if (this.stopped) return;
     const gen = ++this.generation;
     this.held ??= [];
     let snap: QueueCalls;

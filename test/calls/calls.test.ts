@@ -238,6 +238,30 @@ describe('queue calls', () => {
     }
   });
 
+  test('a board that stops lets go of its AMI connection and asks Asterisk nothing more', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    const pbx = new AmiPbx({ host: '127.0.0.1', port: sim.port, username: 'agentgate', secret: SECRET, timeoutMs: 2000, logger: quietLog });
+    const listeners = () => (['call', 'connected', 'disconnected'] as const).map((e) => pbx.listenerCount(e));
+    const bare = listeners();
+    const board = new CallBoard({ db: db.knex, pbx, log: quietLog });
+    board.attach();
+    assert.deepEqual(listeners(), bare.map((n) => n + 1));
+    const asked = sim.actionsOf('QueueStatus').length;
+    const up = new Promise((r) => pbx.once('connected', r));
+    pbx.start();
+    await up;
+    try {
+      await until(() => sim.actionsOf('QueueStatus').length === asked + 1, 'its snapshot asked for');
+      board.stop();
+      assert.deepEqual(listeners(), bare, 'no listener left on the connection');
+      await board.rebuild();
+      await amiBarrier({ pbx });
+      assert.equal(sim.actionsOf('QueueStatus').length, asked + 1, 'no snapshot asked for once stopped');
+    } finally {
+      await pbx.close();
+    }
+  });
+
   test('metrics: callers waiting per queue and agents on a call', async (t) => {
     if (!db.server) return t.skip('needs a Postgres server');
     // (only the families asked for are parsed: the process metrics may read NaN right after a start)
