@@ -11,6 +11,8 @@ export interface AgentCall {
   queue: string;
   /** The caller's number; null when Asterisk has none. */
   caller: string | null;
+  /** The caller's name (caller id), beside CONTRACT §7's fields; null when Asterisk has none. */
+  caller_name: string | null;
   /** When it began ringing, or was answered; null when unknown (rebuilt after a reconnect without CoreShowChannels). */
   since: string | null;
 }
@@ -36,6 +38,7 @@ interface Leg {
   linkedid: string | null;
   state: CallState;
   caller: string | null;
+  callerName: string | null;
   since: number | null;
   /** Who took it: the agent on the interface when the call reached it (see `agentFor`). */
   agent: Promise<AgentOnInterface>;
@@ -190,14 +193,14 @@ export class CallBoard implements CallView {
         return;
       case 'called':
         if (!iface) return;
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, since: now, agent: this.agentFor(iface) });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.agentFor(iface) });
         return;
       case 'connect':
         if (!iface) return;
         // ringall: the others rang for this caller and were hung up without an event
         this.drop(this.legsOf(ev.uniqueid).filter((l) => l.interface !== iface));
         if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, since: now, agent: this.agentFor(iface) });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.agentFor(iface) });
         return;
       case 'dump':
         // the member answered then hung up before being connected; the others were hung up already
@@ -265,7 +268,7 @@ export class CallBoard implements CallView {
       const known = (knownLegs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
       const leg: Leg = known
         ? { ...known, rebuilt: true, unverified: true }
-        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, since: null, agent: this.agentFor(iface), rebuilt: true, unverified: true };
+        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, callerName: null, since: null, agent: this.agentFor(iface), rebuilt: true, unverified: true };
       // a call known from before the cut stays with the agent who took it
       if (known && !this.agentOf.has(iface)) this.remember(iface, known.agent);
       next.set(iface, [...(next.get(iface) ?? []), leg]);
@@ -299,6 +302,7 @@ export class CallBoard implements CallView {
       leg.uniqueid = '';
       leg.linkedid = ch.linkedid;
       leg.caller = ch.connectedNum;
+      leg.callerName = ch.connectedName;
       leg.since = this.now() - ch.durationS * 1000;
       this.sayCall(leg.interface);
     }
@@ -336,7 +340,7 @@ export class CallBoard implements CallView {
     const latest = (state: CallState) => legs.filter((l) => l.state === state).at(-1);
     const leg = latest('on_call') ?? latest('ringing');
     if (!leg) return null;
-    return { state: leg.state, queue: leg.queue, caller: leg.caller, since: leg.since === null ? null : new Date(leg.since).toISOString() };
+    return { state: leg.state, queue: leg.queue, caller: leg.caller, caller_name: leg.callerName, since: leg.since === null ? null : new Date(leg.since).toISOString() };
   }
 
   private waiters(queue: string): Map<string, Waiter> {

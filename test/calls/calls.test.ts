@@ -87,7 +87,7 @@ describe('queue calls', () => {
     call.ring('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing');
     const ringing = await callOf('1001');
-    assert.deepEqual({ ...ringing, since: typeof ringing.since }, { state: 'ringing', queue: 'support', caller: '5511999990000', since: 'string' });
+    assert.deepEqual({ ...ringing, since: typeof ringing.since }, { state: 'ringing', queue: 'support', caller: '5511999990000', caller_name: 'Cliente', since: 'string' });
     assert.ok(Math.abs(Date.parse(ringing.since) - Date.now()) < 60_000);
     const status = await command({ command: 'status', agent: '1001' });
     assert.deepEqual([status.state, status.call?.state, status.call?.queue], ['available', 'ringing', 'support'], 'status says the same (one command code)');
@@ -376,13 +376,13 @@ describe('AMI reconnect in the middle of a call', () => {
   test('a new call answered while disconnected shows with its caller (from CoreShowChannels), or without caller and start when this AMI account may not list channels', async (t) => {
     if (!db.server) return t.skip('needs a Postgres server');
     let down = await outage();
-    const a = sim.callArrives('support', { callerNum: '1166667777' });
+    const a = sim.callArrives('support', { callerNum: '1166667777', callerName: 'Loja Centro' });
     a.ring('PJSIP/2001').answer('PJSIP/2001');
     skewMs += 20_000;
     await down.back();
     await until(async () => (await callOf('1001'))?.caller === '1166667777', 'the call found after the reconnect');
     const found = await callOf('1001');
-    assert.equal(found.state, 'on_call');
+    assert.deepEqual([found.state, found.caller_name], ['on_call', 'Loja Centro'], "the caller's name from the channel's connected line");
     assert.ok(Date.now() - Date.parse(found.since) >= 19_000, `since counts from the member's channel (${found.since})`);
     a.hangup('agent');
     await until(async () => (await callOf('1001')) === null, 'ended');
@@ -394,7 +394,7 @@ describe('AMI reconnect in the middle of a call', () => {
       b.ring('PJSIP/2001').answer('PJSIP/2001');
       await down.back();
       await until(async () => (await callOf('1001'))?.state === 'on_call', 'on a call, from InCall');
-      assert.deepEqual(await callOf('1001'), { state: 'on_call', queue: 'support', caller: null, since: null });
+      assert.deepEqual(await callOf('1001'), { state: 'on_call', queue: 'support', caller: null, caller_name: null, since: null });
       await db.knex('queue_calls').delete();
       b.hangup('caller');
       await until(async () => (await callOf('1001')) === null, 'its end clears it');
