@@ -73,9 +73,9 @@ export interface CallBoardDeps {
 /**
  * The queue calls this process sees, from Asterisk's events on its own AMI connection: who is
  * ringing, who is talking (and since when, to whom), how many callers wait in each queue. It is live
- * state, not the record: every instance keeps its own from the same events, and rebuilds it from
- * QueueStatus (and CoreShowChannels) after each AMI (re)connect, so a call that ended while the
- * connection was down is not shown. The end of each leg is written to `queue_calls` for reports.
+ * state, not the record: every instance keeps its own from the same events, clears it when the AMI
+ * connection is lost and rebuilds it from QueueStatus (and CoreShowChannels) after each (re)connect,
+ * so a call that ended while the connection was down is not shown. The end of each leg is written to `queue_calls` for reports.
  */
 export class CallBoard implements CallView {
   private readonly legs = new Map<string, Leg[]>();
@@ -100,16 +100,16 @@ export class CallBoard implements CallView {
   private held: CallEvent[] | undefined;
   private stopped = false;
   private readonly now: () => number;
-
-  constructor(private readonly deps: CallBoardDeps) {
-    this.now = deps.now ?? Date.now;
-  }
-
+  /** On the AMI connection while attached; taken off at stop. */
   private readonly listeners = {
     call: (ev: CallEvent) => this.apply(ev),
     connected: () => void this.rebuild(),
     disconnected: () => this.lose(),
   };
+
+  constructor(private readonly deps: CallBoardDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   attach(): void {
     this.deps.pbx.on('call', this.listeners.call);
@@ -214,7 +214,9 @@ export class CallBoard implements CallView {
           legs.find((l) => l.uniqueid === ev.uniqueid) ??
           (ev.kind === 'complete' ? legs.find((l) => l.rebuilt && l.state === 'on_call' && l.queue === ev.queue) : undefined);
         if (mine) this.drop([mine]);
-        this.record(ev, iface, mine?.agent, now);
+        // (between a login and its rebuild, a leg from before the cut is only in what was lost)
+        const taken = mine ?? this.lost?.legs.get(iface)?.find((l) => l.uniqueid === ev.uniqueid);
+        this.record(ev, iface, taken?.agent, now);
         return;
       }
     }
