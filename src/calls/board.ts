@@ -75,7 +75,8 @@ export interface CallBoardDeps {
  * ringing, who is talking (and since when, to whom), how many callers wait in each queue. It is live
  * state, not the record: every instance keeps its own from the same events, clears it when the AMI
  * connection is lost and rebuilds it from QueueStatus (and CoreShowChannels) after each (re)connect,
- * so a call that ended while the connection was down is not shown. The end of each leg is written to `queue_calls` for reports.
+ * so a call that ended while the connection was down is not shown. The end of each leg is written
+ * to `queue_calls` for reports.
  */
 export class CallBoard implements CallView {
   private readonly legs = new Map<string, Leg[]>();
@@ -160,7 +161,10 @@ export class CallBoard implements CallView {
     return n;
   }
 
-  /** One of app_queue's events, applied at once (after the snapshot while a rebuild reads one); what it changed is announced in order. */
+  /**
+   * One of app_queue's events, applied at once (after the snapshot while a rebuild reads one); what
+   * it changed is announced in order.
+   */
   apply(ev: CallEvent): void {
     if (this.stopped) return;
     if (this.held) this.held.push(ev);
