@@ -121,6 +121,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
     },
   });
   agiSessions = () => agi.activeSessions();
+  /** Stops what runs by itself off AMI and the clock, and waits for what it has under way. */
+  const stopJobs = async () => {
+    keeper.stop();
+    policy.stop();
+    calls.stop();
+    await Promise.all([keeper.idle(), policy.idle(), calls.idle()]);
+  };
   let httpPort: number;
   let agiPort: number;
   try {
@@ -128,9 +135,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
     httpPort = (http.server.address() as AddressInfo).port;
     agiPort = await agi.listen();
   } catch (err) {
-    await http.close();
-    policy.stop();
-    await policy.idle();
+    // everything started above, in the order of a shutdown (AMI may be up and a resync under way);
+    // the feed closes with the HTTP server
+    await Promise.all([http.close(), agi.close(0)]);
+    await stopJobs();
     await pbx.close();
     await db.close();
     throw err;
@@ -149,10 +157,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       // Stop accepting; in-flight HTTP commands and phone calls finish (bounded) before AMI and the database close.
       await Promise.all([closeHttp(http, config.SHUTDOWN_GRACE_MS), agi.close(config.SHUTDOWN_GRACE_MS)]);
       log.debug('listeners closed');
-      keeper.stop();
-      policy.stop();
-      calls.stop();
-      await Promise.all([keeper.idle(), policy.idle(), calls.idle()]);
+      await stopJobs();
       log.debug('resync and events settled');
       await webhooks.stop();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));

@@ -27,7 +27,6 @@ export function toCallEvent(e: AmiMessage): CallEvent | undefined {
   };
   if (e.Interface !== undefined) {
     ev.interface = e.Interface;
-    ev.memberName = e.MemberName ?? '';
     ev.memberUniqueid = e.DestUniqueid ?? '';
   }
   const hold = int(e.HoldTime);
@@ -46,7 +45,7 @@ export function toQueueCalls(events: AmiMessage[]): QueueCalls {
   for (const e of events) {
     if (e.Event === 'QueueMember' && e.InCall === '1') out.inCall.push({ queue: e.Queue ?? '', interface: e.Location ?? '' });
     else if (e.Event === 'QueueEntry' && e.Uniqueid) {
-      out.waiting.push({ queue: e.Queue ?? '', uniqueid: e.Uniqueid, callerNum: known(e.CallerIDNum), waitS: int(e.Wait) ?? 0 });
+      out.waiting.push({ queue: e.Queue ?? '', uniqueid: e.Uniqueid, waitS: int(e.Wait) ?? 0 });
     }
   }
   return out;
@@ -57,9 +56,9 @@ export function toChannels(events: AmiMessage[]): ChannelInfo[] {
     .filter((e) => e.Event === 'CoreShowChannel' && e.Channel)
     .map((e) => ({
       channel: e.Channel ?? '',
-      uniqueid: e.Uniqueid ?? '',
       linkedid: e.Linkedid ?? '',
       connectedNum: known(e.ConnectedLineNum),
+      connectedName: known(e.ConnectedLineName),
       bridged: (e.BridgeId ?? '') !== '',
       durationS: duration(e.Duration),
     }));

@@ -46,9 +46,8 @@ export interface CallEvent {
   /** The caller's number and name; null when Asterisk has none (`<unknown>`). */
   callerNum: string | null;
   callerName: string | null;
-  /** Agent* events: the member's interface, name and the channel that rang it (one per ring). */
+  /** Agent* events: the member's interface and the channel that rang it (one per ring). */
   interface?: string;
-  memberName?: string;
   memberUniqueid?: string;
   /** connect, complete, abandon: seconds the caller waited. */
   holdS?: number;
@@ -63,15 +62,16 @@ export interface CallEvent {
 /** What QueueStatus says about calls: members on a call (per queue) and callers waiting. */
 export interface QueueCalls {
   inCall: Array<{ queue: string; interface: string }>;
-  waiting: Array<{ queue: string; uniqueid: string; callerNum: string | null; waitS: number }>;
+  waiting: Array<{ queue: string; uniqueid: string; waitS: number }>;
 }
 
 /** One channel as CoreShowChannels lists it. */
 export interface ChannelInfo {
   channel: string;
-  uniqueid: string;
   linkedid: string;
+  /** The other party (the caller, on a member's channel); null when Asterisk has none. */
   connectedNum: string | null;
+  connectedName: string | null;
   bridged: boolean;
   /** Seconds since the channel was created. */
   durationS: number;

@@ -11,6 +11,8 @@ export interface AgentCall {
   queue: string;
   /** The caller's number; null when Asterisk has none. */
   caller: string | null;
+  /** The caller's name (caller id), beside CONTRACT §7's fields; null when Asterisk has none. */
+  caller_name: string | null;
   /** When it began ringing, or was answered; null when unknown (rebuilt after a reconnect without CoreShowChannels). */
   since: string | null;
 }
@@ -36,7 +38,10 @@ interface Leg {
   linkedid: string | null;
   state: CallState;
   caller: string | null;
+  callerName: string | null;
   since: number | null;
+  /** Who took it: the agent on the interface when the call reached it (see `agentFor`). */
+  agent: Promise<AgentOnInterface>;
   /** Rebuilt after a reconnect: it may be another call than the one known before. */
   rebuilt?: boolean;
   /** Its caller and start are still to be read from the channels. */
@@ -46,6 +51,9 @@ interface Leg {
 interface Waiter {
   since: number;
 }
+
+/** null: nobody agentgate knows is logged in there; undefined: the database could not say. */
+type AgentOnInterface = string | null | undefined;
 
 export interface CallBoardDeps {
   db: Knex;
@@ -57,39 +65,57 @@ export interface CallBoardDeps {
   /** A ringing leg whose caller left the queue without it being answered is dropped after this. */
   leftGraceMs?: number;
   retryMs?: number;
+  /** Writes of a finished call: how many tries, and the pause before the second (doubled each time). */
+  recordTries?: number;
+  recordRetryMs?: number;
 }
 
 /**
  * The queue calls this process sees, from Asterisk's events on its own AMI connection: who is
  * ringing, who is talking (and since when, to whom), how many callers wait in each queue. It is live
- * state, not the record: every instance keeps its own from the same events, and rebuilds it from
- * QueueStatus (and CoreShowChannels) after each AMI (re)connect, so a call that ended while the
- * connection was down is not shown. The end of each leg is written to `queue_calls` for reports.
+ * state, not the record: every instance keeps its own from the same events, clears it when the AMI
+ * connection is lost and rebuilds it from QueueStatus (and CoreShowChannels) after each (re)connect,
+ * so a call that ended while the connection was down is not shown. The end of each leg is written
+ * to `queue_calls` for reports.
  */
 export class CallBoard implements CallView {
   private readonly legs = new Map<string, Leg[]>();
   private readonly waiting = new Map<string, Map<string, Waiter>>();
-  /** interface → agent, looked up when a call reaches it; kept while it has one. */
-  private readonly agentOf = new Map<string, string | null>();
+  /** interface → its agent, looked up when a call reaches it; kept while it has one. */
+  private readonly agentOf = new Map<string, Promise<AgentOnInterface>>();
   private readonly interfaceOf = new Map<string, string>();
   /** interface → the last `call` announced (JSON), so a step is said once. */
   private readonly said = new Map<string, string>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The pauses between tries of a write: cut short at stop (one last try). */
+  private readonly pauses = new Set<() => void>();
   private generation = 0;
+  /** What was shown when the AMI connection was lost: the rebuild keeps what it can of it (a call's caller and start). */
+  private lost: { legs: Map<string, Leg[]>; waiting: Map<string, Map<string, Waiter>> } | undefined;
+  /**
+   * Events that came while a rebuild waited for its snapshot: applied after it, in order. An event
+   * read in the same chunk as the end of QueueStatus's list reaches us before the rebuild resumes,
+   * yet it is newer than the snapshot; applied first, it would be overwritten by older news.
+   */
+  private held: CallEvent[] | undefined;
   private stopped = false;
   private readonly now: () => number;
+  /** On the AMI connection while attached; taken off at stop. */
+  private readonly listeners = {
+    call: (ev: CallEvent) => this.apply(ev),
+    connected: () => void this.rebuild(),
+    disconnected: () => this.lose(),
+  };
 
   constructor(private readonly deps: CallBoardDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   attach(): void {
-    this.deps.pbx.on('call', (ev) => this.apply(ev));
-    this.deps.pbx.on('connected', () => void this.rebuild());
-    this.deps.pbx.on('disconnected', () => {
-      this.generation++;
-    });
+    this.deps.pbx.on('call', this.listeners.call);
+    this.deps.pbx.on('connected', this.listeners.connected);
+    this.deps.pbx.on('disconnected', this.listeners.disconnected);
   }
 
   /** Resolves when every announcement and write under way is done (tests, shutdown). */
@@ -98,10 +124,16 @@ export class CallBoard implements CallView {
   }
 
   stop(): void {
+    if (this.stopped) return;
+    this.deps.pbx.off('call', this.listeners.call);
+    this.deps.pbx.off('connected', this.listeners.connected);
+    this.deps.pbx.off('disconnected', this.listeners.disconnected);
+    this.release();
     this.stopped = true;
     this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of [...this.pauses]) wake();
   }
 
   forAgent(agent: string): AgentCall | null {
@@ -129,16 +161,28 @@ export class CallBoard implements CallView {
     return n;
   }
 
-  /** One of app_queue's events, applied at once; what it changed is announced in order. */
+  /**
+   * One of app_queue's events, applied at once (after the snapshot while a rebuild reads one); what
+   * it changed is announced in order.
+   */
   apply(ev: CallEvent): void {
     if (this.stopped) return;
+    if (this.held) this.held.push(ev);
+    else this.step(ev);
+  }
+
+  private step(ev: CallEvent): void {
     const now = this.now();
     const iface = ev.interface;
     switch (ev.kind) {
-      case 'join':
-        this.waiters(ev.queue).set(ev.uniqueid, { since: now - (ev.holdS ?? 0) * 1000 });
+      case 'join': {
+        // (held over a rebuild, the snapshot may already have it, with its wait)
+        const w = this.waiters(ev.queue);
+        if (w.has(ev.uniqueid)) return;
+        w.set(ev.uniqueid, { since: now - (ev.holdS ?? 0) * 1000 });
         this.sayQueue(ev.queue);
         return;
+      }
       case 'leave': {
         if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
         // Answered, a member's AgentConnect follows at once. A caller that left any other way (a
@@ -153,14 +197,14 @@ export class CallBoard implements CallView {
         return;
       case 'called':
         if (!iface) return;
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, since: now });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.agentFor(iface) });
         return;
       case 'connect':
         if (!iface) return;
         // ringall: the others rang for this caller and were hung up without an event
         this.drop(this.legsOf(ev.uniqueid).filter((l) => l.interface !== iface));
         if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, since: now });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.agentFor(iface) });
         return;
       case 'dump':
         // the member answered then hung up before being connected; the others were hung up already
@@ -174,15 +218,9 @@ export class CallBoard implements CallView {
           legs.find((l) => l.uniqueid === ev.uniqueid) ??
           (ev.kind === 'complete' ? legs.find((l) => l.rebuilt && l.state === 'on_call' && l.queue === ev.queue) : undefined);
         if (mine) this.drop([mine]);
-        // the record: written once whichever instance gets there first
-        this.chain(iface, async () => {
-          const agent = await this.agentFor(iface);
-          try {
-            await recordCallEnd(this.deps.db, ev, agent ?? null, now);
-          } catch (err) {
-            this.deps.log.warn({ err: (err as Error).message, queue: ev.queue, interface: iface }, 'could not record the end of a queue call');
-          }
-        });
+        // (between a login and its rebuild, a leg from before the cut is only in what was lost)
+        const taken = mine ?? this.lost?.legs.get(iface)?.find((l) => l.uniqueid === ev.uniqueid);
+        this.record(ev, iface, taken?.agent, now);
         return;
       }
     }
@@ -195,12 +233,15 @@ export class CallBoard implements CallView {
    * Ringing is kept only for callers still waiting: the next event settles it.
    */
   async rebuild(): Promise<void> {
+    if (this.stopped) return;
     const gen = ++this.generation;
+    this.held ??= [];
     let snap: QueueCalls;
     try {
       snap = await this.deps.pbx.queueCalls();
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
+      this.release();
       this.deps.log.warn({ err: (err as Error).message }, 'could not read the queue calls; trying again');
       this.later(this.deps.retryMs ?? 2000, () => {
         if (gen === this.generation && this.deps.pbx.isConnected()) void this.rebuild();
@@ -209,12 +250,14 @@ export class CallBoard implements CallView {
     }
     if (gen !== this.generation || this.stopped) return;
     const now = this.now();
+    const lost = this.lost;
+    this.lost = undefined;
 
     const queues = new Set([...this.waiting.keys(), ...snap.waiting.map((w) => w.queue)]);
     const before = this.waiting;
     const after = new Map<string, Map<string, Waiter>>();
     for (const w of snap.waiting) {
-      const known = before.get(w.queue)?.get(w.uniqueid);
+      const known = before.get(w.queue)?.get(w.uniqueid) ?? lost?.waiting.get(w.queue)?.get(w.uniqueid);
       const m = after.get(w.queue) ?? new Map<string, Waiter>();
       m.set(w.uniqueid, known ?? { since: now - w.waitS * 1000 });
       after.set(w.queue, m);
@@ -225,20 +268,25 @@ export class CallBoard implements CallView {
 
     const stillWaiting = new Set(snap.waiting.map((w) => w.uniqueid));
     const next = new Map<string, Leg[]>();
+    const knownLegs = new Map(lost?.legs ?? []);
+    for (const [iface, legs] of this.legs) knownLegs.set(iface, [...legs, ...(knownLegs.get(iface) ?? [])]);
     for (const { queue, interface: iface } of snap.inCall) {
-      const known = (this.legs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
+      const known = (knownLegs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
       const leg: Leg = known
         ? { ...known, rebuilt: true, unverified: true }
-        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, since: null, rebuilt: true, unverified: true };
+        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, callerName: null, since: null, agent: this.agentFor(iface), rebuilt: true, unverified: true };
+      // a call known from before the cut stays with the agent who took it
+      if (known && !this.agentOf.has(iface)) this.remember(iface, known.agent);
       next.set(iface, [...(next.get(iface) ?? []), leg]);
     }
-    for (const [iface, legs] of this.legs) {
+    for (const [iface, legs] of knownLegs) {
       for (const l of legs) if (l.state === 'ringing' && stillWaiting.has(l.uniqueid) && !next.has(iface)) next.set(iface, [...(next.get(iface) ?? []), l]);
     }
     const touched = new Set([...this.legs.keys(), ...next.keys()]);
     this.legs.clear();
     for (const [iface, legs] of next) this.legs.set(iface, legs);
     for (const iface of touched) this.sayCall(iface);
+    this.release();
 
     const unverified = [...this.legs.values()].flat().filter((l) => l.unverified);
     if (unverified.length === 0) return;
@@ -260,9 +308,37 @@ export class CallBoard implements CallView {
       leg.uniqueid = '';
       leg.linkedid = ch.linkedid;
       leg.caller = ch.connectedNum;
+      leg.callerName = ch.connectedName;
       leg.since = this.now() - ch.durationS * 1000;
       this.sayCall(leg.interface);
     }
+  }
+
+  /**
+   * The AMI connection is gone: nothing is known of the calls until the rebuild after the next
+   * login, so every page is told they are over (no call left ringing, no wait growing). What was
+   * shown is kept aside for that rebuild.
+   */
+  private lose(): void {
+    this.generation++;
+    this.release(); // the rebuild under way is given up: what it held still happened
+    const lost = this.lost ?? { legs: new Map(), waiting: new Map() };
+    for (const [iface, legs] of this.legs) lost.legs.set(iface, legs);
+    for (const [queue, w] of this.waiting) lost.waiting.set(queue, new Map([...(lost.waiting.get(queue) ?? []), ...w]));
+    this.lost = lost;
+    const ifaces = [...this.legs.keys()];
+    const queues = [...this.waiting.keys()];
+    this.legs.clear();
+    this.waiting.clear();
+    for (const iface of ifaces) this.sayCall(iface);
+    for (const queue of queues) this.sayQueue(queue);
+  }
+
+  /** The events held over a rebuild, applied now in the order they came. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const ev of held) this.step(ev);
   }
 
   private shown(iface: string): AgentCall | null {
@@ -270,7 +346,7 @@ export class CallBoard implements CallView {
     const latest = (state: CallState) => legs.filter((l) => l.state === state).at(-1);
     const leg = latest('on_call') ?? latest('ringing');
     if (!leg) return null;
-    return { state: leg.state, queue: leg.queue, caller: leg.caller, since: leg.since === null ? null : new Date(leg.since).toISOString() };
+    return { state: leg.state, queue: leg.queue, caller: leg.caller, caller_name: leg.callerName, since: leg.since === null ? null : new Date(leg.since).toISOString() };
   }
 
   private waiters(queue: string): Map<string, Waiter> {
@@ -323,27 +399,64 @@ export class CallBoard implements CallView {
       const agent = await this.agentFor(iface);
       this.deps.announce?.('call', { agent: agent ?? null, interface: iface, call });
       // the member is free: who logs in there next is looked up afresh
-      if (!this.legs.has(iface)) this.forget(iface);
+      if (!this.legs.has(iface)) this.forget(iface, agent);
     });
   }
 
-  private async agentFor(iface: string): Promise<string | null | undefined> {
-    if (this.agentOf.has(iface)) return this.agentOf.get(iface);
-    try {
-      const agent = await agentOnInterface(this.deps.db, iface);
-      if (this.legs.has(iface)) {
-        this.agentOf.set(iface, agent);
-        if (agent !== null) this.interfaceOf.set(agent, iface);
-      }
-      return agent;
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, interface: iface }, 'could not tell which agent a queue call reached');
+  /**
+   * Who takes the calls on this interface: the agent logged in there when a call first reaches it,
+   * looked up once and kept while the interface has a call (so a leg keeps its agent if that agent
+   * logs off, or another logs in there, before it ends).
+   */
+  private agentFor(iface: string): Promise<AgentOnInterface> {
+    const known = this.agentOf.get(iface);
+    if (known) return known;
+    const lookup = agentOnInterface(this.deps.db, iface).catch((err: Error) => {
+      this.deps.log.warn({ err: err.message, interface: iface }, 'could not tell which agent a queue call reached');
       return undefined;
-    }
+    });
+    this.remember(iface, lookup);
+    return lookup;
   }
 
-  private forget(iface: string): void {
-    const agent = this.agentOf.get(iface);
+  private remember(iface: string, agent: Promise<AgentOnInterface>): void {
+    this.agentOf.set(iface, agent);
+    void agent.then((who) => {
+      if (this.agentOf.get(iface) !== agent) return;
+      if (who === undefined) this.agentOf.delete(iface); // asked again at the next step
+      else if (who !== null) this.interfaceOf.set(who, iface);
+    });
+  }
+
+  /**
+   * The end of a leg, to `queue_calls` for the reports, under the agent who took it. Every instance
+   * writes it (the leg's unique key keeps one row); a failed write is tried again, with a growing
+   * pause, and given up with an error (that call is then missing from this instance's writes).
+   */
+  private record(ev: CallEvent, iface: string, agent: Promise<AgentOnInterface> | undefined, endedMs: number): void {
+    this.chain(`record ${iface}`, async () => {
+      let who = agent ? await agent : undefined;
+      const tries = this.deps.recordTries ?? 6;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // a leg this process did not see begin (or whose look-up failed): who is there now
+          if (who === undefined) who = await agentOnInterface(this.deps.db, iface);
+          await recordCallEnd(this.deps.db, ev, who, endedMs);
+          return;
+        } catch (err) {
+          const detail = { err: (err as Error).message, queue: ev.queue, interface: iface, attempt };
+          if (attempt >= tries || this.stopped) {
+            this.deps.log.error(detail, 'gave up recording the end of a queue call');
+            return;
+          }
+          this.deps.log.warn(detail, 'could not record the end of a queue call; trying again');
+          await this.pause((this.deps.recordRetryMs ?? 500) * 2 ** (attempt - 1));
+        }
+      }
+    });
+  }
+
+  private forget(iface: string, agent: AgentOnInterface): void {
     this.agentOf.delete(iface);
     if (agent && this.interfaceOf.get(agent) === iface) this.interfaceOf.delete(agent);
   }
@@ -355,6 +468,19 @@ export class CallBoard implements CallView {
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
     });
   }
 

@@ -69,6 +69,7 @@ const agentCall = {
         state: { enum: ['ringing', 'on_call'] },
         queue: { type: 'string' },
         caller: { type: ['string', 'null'], description: "the caller's number; null when Asterisk has none" },
+        caller_name: { type: ['string', 'null'], description: "the caller's name (caller id); null when Asterisk has none" },
         since: { type: ['string', 'null'], format: 'date-time', description: 'when it began ringing, or was answered; null when unknown (after an AMI reconnect without CoreShowChannels)' },
       },
     },

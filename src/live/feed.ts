@@ -129,7 +129,11 @@ export class EventFeed {
    */
   announce(event: string, data: unknown): void {
     const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const c of this.clients) if (!c.res.writableEnded) c.res.write(text);
+    for (const c of this.clients) {
+      if (c.res.writableEnded) continue;
+      c.res.write(text);
+      this.dropIfBehind(c);
+    }
   }
 
   /** Ends every stream (clients reconnect elsewhere with Last-Event-ID) and stops polling. */
@@ -279,11 +283,15 @@ export class EventFeed {
     if (due.length === 0) return;
     client.after = due[due.length - 1]!.id;
     client.res.write(due.length === 1 ? due[0]!.text : due.map((m) => m.text).join(''));
-    if (client.res.writableLength > this.o.maxBufferedBytes) {
-      this.deps.log.info('feed: a client fell behind and was dropped (it resumes with Last-Event-ID)');
-      client.res.end();
-      this.drop(client);
-    }
+    this.dropIfBehind(client);
+  }
+
+  /** Whatever was written to it, a client that does not read is not kept in this process's memory. */
+  private dropIfBehind(client: Client): void {
+    if (client.res.writableLength <= this.o.maxBufferedBytes) return;
+    this.deps.log.info('feed: a client fell behind and was dropped (it resumes with Last-Event-ID)');
+    client.res.end();
+    this.drop(client);
   }
 }
 

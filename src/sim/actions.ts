@@ -56,8 +56,19 @@ export function processMessage(deps: ActionDeps, s: Session, m: Message): void {
     deps.events.flush();
     return;
   }
-  deps.sessions.write(s, out.join(''));
-  deps.events.flush();
+  const then = deps.faults.takeFollower(lower);
+  if (then) {
+    // the answer, the events it caused and those of `then`, in one write: one TCP segment
+    const following = deps.sessions.gather(s, () => {
+      deps.events.flush();
+      then();
+      deps.events.flush();
+    });
+    deps.sessions.write(s, out.join('') + following);
+  } else {
+    deps.sessions.write(s, out.join(''));
+    deps.events.flush();
+  }
   if (after === 'close') deps.sessions.hangUp(s);
 }
 

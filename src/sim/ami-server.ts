@@ -182,6 +182,15 @@ export class SimAsterisk extends EventEmitter {
     this.faults.dropNextAction(name);
   }
 
+  /**
+   * After the next `action` (by name) is answered, runs `then` (a call step, say) and sends the
+   * answer and the events that follow it in one TCP write, as they may reach a client from a real
+   * Asterisk: events queued while a list was being written go out right after its last line.
+   */
+  afterNextAnswer(action: string, then: () => void): void {
+    this.faults.afterNextAnswer(action, then);
+  }
+
   /** Destroy every client socket (like a network cut). */
   dropConnections(): void {
     this.sessions.dropAll();

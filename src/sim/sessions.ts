@@ -11,6 +11,8 @@ export interface Session {
   /** No more input is processed (Logoff, failed login, dropped). */
   done: boolean;
   authTimer: NodeJS.Timeout | undefined;
+  /** While set, what is written to this session is kept here instead (`gather`). */
+  gathered?: string[] | undefined;
 }
 
 export interface SessionsOptions {
@@ -88,7 +90,23 @@ export class Sessions {
     }
   }
 
+  /** Runs `fn` and returns what it wrote to `s` (to other sessions it writes as usual). */
+  gather(s: Session, fn: () => void): string {
+    const into: string[] = [];
+    s.gathered = into;
+    try {
+      fn();
+    } finally {
+      s.gathered = undefined;
+    }
+    return into.join('');
+  }
+
   write(s: Session, text: string): void {
+    if (s.gathered) {
+      s.gathered.push(text);
+      return;
+    }
     if (!s.socket.destroyed && s.socket.writable) s.socket.write(text);
   }
 

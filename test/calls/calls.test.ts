@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { AmiPbx } from '../../src/ami/client.js';
+import { CallBoard } from '../../src/calls/board.js';
 import { loadConfig } from '../../src/config.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { type Service, startService } from '../../src/service.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog, until } from '../support/harness.js';
+import { amiBarrier, quietLog, until } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
 import { parsePrometheus } from '../support/prometheus.js';
 import { type SseClient, openStream } from '../support/sse.js';
@@ -17,19 +20,30 @@ let sim: SimAsterisk;
 let svc: Service;
 /** The simulated Asterisk's clock runs ahead by this much: talk and ring times without waiting them out. */
 let skewMs = 0;
+/** While set, that clock stands still here: talk and ring times come out exact (Asterisk counts whole seconds). */
+let frozenMs: number | undefined;
+const freeze = () => (frozenMs = Date.now() + skewMs);
+const thaw = () => (frozenMs = undefined);
+const advance = (ms: number) => {
+  skewMs += ms;
+  if (frozenMs !== undefined) frozenMs += ms;
+};
 let feed: SseClient;
+/** What the instances logged at warn and above. */
+const logged: Array<{ level: number; msg: string; attempt?: number }> = [];
+const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
 
 const serve = () =>
   startService(
     loadConfig({ DATABASE_URL: db.url, DATA_DIR: tmpdir(), HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_SECRET: SECRET, SHUTDOWN_GRACE_MS: '2000' }),
-    quietLog,
+    log,
   );
 
 before(async () => {
   db = await freshDatabase();
   if (!db.server) return;
   await applyProvision(db.knex, readProvisionFile(BASE_YAML), { prune: false, path: 'base.yaml' });
-  sim = await SimAsterisk.start({ username: 'agentgate', secret: SECRET, clock: () => Date.now() + skewMs });
+  sim = await SimAsterisk.start({ username: 'agentgate', secret: SECRET, clock: () => frozenMs ?? Date.now() + skewMs });
   svc = await serve();
   await until(() => svc.pbx.isConnected(), 'AMI connected');
   for (const [agent, exten] of [['1001', '2001'], ['1003', '2003']]) {
@@ -73,11 +87,12 @@ describe('queue calls', () => {
     call.ring('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing');
     const ringing = await callOf('1001');
-    assert.deepEqual({ ...ringing, since: typeof ringing.since }, { state: 'ringing', queue: 'support', caller: '5511999990000', since: 'string' });
+    assert.deepEqual({ ...ringing, since: typeof ringing.since }, { state: 'ringing', queue: 'support', caller: '5511999990000', caller_name: 'Cliente', since: 'string' });
     assert.ok(Math.abs(Date.parse(ringing.since) - Date.now()) < 60_000);
     const status = await command({ command: 'status', agent: '1001' });
     assert.deepEqual([status.state, status.call?.state, status.call?.queue], ['available', 'ringing', 'support'], 'status says the same (one command code)');
 
+    freeze();
     call.answer('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'on_call', '1001 on a call');
     assert.deepEqual(await queueOf('support'), { queue: 'support', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
@@ -87,8 +102,9 @@ describe('queue calls', () => {
     assert.equal((await command({ command: 'status', agent: '1001' })).call.state, 'on_call');
     assert.equal(await callOf('1003'), null, 'only the member called');
 
-    skewMs += 42_000; // 42 s of talk
+    advance(42_000); // 42 s of talk
     call.hangup('agent');
+    thaw();
     await until(async () => (await callOf('1001')) === null, '1001 free again');
     await until(async () => (await rows()).length === 1, 'the call recorded');
 
@@ -115,10 +131,12 @@ describe('queue calls', () => {
     if (!db.server) return t.skip('needs a Postgres server');
     await db.knex('queue_calls').delete();
     const a = sim.callArrives('support', { callerNum: '1133334444' });
+    freeze();
     a.ring('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing');
-    skewMs += 15_000;
+    advance(15_000);
     a.noAnswer('PJSIP/2001');
+    thaw();
     await until(async () => (await callOf('1001')) === null, 'the ring ended');
     await until(async () => (await rows()).length === 1, 'the missed ring recorded');
     assert.deepEqual(
@@ -167,6 +185,81 @@ describe('queue calls', () => {
     await until(async () => (await queueOf('support'))?.waiting === 0, 'the caller left');
     await until(async () => (await callOf('1001')) === null, 'the ring let go');
     assert.deepEqual(await rows(), []);
+  });
+
+  test('a finished call is recorded under the agent who took it, though it logged off and another logged in on that phone before the end', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    await db.knex('queue_calls').delete();
+    const a = sim.callArrives('support', { callerNum: '1190909090' });
+    a.ring('PJSIP/2001').answer('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'on_call', '1001 on a call');
+    assert.deepEqual(await command({ command: 'logoff', agent: '1001' }), { success: 'Logoff OK' });
+    assert.deepEqual(await command({ command: 'login', agent: '1002', exten: '2001', queue: 'support' }), { success: 'Login OK' });
+    a.hangup('caller');
+    await until(async () => (await rows()).length === 1, 'the call recorded');
+    assert.deepEqual((await rows()).map((r) => [r.outcome, r.agent, r.caller]), [['answered', '1001', '1190909090']]);
+
+    assert.deepEqual(await command({ command: 'logoff', agent: '1002' }), { success: 'Logoff OK' });
+    assert.deepEqual(await command({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), { success: 'Login OK' });
+  });
+
+  test('a write of a finished call that fails is tried again until it is written; a board that runs out of tries logs an error', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    await db.knex('queue_calls').delete();
+    // a second board, on its own AMI connection, that gives up after two tries
+    const pbx = new AmiPbx({ host: '127.0.0.1', port: sim.port, username: 'agentgate', secret: SECRET, timeoutMs: 2000, logger: quietLog });
+    const itsLog: Array<{ msg: string; attempt?: number }> = [];
+    const brief = new CallBoard({ db: db.knex, pbx, log: pino({ level: 'warn' }, { write: (l: string) => void itsLog.push(JSON.parse(l)) }), recordTries: 2, recordRetryMs: 10 });
+    brief.attach();
+    const up = new Promise((r) => pbx.once('connected', r));
+    pbx.start();
+    await up;
+    try {
+      const a = sim.callArrives('support', { callerNum: '1123232323' });
+      a.ring('PJSIP/2001').answer('PJSIP/2001');
+      await until(async () => (await callOf('1001'))?.state === 'on_call' && brief.forAgent('1001')?.state === 'on_call', 'on a call, on both boards');
+      const from = logged.length;
+      await db.knex.raw('ALTER TABLE queue_calls RENAME TO queue_calls_away');
+      try {
+        a.hangup('agent');
+        await until(() => logged.slice(from).some((l) => /could not record the end of a queue call/.test(l.msg)), 'the write failed');
+        await until(() => itsLog.some((l) => l.msg === 'gave up recording the end of a queue call' && l.attempt === 2), 'the second board gave up');
+        assert.deepEqual(itsLog.map((l) => [l.msg, l.attempt]), [['could not record the end of a queue call; trying again', 1], ['gave up recording the end of a queue call', 2]]);
+      } finally {
+        await db.knex.raw('ALTER TABLE queue_calls_away RENAME TO queue_calls');
+      }
+      await until(async () => (await rows()).length === 1, 'written at a later try');
+      assert.deepEqual((await rows()).map((r) => [r.outcome, r.agent, r.caller]), [['answered', '1001', '1123232323']]);
+      assert.ok(!logged.slice(0).some((l) => l.msg === 'gave up recording the end of a queue call'), 'the service did not give up');
+    } finally {
+      brief.stop();
+      await brief.idle();
+      await pbx.close();
+    }
+  });
+
+  test('a board that stops lets go of its AMI connection and asks Asterisk nothing more', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    const pbx = new AmiPbx({ host: '127.0.0.1', port: sim.port, username: 'agentgate', secret: SECRET, timeoutMs: 2000, logger: quietLog });
+    const listeners = () => (['call', 'connected', 'disconnected'] as const).map((e) => pbx.listenerCount(e));
+    const bare = listeners();
+    const board = new CallBoard({ db: db.knex, pbx, log: quietLog });
+    board.attach();
+    assert.deepEqual(listeners(), bare.map((n) => n + 1));
+    const asked = sim.actionsOf('QueueStatus').length;
+    const up = new Promise((r) => pbx.once('connected', r));
+    pbx.start();
+    await up;
+    try {
+      await until(() => sim.actionsOf('QueueStatus').length === asked + 1, 'its snapshot asked for');
+      board.stop();
+      assert.deepEqual(listeners(), bare, 'no listener left on the connection');
+      await board.rebuild();
+      await amiBarrier({ pbx });
+      assert.equal(sim.actionsOf('QueueStatus').length, asked + 1, 'no snapshot asked for once stopped');
+    } finally {
+      await pbx.close();
+    }
   });
 
   test('metrics: callers waiting per queue and agents on a call', async (t) => {
@@ -227,16 +320,69 @@ describe('AMI reconnect in the middle of a call', () => {
     await until(async () => (await queueOf('support'))?.waiting === 0, 'and leaves');
   });
 
+  test('while AMI is down no call and no waiting caller is shown, and the feed says so at once; after the reconnect they are read again', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    const a = sim.callArrives('support', { callerNum: '1156565656' });
+    const w = sim.callArrives('support', { callerNum: '1178787878' });
+    a.ring('PJSIP/2001').answer('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'on_call' && (await queueOf('support'))?.waiting === 1, 'on a call, one waiting');
+    const before = await callOf('1001');
+    const fromMsg = feed.messages.length;
+
+    const down = await outage();
+    assert.equal(await callOf('1001'), null, 'no call while Asterisk cannot say');
+    assert.equal((await command({ command: 'status', agent: '1001' })).call, null, 'status says the same');
+    assert.deepEqual(await queueOf('support'), { queue: 'support', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
+    const told = () => feed.messages.slice(fromMsg);
+    await feed.until(
+      () => told().some((m) => m.event === 'call' && m.data.agent === '1001' && m.data.call === null) && told().some((m) => m.event === 'queue' && m.data.queue === 'support' && m.data.waiting === 0),
+      10_000,
+      'the wallboards are told',
+    );
+
+    const listed = sim.actionsOf('CoreShowChannels').length;
+    await down.back();
+    await until(async () => (await queueOf('support'))?.waiting === 1 && (await callOf('1001'))?.state === 'on_call', 'read again');
+    await until(async () => sim.actionsOf('CoreShowChannels').length > listed && (await svc.calls.idle(), true), 'the channels read');
+    assert.deepEqual(await callOf('1001'), before, 'the same call, its caller and start kept');
+    a.hangup('caller');
+    w.abandon();
+    await until(async () => (await callOf('1001')) === null && (await queueOf('support'))?.waiting === 0, 'all over');
+  });
+
+  test('events read in the same chunk as the end of the QueueStatus list are newer than it: a call that ended right after the snapshot is not shown, a caller who joined right after it waits', async (t) => {
+    if (!db.server) return t.skip('needs a Postgres server');
+    const a = sim.callArrives('support', { callerNum: '1112121212' });
+    a.ring('PJSIP/2001').answer('PJSIP/2001');
+    await until(async () => (await callOf('1001'))?.state === 'on_call', 'on a call');
+    assert.equal((await queueOf('support'))?.waiting, 0);
+
+    const down = await outage();
+    // the first QueueStatus after the login is the calls' snapshot (the resync's comes after database reads)
+    const late = { caller: undefined as ReturnType<typeof sim.callArrives> | undefined };
+    sim.afterNextAnswer('QueueStatus', () => {
+      a.hangup('agent');
+      late.caller = sim.callArrives('support', { callerNum: '1134343434' });
+    });
+    await down.back();
+    await until(() => late.caller !== undefined, 'the snapshot answered, the call ended and a caller joined, in one write');
+    await amiBarrier(svc); // read after that write: the rebuild has applied what it brought
+    assert.equal(await callOf('1001'), null, 'the call that ended after the snapshot');
+    assert.equal((await queueOf('support'))?.waiting, 1, 'the caller who joined after the snapshot');
+    late.caller!.abandon();
+    await until(async () => (await queueOf('support'))?.waiting === 0, 'and leaves');
+  });
+
   test('a new call answered while disconnected shows with its caller (from CoreShowChannels), or without caller and start when this AMI account may not list channels', async (t) => {
     if (!db.server) return t.skip('needs a Postgres server');
     let down = await outage();
-    const a = sim.callArrives('support', { callerNum: '1166667777' });
+    const a = sim.callArrives('support', { callerNum: '1166667777', callerName: 'Loja Centro' });
     a.ring('PJSIP/2001').answer('PJSIP/2001');
     skewMs += 20_000;
     await down.back();
     await until(async () => (await callOf('1001'))?.caller === '1166667777', 'the call found after the reconnect');
     const found = await callOf('1001');
-    assert.equal(found.state, 'on_call');
+    assert.deepEqual([found.state, found.caller_name], ['on_call', 'Loja Centro'], "the caller's name from the channel's connected line");
     assert.ok(Date.now() - Date.parse(found.since) >= 19_000, `since counts from the member's channel (${found.since})`);
     a.hangup('agent');
     await until(async () => (await callOf('1001')) === null, 'ended');
@@ -248,7 +394,7 @@ describe('AMI reconnect in the middle of a call', () => {
       b.ring('PJSIP/2001').answer('PJSIP/2001');
       await down.back();
       await until(async () => (await callOf('1001'))?.state === 'on_call', 'on a call, from InCall');
-      assert.deepEqual(await callOf('1001'), { state: 'on_call', queue: 'support', caller: null, since: null });
+      assert.deepEqual(await callOf('1001'), { state: 'on_call', queue: 'support', caller: null, caller_name: null, since: null });
       await db.knex('queue_calls').delete();
       b.hangup('caller');
       await until(async () => (await callOf('1001')) === null, 'its end clears it');
@@ -268,13 +414,15 @@ describe('two instances', () => {
       await until(() => other.pbx.isConnected(), 'second instance connected');
       await db.knex('queue_calls').delete();
       const a = sim.callArrives('support', { callerNum: '1100001111' });
+      freeze();
       a.ring('PJSIP/2001');
-      skewMs += 10_000;
+      advance(10_000);
       a.noAnswer('PJSIP/2001');
       a.ring('PJSIP/2001').answer('PJSIP/2001');
       await until(async () => (await callOf('1001', other.httpPort))?.state === 'on_call' && (await callOf('1001'))?.state === 'on_call', 'both instances show it');
-      skewMs += 5_000;
+      advance(5_000);
       a.hangup('caller');
+      thaw();
       await until(async () => (await callOf('1001', other.httpPort)) === null && (await callOf('1001')) === null, 'both free');
       await Promise.all([svc.calls.idle(), other.calls.idle()]);
       assert.deepEqual((await rows()).map((r) => [r.outcome, r.talk_s, r.ring_ms]), [['missed', null, 10_000], ['answered', 5, null]]);

@@ -53,6 +53,13 @@ test('the wallboard shows a ringing phone, a call with its timer and queue (with
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // what the page reads: a call or queue message must not cost a read of the lists
+  const reads = { agents: 0, queues: 0 };
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/api/agents') reads.agents++;
+    if (path === '/api/queues') reads.queues++;
+  });
   await page.goto(`http://127.0.0.1:${svc.httpPort}/wallboard`);
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
   const tile = page.locator('.tile[data-agent="1001"][data-queue="support"]');
@@ -70,6 +77,7 @@ test('the wallboard shows a ringing phone, a call with its timer and queue (with
   assert.match(await chip.innerText(), /longest 0:0[1-9]/);
   assert.equal(await page.locator('section.queue[data-queue="support"] h2 .waiting[data-waiting="1"]').count(), 1, 'the queue header says it too');
 
+  const readsBefore = { ...reads };
   call.ring('PJSIP/2001');
   await tile.and(page.locator('[data-call="ringing"]')).waitFor({ timeout: 1000 });
   assert.match(await tile.innerText(), /Ringing/);
@@ -83,6 +91,8 @@ test('the wallboard shows a ringing phone, a call with its timer and queue (with
   assert.match(await tile.locator('.call-timer').innerText(), /^0:0\d$/);
   await chip.and(page.locator('[data-waiting="0"]')).waitFor({ timeout: 1000 });
   assert.equal(await chip.and(page.locator('.long-wait')).count(), 0, 'nobody waits any more');
+  assert.equal(await page.locator('section.queue[data-queue="support"] h2 .waiting[data-waiting="0"]').count(), 1, 'nor in the queue header');
+  assert.deepEqual(reads, readsBefore, 'the ring, the answer and the caller leaving the queue patched the page: no list was read');
   await page.screenshot({ path: join(shots, 'on-call.png') });
 
   // paused during the call: both show

@@ -23,8 +23,12 @@ async function rawAmi(port: number, events: string) {
   const socket = net.connect(port, '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));
   let data = '';
+  const chunks: string[] = [];
   socket.setEncoding('latin1');
-  socket.on('data', (d: string) => (data += d));
+  socket.on('data', (d: string) => {
+    data += d;
+    chunks.push(d);
+  });
   const send = async (headers: Record<string, string>) => {
     socket.write(`${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
     if (headers.ActionID) await until(() => data.includes(`ActionID: ${headers.ActionID}\r\n`), `answer to ${headers.ActionID}`);
@@ -35,6 +39,8 @@ async function rawAmi(port: number, events: string) {
     get data() {
       return data;
     },
+    /** The bytes as each read returned them. */
+    chunks,
     close: () => socket.destroy(),
   };
 }
@@ -132,6 +138,26 @@ describe('a queue call in the simulated Asterisk', () => {
     } finally {
       ami.close();
       sim.externalRemove('sales', 'PJSIP/2001');
+    }
+  });
+
+  test('afterNextAnswer: the QueueStatus answer and the AgentComplete that follows it leave in one write, so they arrive in one read', async () => {
+    now = 1795533000_000;
+    assert.ok(sim.externalAdd('support', 'PJSIP/2001', 'Maria Silva'));
+    const ami = await rawAmi(sim.port, 'agent');
+    try {
+      const a = sim.callArrives('support', { callerNum: '1133334444' });
+      a.ring('PJSIP/2001').answer('PJSIP/2001');
+      await until(() => ami.data.includes('Event: AgentConnect'), 'AgentConnect');
+      sim.afterNextAnswer('QueueStatus', () => a.hangup('caller'));
+      await ami.send({ Action: 'QueueStatus', ActionID: 'snap' });
+      await until(() => ami.data.includes('Event: AgentComplete'), 'AgentComplete');
+      const chunk = ami.chunks.find((c) => c.includes('Event: QueueStatusComplete'));
+      assert.ok(chunk, 'the list arrived');
+      assert.match(chunk, /^Response: Success\r\nActionID: snap\r\n[^]*\r\nInCall: 1\r\n[^]*Event: QueueStatusComplete\r\nActionID: snap\r\n[^]*\r\n\r\nEvent: AgentComplete\r\n[^]*\r\nReason: caller\r\n\r\n$/);
+    } finally {
+      ami.close();
+      sim.externalRemove('support', 'PJSIP/2001');
     }
   });
 

@@ -1,4 +1,5 @@
-// The wallboard: /api/agents drawn as tiles grouped by queue, redrawn on every event of the live feed.
+// The wallboard: /api/agents drawn as tiles grouped by queue, redrawn on every event of the live feed;
+// the feed's call and queue messages patch the tiles and queue headers they name.
 // Plain browser JavaScript, no build step; everything it loads comes from agentgate itself.
 
 const TEXT = {
@@ -46,9 +47,8 @@ const ui = {
   limitMin: Number(localStorage.getItem(KEYS.limit)) || 15,
   token: takeToken(),
   agents: [],
-  /** /api/queues: callers waiting per queue, as read at `queuesAt` (our clock). */
+  /** /api/queues: callers waiting per queue, each with `at`: when it was read or last patched (our clock). */
   queues: [],
-  queuesAt: 0,
   waitLimitS: Number(localStorage.getItem(KEYS.waitLimit)) || 60,
   /** Server clock minus ours, so timers agree with the server's `since`. */
   skewMs: 0,
@@ -114,6 +114,8 @@ function withToken(path) {
 
 let fetching = false;
 let fetchAgain = false;
+/** Call messages that came while /api/agents was being read, by agent. */
+let callsWhileReading;
 
 /** Reads /api/agents and redraws; calls made while one is on its way are folded into one more. */
 async function refresh() {
@@ -122,6 +124,7 @@ async function refresh() {
     return;
   }
   fetching = true;
+  callsWhileReading = new Map();
   try {
     const res = await fetch('/api/agents', { headers: ui.token ? { authorization: `Bearer ${ui.token}` } : {}, cache: 'no-store' });
     if (res.status === 403) {
@@ -132,6 +135,11 @@ async function refresh() {
     const date = Date.parse(res.headers.get('date') ?? '');
     if (!Number.isNaN(date)) ui.skewMs = date - Date.now();
     ui.agents = (await res.json()).agents;
+    // a call step announced while the list was on its way may be newer than what it says
+    for (const [agent, call] of callsWhileReading) {
+      const a = ui.agents.find((x) => x.agent === agent);
+      if (a) a.call = call;
+    }
     hideToken();
     render();
     if (!ui.source) connect();
@@ -139,6 +147,7 @@ async function refresh() {
     // the feed's error handler says the connection is lost; the next event or reconnect reads again
   } finally {
     fetching = false;
+    callsWhileReading = undefined;
     if (fetchAgain) {
       fetchAgain = false;
       setTimeout(refresh, 100);
@@ -391,6 +400,8 @@ function waitingBadge(queue) {
 
 let fetchingQueues = false;
 let queuesAgain = false;
+/** Queue messages that came while /api/queues was being read, by queue. */
+let queuesWhileReading;
 
 /** Reads /api/queues (callers waiting) and redraws; calls made meanwhile fold into one more. */
 async function refreshQueues() {
@@ -399,16 +410,19 @@ async function refreshQueues() {
     return;
   }
   fetchingQueues = true;
+  queuesWhileReading = new Map();
   try {
     const res = await fetch('/api/queues', { headers: ui.token ? { authorization: `Bearer ${ui.token}` } : {}, cache: 'no-store' });
     if (!res.ok) return;
-    ui.queues = (await res.json()).queues;
-    ui.queuesAt = Date.now();
+    const at = Date.now();
+    ui.queues = (await res.json()).queues.map((q) => ({ ...q, at }));
+    for (const q of queuesWhileReading.values()) setQueue(q);
     render();
   } catch {
     // the feed's error handler says the connection is lost; it reads again when back
   } finally {
     fetchingQueues = false;
+    queuesWhileReading = undefined;
     if (queuesAgain) {
       queuesAgain = false;
       setTimeout(refreshQueues, 100);
@@ -416,10 +430,43 @@ async function refreshQueues() {
   }
 }
 
-/** The feed's `call` and `queue` messages: the lists are read again, as for every event. */
+/**
+ * The feed's `call` and `queue` messages say the whole new state of one agent's call and of one
+ * queue's waiting callers: the tiles and queue headers they name are patched, nothing is read (a
+ * read of /api/agents per call step, per open wallboard, would be every agent of a big centre many
+ * times a second). Events of the record still read the lists again: they change the record.
+ */
 function listenForCalls(source) {
-  source.addEventListener('call', () => refresh());
-  source.addEventListener('queue', () => refreshQueues());
+  source.addEventListener('call', (e) => patchCall(JSON.parse(e.data)));
+  source.addEventListener('queue', (e) => patchQueue(JSON.parse(e.data)));
+}
+
+function patchCall({ agent, call }) {
+  if (!agent) return; // a member agentgate does not know has no tile
+  callsWhileReading?.set(agent, call);
+  const a = ui.agents.find((x) => x.agent === agent);
+  if (!a) return;
+  a.call = call;
+  for (const tile of document.querySelectorAll(`.tile[data-agent="${CSS.escape(agent)}"]`)) {
+    tile.querySelector(':scope > .call')?.remove();
+    delete tile.dataset.call;
+    drawCall(tile, a);
+  }
+  tickCalls();
+}
+
+function patchQueue(q) {
+  queuesWhileReading?.set(q.queue, q);
+  setQueue(q);
+  for (const badge of document.querySelectorAll(`.waiting[data-queue="${CSS.escape(q.queue)}"]`)) badge.replaceWith(waitingBadge(q.queue));
+  tickCalls();
+}
+
+function setQueue({ queue, waiting, longest_wait_s }) {
+  const known = ui.queues.find((x) => x.queue === queue);
+  const now = { waiting, longest_wait_s, at: Date.now() };
+  if (known) Object.assign(known, now);
+  else ui.queues.push({ queue, ...now });
 }
 
 /** Every second: the calls' timers and the longest waits. */
@@ -431,7 +478,7 @@ function tickCalls() {
   }
   for (const badge of document.querySelectorAll('.waiting[data-queue]')) {
     const q = ui.queues.find((x) => x.queue === badge.dataset.queue);
-    const longest = q && q.waiting > 0 ? q.longest_wait_s * 1000 + (Date.now() - ui.queuesAt) : 0;
+    const longest = q && q.waiting > 0 ? q.longest_wait_s * 1000 + (Date.now() - q.at) : 0;
     const out = badge.querySelector('.waiting-longest');
     if (out) out.textContent = `${t('longestWait')} ${elapsed(longest)}`;
     const over = longest > ui.waitLimitS * 1000;
