@@ -60,3 +60,6 @@ END
 $$;
 
 CREATE TRIGGER agent_queues_list AFTER INSERT OR UPDATE OR DELETE ON agent_queues FOR EACH ROW EXECUTE FUNCTION agentgate_default_queues();
+
+-- Metrics no longer count corrections in the record at each scrape (each instance counts its own).
+DROP INDEX IF EXISTS events_corrections;

@@ -64,7 +64,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     claims: new Claims(config.AMI_TIMEOUT_MS),
     onCommand: metrics.onCommand,
   };
-  const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000 });
+  const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000, onResync: metrics.onResync });
   keeper.attach();
   pbx.start();
 
