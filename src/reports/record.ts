@@ -43,11 +43,14 @@ export async function readRecord(db: Knex, start: Date, stop: Date, begin: (agen
 
 /**
  * Agents whose session was open when the range began, and when that session began: one probe per
- * (agent, queue) pair ever logged in, walked with a loose index scan over `events_sessions`.
+ * (agent, queue) pair ever logged in, walked with a loose index scan over `events_sessions` (not
+ * even begun when no login came before the range).
  */
 const OPEN_AT = `
 with recursive pairs as (
-  (select agent, queue from events where kind in ('login', 'logoff') order by agent, queue limit 1)
+  (select agent, queue from events
+    where kind in ('login', 'logoff') and exists (select 1 from events b where b.kind = 'login' and b.at < ?)
+    order by agent, queue limit 1)
   union all
   select n.agent, n.queue from pairs p cross join lateral (
     select e.agent, e.queue from events e
@@ -107,7 +110,7 @@ function roomy<T>(db: Knex, run: (trx: Knex.Transaction) => Promise<T>): Promise
 }
 
 async function readEarlier(db: Knex, start: Date): Promise<Map<string, string>> {
-  const rows: Rows = await roomy(db, async (trx) => (await trx.raw(EARLIER, [start, start])).rows);
+  const rows: Rows = await roomy(db, async (trx) => (await trx.raw(EARLIER, [start, start, start])).rows);
   return new Map(rows.flatMap((r) => (r.evs === null ? [] : [[r.agent, r.evs] as const])));
 }
 
@@ -119,7 +122,7 @@ async function readRange(db: Knex, start: Date, stop: Date, half: Half): Promise
 export async function explainRecord(db: Knex, start: Date, stop: Date): Promise<string[]> {
   const explain = 'explain (analyze, buffers) ';
   const plan = (rows: Array<Record<string, string>>) => rows.map((x) => x['QUERY PLAN'] ?? '');
-  const first = plan(await roomy(db, async (trx) => (await trx.raw(explain + EARLIER, [start, start])).rows));
+  const first = plan(await roomy(db, async (trx) => (await trx.raw(explain + EARLIER, [start, start, start])).rows));
   const second = plan(await roomy(db, async (trx) => (await trx.raw(explain + rangeSql(HALVES[0]), [start, stop])).rows));
   return [...first, '', ...second];
 }
