@@ -125,7 +125,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
 
   const feed = deps.feed ?? new EventFeed(deps);
   const metrics = deps.metrics ?? new Metrics({ db: deps.db, pbx: deps.pbx, agiSessions: () => 0, liveFeedClients: () => feed.clientCount() });
-  const commandDeps: Deps = deps.metrics || deps.onCommand ? deps : { ...deps, onCommand: metrics.onCommand };
+  const commandDeps = deps.metrics || deps.onCommand ? deps : { ...deps, onCommand: metrics.onCommand };
 
   const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.method === 'POST' && req.isMultipart() ? await readMultipart(req) : req.body;

@@ -26,9 +26,9 @@ export async function listAgentsJson(db: Knex, filter: AgentFilter = {}): Promis
 }
 
 // Each aggregate below reads its rows in the order of its sorted subquery, so none sorts on its
-// own: an aggregate with its own ORDER BY sorts once per group (per agent), which cost more than
-// the rest of the statement together. Each agent's fixed part (`list_head`, `default_queues_json`)
-// and a logged-off agent's last logoff are kept ready by Postgres (migration 006).
+// own (an aggregate with its own ORDER BY sorts once per group: once per agent). Each agent's fixed
+// part (`list_head`, `default_queues_json`) and a logged-off agent's last logoff are kept ready by
+// Postgres (migration 006).
 const AGENTS = `
     WITH sq AS (
       SELECT sq.agent,
