@@ -4,6 +4,7 @@ import { PbxRefused, PbxUnavailable, type Pbx } from './ami/pbx.js';
 import type { CallBoard } from './calls/board.js';
 import type { CommandObserver } from './commands/run.js';
 import { WebhookMetrics } from './webhooks/metrics.js';
+import type { ResyncReport, SyncSource } from './sync/resync.js';
 
 export interface MetricsDeps {
   db: Knex;
@@ -18,9 +19,13 @@ export interface MetricsDeps {
 /** The methods of `Pbx` that are not AMI actions. */
 const NOT_ACTIONS = new Set<PropertyKey>(['on', 'off', 'once', 'emit', 'isConnected', 'close', 'start']);
 
+/** What a resync or reconcile corrected, as the `kind` label of agentgate_sync_corrections_total. */
+const CORRECTIONS = { readded: 'readded', pauseTaken: 'pause_taken', dropped: 'dropped', reverted: 'reverted' } as const;
+
 /**
- * Prometheus metrics (prom-client), one registry per service. Counters and histograms move with
- * traffic; the gauges read the database (and the AMI and FastAGI servers) at each scrape.
+ * Prometheus metrics (prom-client), one registry per service. Counters and histograms count what
+ * this process did (commands, AMI actions, its resync and reconcile runs' corrections); the gauges
+ * read the database (and the AMI and FastAGI servers) at each scrape.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -72,7 +77,14 @@ export class Metrics {
     } });
     this.agents = new Gauge({ name: 'agentgate_agents', help: 'Agents by state (paused: paused in every queue of the session)', labelNames: ['state'], registers });
     this.queueAgents = new Gauge({ name: 'agentgate_queue_agents', help: 'Agents logged in to each queue, by their state in that queue', labelNames: ['queue', 'state'], registers });
-    this.corrections = new Counter({ name: 'agentgate_sync_corrections_total', help: 'Events written by resync and reconcile (corrections of the record), by source and kind, counted in the record at each scrape', labelNames: ['source', 'kind'], registers });
+    this.corrections = new Counter({
+      name: 'agentgate_sync_corrections_total',
+      help: "Corrections made by this instance's resync and reconcile runs since it started, by source and kind (readded, pause_taken, dropped, reverted)",
+      labelNames: ['source', 'kind'],
+      registers,
+    });
+    // every series from the start, at 0, so that rate() and alerts see the first correction
+    for (const source of ['resync', 'reconcile'] satisfies SyncSource[]) for (const kind of Object.values(CORRECTIONS)) this.corrections.inc({ source, kind }, 0);
     this.intents = new Gauge({ name: 'agentgate_intents', help: 'Actions asked of Asterisk whose outcome is not recorded yet: pending, or in doubt once past their deadline', labelNames: ['state'], registers });
     this.databaseUp = new Gauge({ name: 'agentgate_database_up', help: '1 when the last scrape could read the database', registers });
     this.webhooks = new WebhookMetrics(registers, deps.db);
@@ -82,6 +94,13 @@ export class Metrics {
   readonly onCommand: CommandObserver = ({ command, outcome, source, seconds }) => {
     this.commands.inc({ command, outcome, source });
     this.commandSeconds.observe({ command, source }, seconds);
+  };
+
+  /** Hand to the Keeper (as `onResync`): what one resync or reconcile run of this instance corrected. */
+  readonly onResync = (source: SyncSource, report: ResyncReport): void => {
+    for (const [field, kind] of Object.entries(CORRECTIONS) as Array<[keyof typeof CORRECTIONS, string]>) {
+      if (report[field] > 0) this.corrections.inc({ source, kind }, report[field]);
+    }
   };
 
   /** `pbx` with every AMI action timed; events, connection state and close pass through untouched. */
@@ -127,11 +146,10 @@ export class Metrics {
   private async readDatabase(): Promise<void> {
     const db = this.deps.db;
     try {
-      const [agents, queues, corrections, intents] = await Promise.all([
+      const [agents, queues, intents] = await Promise.all([
         db.raw(`select (select count(*)::int from agents) as agents, count(*)::int as logged_in, count(*) filter (where paused)::int as paused
                   from (select bool_and(q.paused) as paused from agent_sessions s join session_queues q on q.agent = s.agent group by s.agent) x`),
         db.raw(`select queue, paused, count(*)::int as n from session_queues group by queue, paused`),
-        db.raw(`select source, kind, count(*)::int as n from events where source in ('resync', 'reconcile') group by source, kind`),
         db.raw(`select count(*) filter (where deadline > clock_timestamp())::int as pending, count(*) filter (where deadline <= clock_timestamp())::int as in_doubt from intents`),
       ]);
       const a = agents.rows[0] as { agents: number; logged_in: number; paused: number };
@@ -141,8 +159,6 @@ export class Metrics {
       this.agents.set({ state: 'logged_off' }, Math.max(0, a.agents - a.logged_in));
       this.queueAgents.reset();
       for (const r of queues.rows as Array<{ queue: string; paused: boolean; n: number }>) this.queueAgents.set({ queue: r.queue, state: r.paused ? 'paused' : 'available' }, r.n);
-      this.corrections.reset();
-      for (const r of corrections.rows as Array<{ source: string; kind: string; n: number }>) this.corrections.inc({ source: r.source, kind: r.kind }, r.n);
       const i = intents.rows[0] as { pending: number; in_doubt: number };
       this.intents.set({ state: 'pending' }, i.pending);
       this.intents.set({ state: 'in_doubt' }, i.in_doubt);
@@ -152,7 +168,6 @@ export class Metrics {
       this.databaseUp.set(0);
       this.agents.reset();
       this.queueAgents.reset();
-      this.corrections.reset();
       this.intents.reset();
     }
   }

@@ -77,7 +77,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     lamps: new Lamps(timedPbx, log),
     onCommand: metrics.onCommand,
   };
-  const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000 });
+  const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000, onResync: metrics.onResync });
   keeper.attach();
   const policy = new PausePolicy(deps);
   policy.attach();

@@ -26,6 +26,8 @@ export interface QueueWaiting {
 /** What `status` and the lists read: the calls this process sees. */
 export interface CallView {
   forAgent(agent: string): AgentCall | null;
+  /** Every agent on a call or ringing now, by login (the others have none). */
+  byAgent(): Record<string, AgentCall>;
   forQueue(queue: string): QueueWaiting;
 }
 
@@ -139,6 +141,15 @@ export class CallBoard implements CallView {
   forAgent(agent: string): AgentCall | null {
     const iface = this.interfaceOf.get(agent);
     return iface === undefined ? null : this.shown(iface);
+  }
+
+  byAgent(): Record<string, AgentCall> {
+    const out: Record<string, AgentCall> = {};
+    for (const [agent, iface] of this.interfaceOf) {
+      const call = this.shown(iface);
+      if (call) out[agent] = call;
+    }
+    return out;
   }
 
   forQueue(queue: string): QueueWaiting {

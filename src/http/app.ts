@@ -10,7 +10,7 @@ import { type AccessCheck, proxyTrust } from './access.js';
 import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
 import { MULTIPART_LIMITS, MultipartRefused, PARAMS, merge, parseParams, readMultipart } from './params.js';
 import { clientErrorHandler, refuseConnect } from './raw-answers.js';
-import type { Metrics } from '../metrics.js';
+import { Metrics } from '../metrics.js';
 import { defaultZone } from '../reports/params.js';
 import { registerLive } from './live.js';
 import { openApiDocument } from './openapi.js';
@@ -28,7 +28,10 @@ export interface HttpDeps extends Deps {
   feed?: EventFeed;
   /** Counts and times every command (metrics). */
   onCommand?: CommandObserver;
-  /** Served at /metrics; without it, /metrics says the service keeps none (503). */
+  /**
+   * Served at /metrics. Without it, the app keeps its own: its HTTP commands counted and timed, the
+   * database gauges, its live-feed clients, and no FastAGI sessions (it has no FastAGI server).
+   */
   metrics?: Metrics;
   /** The zone of a report that names none (default: the process's, from TZ). */
   reportZone?: string;
@@ -122,12 +125,16 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     }
   });
 
+  const feed = deps.feed ?? new EventFeed(deps);
+  const metrics = deps.metrics ?? new Metrics({ db: deps.db, pbx: deps.pbx, agiSessions: () => 0, liveFeedClients: () => feed.clientCount() });
+  const commandDeps = deps.metrics || deps.onCommand ? deps : { ...deps, onCommand: metrics.onCommand };
+
   const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.method === 'POST' && req.isMultipart() ? await readMultipart(req) : req.body;
     const params = merge(req.query, body);
     const raw = Object.fromEntries(PARAMS.map((k) => [k, params[k]]));
     const started = performance.now();
-    const result = await runCommand(deps, raw, 'http');
+    const result = await runCommand(commandDeps, raw, 'http');
     req.log.info(
       { command: text(raw.command), agent: text(raw.agent), answer: messageOf(result), ms: Math.round(performance.now() - started) },
       'http command',
@@ -140,14 +147,13 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     app.post(url, agentApi);
   }
 
-  registerLive(app, { db: deps.db, feed: deps.feed ?? new EventFeed(deps), calls: deps.calls, send });
+  registerLive(app, { db: deps.db, feed, calls: deps.calls, send });
   registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone() });
   registerPages(app);
   registerWebhooks(app, { db: deps.db, send });
   app.get('/metrics', async (_req, reply) => {
-    if (!deps.metrics) return send(reply, HTTP_ANSWERS.shuttingDown);
-    const body = await deps.metrics.scrape();
-    return reply.code(200).type(deps.metrics.contentType).send(body);
+    const body = await metrics.scrape();
+    return reply.code(200).type(metrics.contentType).send(body);
   });
   const openapi = JSON.stringify(openApiDocument());
   app.get('/openapi.json', async (_req, reply) => reply.code(200).type(JSON_TYPE).send(openapi));

@@ -25,8 +25,7 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
     const filter = agentFilter(queryOf(req));
     if (!filter) return r.send(reply, HTTP_ANSWERS.badParameter);
     const calls = r.calls;
-    const callJson = calls ? (agent: string) => JSON.stringify(calls.forAgent(agent)) : undefined;
-    const list = await read(req, () => listAgentsJson(r.db, filter, callJson));
+    const list = await read(req, () => listAgentsJson(r.db, filter, calls?.byAgent()));
     if (list === undefined) return r.send(reply, HTTP_ANSWERS.databaseDown);
     return reply.code(200).type(JSON_TYPE).send(`{"agents":${list}}`);
   });

@@ -11,89 +11,67 @@ export interface AgentFilter {
 // Times as JavaScript's toISOString() writes them, so `since` reads the same here as in `status`.
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
-interface AgentRow {
-  agent: string;
-  name: string;
-  state: AgentState;
-  exten: string | null;
-  queues: string;
-  paused_queues: string;
-  reason: string | null;
-  since: string | null;
-  default_queues: string;
-  max_minutes: number | null;
-  overdue: boolean;
-}
-
 /**
  * Every provisioned agent with its derived state, in login order, as the JSON text of a list.
  * State: no session → logged_off; paused in every queue of the session → paused; else available.
  * `queue` keeps agents logged into that queue and logged-off agents who have it as a default queue.
  *
- * One statement reads it all; its lists arrive as JSON text and are spliced in as they are. (Having
- * Postgres turn 10,000 rows into one JSON document took longer than the query itself.) `call` is
- * live state, not the record: `callJson` gives it per agent (src/calls/board.ts).
+ * One statement builds the whole text in Postgres: one value to read here, and no row objects or
+ * strings per agent for this process to make and collect (10,000 agents are 1.5 MB). `call` is live
+ * state, not the record: the agents on a call now (a few, from src/calls/board.ts) go in as one JSON
+ * parameter.
  */
-export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, callJson: (agent: string) => string = () => 'null'): Promise<string> {
-  // The planner prices the per-agent logoff lookup high enough to compile the query (JIT) on every
-  // call, which costs more than the query itself: it is turned off for this transaction only.
-  const rows = await db.transaction(async (trx) => {
-    await trx.raw('SET LOCAL jit = off');
-    return agentRows(trx, filter);
-  });
-  const parts = rows.map(
-    (r) =>
-      `{"agent":${JSON.stringify(r.agent)},"name":${JSON.stringify(r.name)},"state":"${r.state}","exten":${JSON.stringify(r.exten)},` +
-      `"queues":${r.queues},"paused_queues":${r.paused_queues},"reason":${JSON.stringify(r.reason)},` +
-      `"since":${r.since === null ? 'null' : `"${r.since}"`},"default_queues":${r.default_queues},` +
-      `"max_minutes":${r.max_minutes ?? 'null'},"overdue":${r.overdue},"call":${callJson(r.agent)}}`,
-  );
-  return `[${parts.join(',')}]`;
+export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: Record<string, unknown> = {}): Promise<string> {
+  const { state = null, queue = null } = filter;
+  const { rows } = await db.raw<{ rows: Array<{ list: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue]);
+  return rows[0]?.list ?? '[]';
 }
 
-async function agentRows(db: Knex, filter: AgentFilter): Promise<AgentRow[]> {
-  const { rows } = await db.raw<{ rows: AgentRow[] }>(
-    `
+// Each aggregate below reads its rows in the order of its sorted subquery, so none sorts on its
+// own (an aggregate with its own ORDER BY sorts once per group: once per agent). Each agent's fixed
+// part (`list_head`, `default_queues_json`) and a logged-off agent's last logoff are kept ready by
+// Postgres (migration 010).
+const AGENTS = `
     WITH sq AS (
       SELECT sq.agent,
-             array_agg(sq.queue) AS queue_list,
-             json_agg(sq.queue ORDER BY sq.queue) AS queues,
-             coalesce(json_agg(sq.queue ORDER BY sq.queue) FILTER (WHERE sq.paused), '[]') AS paused_queues,
-             (array_agg(sq.reason ORDER BY sq.queue) FILTER (WHERE sq.paused))[1] AS reason,
+             json_agg(sq.queue) AS queues,
+             coalesce(json_agg(sq.queue) FILTER (WHERE sq.paused), '[]') AS paused_queues,
+             (array_agg(sq.reason) FILTER (WHERE sq.paused))[1] AS reason,
              bool_and(sq.paused) AS all_paused
-        FROM session_queues sq GROUP BY sq.agent
-    ), dq AS (
-      SELECT aq.agent, array_agg(aq.queue) AS queue_list, json_agg(aq.queue ORDER BY aq.queue) AS queues
-        FROM agent_queues aq GROUP BY aq.agent
+        FROM (SELECT * FROM session_queues ORDER BY agent, queue) sq GROUP BY sq.agent
     ), a AS (
-      SELECT a.login, a.name, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason, sq.queue_list,
-             dq.queues AS default_queues, dq.queue_list AS default_list,
+      SELECT a.login, a.list_head, a.default_queues_json, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason,
              CASE WHEN s.agent IS NULL THEN 'logged_off' WHEN sq.all_paused THEN 'paused' ELSE 'available' END AS state
         FROM agents a
         LEFT JOIN agent_sessions s ON s.agent = a.login
         LEFT JOIN sq ON sq.agent = s.agent
-        LEFT JOIN dq ON dq.agent = a.login
     )
-    SELECT a.login AS agent, a.name, a.state, a.exten,
-           coalesce(a.queues::text, '[]') AS queues, coalesce(a.paused_queues::text, '[]') AS paused_queues, a.reason,
-           to_char(coalesce(a.since, l.at) AT TIME ZONE 'UTC', ${ISO}) AS since,
-           coalesce(a.default_queues::text, '[]') AS default_queues,
-           -- pause rules: the limit of the reason shown, and whether this pause was recorded overdue
-           pr.max_minutes, (a.state = 'paused' AND a.overdue_for IS NOT DISTINCT FROM a.since) AS overdue
-      FROM a
-      LEFT JOIN pause_reasons pr ON lower(pr.name) = lower(a.reason)
-      -- when a logged-off agent's state began: its last logoff (as status answers)
-      LEFT JOIN LATERAL (
-        SELECT e.at FROM events e WHERE a.exten IS NULL AND e.agent = a.login AND e.kind = 'logoff' ORDER BY e.at DESC LIMIT 1
-      ) l ON true
-     WHERE (?::text IS NULL OR a.state = ?::text)
-       AND (?::text IS NULL OR ?::text = ANY (CASE WHEN a.exten IS NULL THEN a.default_list ELSE a.queue_list END))
-     ORDER BY a.login
-    `,
-    [filter.state ?? null, filter.state ?? null, filter.queue ?? null, filter.queue ?? null],
-  );
-  return rows;
-}
+    SELECT '[' || coalesce(string_agg(x.item, ','), '') || ']' AS list FROM (
+      SELECT a.list_head ||
+             CASE WHEN a.exten IS NULL THEN
+               -- since: its last logoff (as status answers; migration 010 keeps it)
+               ',"state":"logged_off","exten":null,"queues":[],"paused_queues":[],"reason":null,"since":' ||
+               coalesce('"' || to_char(l.at AT TIME ZONE 'UTC', ${ISO}) || '"', 'null')
+             ELSE
+               ',"state":"' || a.state || '","exten":' || to_json(a.exten)::text ||
+               ',"queues":' || coalesce(a.queues::text, '[]') || ',"paused_queues":' || coalesce(a.paused_queues::text, '[]') ||
+               ',"reason":' || coalesce(to_json(a.reason)::text, 'null') ||
+               ',"since":"' || to_char(a.since AT TIME ZONE 'UTC', ${ISO}) || '"'
+             END ||
+             ',"default_queues":' || a.default_queues_json ||
+             -- pause rules: the limit of the reason shown, and whether this pause was recorded overdue
+             ',"max_minutes":' || coalesce(pr.max_minutes::text, 'null') ||
+             ',"overdue":' || (a.state = 'paused' AND a.overdue_for IS NOT DISTINCT FROM a.since)::text ||
+             ',"call":' || coalesce((?::jsonb -> a.login)::text, 'null') || '}' AS item
+        FROM a
+        LEFT JOIN agent_last_logoff l ON a.exten IS NULL AND l.agent = a.login
+        LEFT JOIN pause_reasons pr ON lower(pr.name) = lower(a.reason)
+       WHERE (?::text IS NULL OR a.state = ?::text)
+         AND (?::text IS NULL OR CASE WHEN a.exten IS NULL
+                                      THEN EXISTS (SELECT 1 FROM agent_queues f WHERE f.agent = a.login AND f.queue = ?::text)
+                                      ELSE EXISTS (SELECT 1 FROM session_queues f WHERE f.agent = a.login AND f.queue = ?::text) END)
+       ORDER BY a.login
+    ) x`;
 
 /**
  * Every call-center queue (and any other that has someone logged in) with its counts. `paused`

@@ -43,11 +43,14 @@ export async function readRecord(db: Knex, start: Date, stop: Date, begin: (agen
 
 /**
  * Agents whose session was open when the range began, and when that session began: one probe per
- * (agent, queue) pair ever logged in, walked with a loose index scan over `events_sessions`.
+ * (agent, queue) pair ever logged in, walked with a loose index scan over `events_sessions` (not
+ * even begun when no login came before the range).
  */
 const OPEN_AT = `
 with recursive pairs as (
-  (select agent, queue from events where kind in ('login', 'logoff') order by agent, queue limit 1)
+  (select agent, queue from events
+    where kind in ('login', 'logoff') and exists (select 1 from events b where b.kind = 'login' and b.at < ?)
+    order by agent, queue limit 1)
   union all
   select n.agent, n.queue from pairs p cross join lateral (
     select e.agent, e.queue from events e
@@ -107,7 +110,7 @@ function roomy<T>(db: Knex, run: (trx: Knex.Transaction) => Promise<T>): Promise
 }
 
 async function readEarlier(db: Knex, start: Date): Promise<Map<string, string>> {
-  const rows: Rows = await roomy(db, async (trx) => (await trx.raw(EARLIER, [start, start])).rows);
+  const rows: Rows = await roomy(db, async (trx) => (await trx.raw(EARLIER, [start, start, start])).rows);
   return new Map(rows.flatMap((r) => (r.evs === null ? [] : [[r.agent, r.evs] as const])));
 }
 
@@ -119,21 +122,32 @@ async function readRange(db: Knex, start: Date, stop: Date, half: Half): Promise
 export async function explainRecord(db: Knex, start: Date, stop: Date): Promise<string[]> {
   const explain = 'explain (analyze, buffers) ';
   const plan = (rows: Array<Record<string, string>>) => rows.map((x) => x['QUERY PLAN'] ?? '');
-  const first = plan(await roomy(db, async (trx) => (await trx.raw(explain + EARLIER, [start, start])).rows));
+  const first = plan(await roomy(db, async (trx) => (await trx.raw(explain + EARLIER, [start, start, start])).rows));
   const second = plan(await roomy(db, async (trx) => (await trx.raw(explain + rangeSql(HALVES[0]), [start, stop])).rows));
   return [...first, '', ...second];
 }
 
-const KIND_OF: Record<number, string> = { 105: 'login', 111: 'logoff', 112: 'pause', 117: 'unpause' };
+const KIND_OF: string[] = [];
+KIND_OF[105] = 'login';
+KIND_OF[111] = 'logoff';
+KIND_OF[112] = 'pause';
+KIND_OF[117] = 'unpause';
 
-/** One agent's records, parsed into arrays reused from agent to agent. */
+/**
+ * One agent's records, parsed into arrays reused from agent to agent. An id is read only where it
+ * decides the order (two records in the same millisecond, or records out of order): the parse is
+ * most of the report's time in this process.
+ */
 class Records {
-  ids = new Float64Array(1024);
   ts = new Float64Array(1024);
+  /** Where each record's id is: its text, and the offset in it. */
+  idAt = new Int32Array(1024);
+  idText: string[] = [];
   kinds: string[] = [];
   queues: Array<string | null> = [];
   reasons: Array<string | null> = [];
   order: number[] = [];
+  ids: number[] = [];
   n = 0;
   sorted = true;
 
@@ -143,36 +157,44 @@ class Records {
     let i = 0;
     while (i < len) {
       const k = this.n;
-      if (k === this.ids.length) this.grow();
-      let id = 0;
-      for (let c = evs.charCodeAt(i); c !== 31; c = evs.charCodeAt(++i)) id = id * 10 + (c - 48);
+      if (k === this.ts.length) this.grow();
+      this.idAt[k] = i;
+      this.idText[k] = evs;
+      while (i < len && evs.charCodeAt(i) !== 31) i++;
       let t = 0;
-      for (let c = evs.charCodeAt(++i); c !== 31; c = evs.charCodeAt(++i)) t = t * 10 + (c - 48);
+      for (let c = evs.charCodeAt(++i); c !== 31 && i < len; c = evs.charCodeAt(++i)) t = t * 10 + (c - 48);
       const kc = evs.charCodeAt(i + 1);
       i += 3;
-      let j = evs.indexOf('\u001f', i);
+      let j = i;
+      while (j < len && evs.charCodeAt(j) !== 31) j++;
       this.queues[k] = j > i ? evs.slice(i, j) : null;
       i = j + 1;
-      j = evs.indexOf('\u001e', i);
-      if (j < 0) j = len;
+      j = i;
+      while (j < len && evs.charCodeAt(j) !== 30) j++;
       // only a pause's reason changes anything
       this.reasons[k] = kc === 112 && j > i ? evs.slice(i, j) : null;
       i = j + 1;
       this.kinds[k] = KIND_OF[kc] ?? '';
-      if (k > 0 && (t < this.ts[k - 1]! || (t === this.ts[k - 1]! && id < this.ids[k - 1]!))) this.sorted = false;
-      this.ids[k] = id;
       this.ts[k] = t;
+      if (k > 0 && this.sorted && (t < this.ts[k - 1]! || (t === this.ts[k - 1]! && this.id(k) < this.id(k - 1)))) this.sorted = false;
       this.n = k + 1;
     }
   }
 
+  id(k: number): number {
+    const text = this.idText[k]!;
+    let id = 0;
+    for (let i = this.idAt[k]!, c = text.charCodeAt(i); c !== 31 && i < text.length; c = text.charCodeAt(++i)) id = id * 10 + (c - 48);
+    return id;
+  }
+
   private grow(): void {
-    const ids = new Float64Array(this.ids.length * 2);
-    ids.set(this.ids);
-    this.ids = ids;
     const ts = new Float64Array(this.ts.length * 2);
     ts.set(this.ts);
     this.ts = ts;
+    const idAt = new Int32Array(this.idAt.length * 2);
+    idAt.set(this.idAt);
+    this.idAt = idAt;
   }
 }
 
@@ -182,14 +204,18 @@ function feed(first: string | null | undefined, then: string | null, sink: Agent
   r.sorted = true;
   if (first) r.parse(first);
   if (then) r.parse(then);
-  const { ts, ids, kinds, queues, reasons, n } = r;
+  const { ts, kinds, queues, reasons, n } = r;
   if (r.sorted) {
     for (let x = 0; x < n; x++) sink.event(ts[x]!, kinds[x]!, queues[x]!, reasons[x]!);
     return;
   }
-  const order = r.order;
+  const { order, ids } = r;
   order.length = n;
-  for (let x = 0; x < n; x++) order[x] = x;
+  ids.length = n;
+  for (let x = 0; x < n; x++) {
+    order[x] = x;
+    ids[x] = r.id(x);
+  }
   order.sort((a, b) => ts[a]! - ts[b]! || ids[a]! - ids[b]!);
   for (const x of order) sink.event(ts[x]!, kinds[x]!, queues[x]!, reasons[x]!);
 }

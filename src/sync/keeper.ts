@@ -25,7 +25,12 @@ export class Keeper {
 
   constructor(
     private readonly deps: Deps,
-    private readonly opts: { reconcileMs?: number; retryMs?: number } = {},
+    private readonly opts: {
+      reconcileMs?: number;
+      retryMs?: number;
+      /** Told what each resync or reconcile run of this instance corrected (metrics). */
+      onResync?: (source: SyncSource, report: ResyncReport) => void;
+    } = {},
   ) {}
 
   /** Wires to the Pbx and to the commands' `onInDoubt`. */
@@ -98,6 +103,7 @@ export class Keeper {
       } else {
         const report = await resync(this.deps, job);
         if (report) {
+          this.opts.onResync?.(job, report);
           this.last = report;
           this.lastAt = new Date().toISOString();
           this.lastError = undefined;

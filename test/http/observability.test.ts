@@ -9,6 +9,7 @@ import { accessCheck } from '../../src/http/access.js';
 import { buildHttp } from '../../src/http/app.js';
 import { AGENT_API_EXTRA, agentApiAnswers, openApiDocument } from '../../src/http/openapi.js';
 import { Metrics } from '../../src/metrics.js';
+import { Keeper } from '../../src/sync/keeper.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { parsePrometheus } from '../support/prometheus.js';
 
@@ -112,11 +113,11 @@ describe('/metrics', () => {
       assert.match(before.body, new RegExp(`^# TYPE ${name} `, 'm'), `${name} is exposed`);
     }
     assert.equal(sample(before.body, 'agentgate_ami_connected'), 1);
+    assert.equal(sample(before.body, 'agentgate_sync_corrections_total', { source: 'reconcile', kind: 'pause_taken' }), 0, 'every series is there from the start');
 
     assert.deepEqual((await agentApi(app, { command: 'login', agent: '1001', exten: '2001', queue: 'support' })).json(), { success: 'Login OK' });
     assert.deepEqual((await agentApi(app, { command: 'pause', agent: '1001', reason: 'Almoco' })).json(), { success: 'Pause OK' });
     assert.deepEqual((await agentApi(app, { command: 'pause', agent: '1001' })).json(), { error: 'Agent alredy paused' });
-    await h.knex('events').insert({ agent: '1001', exten: '2001', queue: 'support', kind: 'logoff', source: 'reconcile' });
 
     const text = (await get('/metrics')).body;
     assert.equal(sample(text, 'agentgate_commands_total', { command: 'login', outcome: 'loginOk', source: 'http' }), 1);
@@ -124,12 +125,48 @@ describe('/metrics', () => {
     assert.equal(sample(text, 'agentgate_commands_total', { command: 'pause', outcome: 'agentAlreadyPaused', source: 'http' }), 1);
     assert.equal(sample(text, 'agentgate_agents', { state: 'paused' }), 1);
     assert.equal(sample(text, 'agentgate_queue_agents', { queue: 'support', state: 'paused' }), 1);
-    assert.equal(sample(text, 'agentgate_sync_corrections_total', { source: 'reconcile', kind: 'logoff' }), 1);
     assert.equal(sample(text, 'agentgate_intents', { state: 'pending' }), 0);
     assert.match(text, /agentgate_ami_action_duration_seconds_count\{action="queueAdd",outcome="ok"\} 1/);
     assert.match(text, /agentgate_command_duration_seconds_count\{command="pause",source="http"\} 2/);
 
     assert.deepEqual((await agentApi(app, { command: 'logoff', agent: '1001' })).json(), { success: 'Logoff OK' });
+  });
+
+  test('agentgate_sync_corrections_total counts what this instance\'s reconcile corrected; events written by others do not count', async () => {
+    assert.deepEqual((await agentApi(app, { command: 'login', agent: '1002', exten: '2002', queue: 'sales' })).json(), { success: 'Login OK' });
+    assert.deepEqual((await agentApi(app, { command: 'pause', agent: '1002', reason: 'Almoco' })).json(), { success: 'Pause OK' });
+    // the record and Asterisk disagree without any event saying so; and a correction another instance wrote
+    await h.knex('session_queues').where({ agent: '1002' }).update({ paused: false, reason: null });
+    await h.knex('events').insert({ agent: '1001', exten: '2001', queue: 'support', kind: 'logoff', source: 'reconcile' });
+    const keeper = new Keeper(h.deps, { reconcileMs: 0, onResync: metrics.onResync });
+    try {
+      keeper.request('reconcile');
+      await keeper.idle();
+    } finally {
+      keeper.stop();
+    }
+    assert.equal((await h.knex('session_queues').where({ agent: '1002' }).first())?.paused, true, 'the reconcile took Asterisk\'s pause');
+    const text = (await get('/metrics')).body;
+    assert.equal(sample(text, 'agentgate_sync_corrections_total', { source: 'reconcile', kind: 'pause_taken' }), 1);
+    assert.equal(sample(text, 'agentgate_sync_corrections_total', { source: 'reconcile', kind: 'dropped' }), 0);
+    assert.equal(sample(text, 'agentgate_sync_corrections_total', { source: 'resync', kind: 'readded' }), 0);
+    assert.deepEqual((await agentApi(app, { command: 'logoff', agent: '1002' })).json(), { success: 'Logoff OK' });
+  });
+
+  test('an app built without a metrics object keeps its own: /metrics answers metrics, never "shutting down"', async () => {
+    const bare = buildHttp({ ...h.deps, access: accessCheck(parseAllowList('127.0.0.1/32'), []), readiness: async () => ({ database: true, pbx: true }) });
+    try {
+      assert.deepEqual((await agentApi(bare, { command: 'status', agent: '1001' })).statusCode, 200);
+      const res = await bare.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+      // (read line by line: a registry scraped within its first milliseconds has no event-loop sample yet)
+      assert.match(res.body, /^agentgate_commands_total\{command="status",outcome="statusOk",source="http"\} 1$/m);
+      assert.match(res.body, /^agentgate_agi_sessions 0$/m);
+      assert.match(res.body, /^agentgate_database_up 1$/m);
+    } finally {
+      await bare.close();
+    }
   });
 });
 

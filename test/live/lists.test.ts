@@ -67,6 +67,23 @@ describe('GET /api/agents', () => {
     }
   });
 
+  test('a name is JSON-quoted; a logoff recorded late with an earlier time leaves since at the last logoff', async () => {
+    await h.knex('agents').insert({ login: 'x.9', name: 'Zé "Quote" \\ Tab\there' });
+    await h.knex('events').insert({ agent: '1004', exten: '2004', queue: 'support', kind: 'logoff', source: 'http', at: '2026-11-25T08:30:00Z' });
+    try {
+      const r = await get('/api/agents?state=logged_off');
+      assert.deepEqual(
+        r.body.agents.map((a: { agent: string; name: string; since: string | null }) => [a.agent, a.name, a.since]),
+        [
+          ['1004', 'Pedro Rocha', '2026-11-25T09:00:00.000Z'],
+          ['x.9', 'Zé "Quote" \\ Tab\there', null],
+        ],
+      );
+    } finally {
+      await h.knex('agents').where({ login: 'x.9' }).delete();
+    }
+  });
+
   test('a bad filter is 400 Argument list invalid', async () => {
     for (const q of ['state=busy', 'state=', 'queue=', `queue=${'x'.repeat(257)}`, 'queue=a%0Ab']) {
       const r = await get(`/api/agents?${q}`);
