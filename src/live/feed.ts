@@ -217,7 +217,8 @@ export class EventFeed {
       this.started = undefined;
       return;
     }
-    this.schedule(full ? 0 : this.o.pollMs);
+    // a missing id is looked at again sooner: it holds up everything after it
+    this.schedule(full ? 0 : this.gaps.size ? Math.min(this.o.pollMs, this.o.gapFenceMs) : this.o.pollMs);
   }
 
   /** Where the feed begins: the table's end, short of any recent id that may still commit. */
