@@ -1,49 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
-import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
-import { SimAsterisk } from '../support/asterisk.js';
-import { chromiumPresent, launchChromium } from '../support/browser.js';
-import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog, until } from '../support/harness.js';
+import type { Service } from '../../src/service.js';
+import type { SimAsterisk } from '../support/asterisk.js';
+import type { TestDb } from '../support/db.js';
+import { type WallboardRig, startWallboardRig } from '../support/wallboard-rig.js';
+import { until } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
 
+let rig: WallboardRig;
 let db: TestDb;
 let sim: SimAsterisk;
 let svc: Service;
 let browser: Browser | undefined;
 let shots: string;
+let command: WallboardRig['command'];
 
 before(async () => {
-  shots = mkdtempSync(join(tmpdir(), 'agentgate-wallboard-calls-'));
-  if (!chromiumPresent()) return;
-  db = await freshDatabase();
-  await applyProvision(db.knex, readProvisionFile(BASE_YAML), { prune: false, path: 'base.yaml' });
-  sim = await SimAsterisk.start({ username: 'agentgate', secret: 'wall' });
-  svc = await startService(
-    loadConfig({ DATABASE_URL: db.url, DATA_DIR: shots, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000' }),
-    quietLog,
-  );
-  await until(() => svc.pbx.isConnected(), 'AMI connected');
-  browser = await launchChromium();
+  rig = await startWallboardRig({ provision: BASE_YAML, name: 'wallboard-calls' });
+  ({ db, sim, svc, browser, dir: shots, command } = rig);
 });
-after(async () => {
-  await browser?.close();
-  await svc?.close();
-  await sim?.close();
-  await db?.drop();
-  rmSync(shots, { recursive: true, force: true });
-});
-
-async function command(params: Record<string, string>): Promise<Record<string, string>> {
-  const res = await fetch(`http://127.0.0.1:${svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`);
-  return (await res.json()) as Record<string, string>;
-}
+after(() => rig?.close());
 
 test('the wallboard shows a ringing phone, a call with its timer and queue (within 1 s of AgentConnect), a paused agent still on a call, and callers waiting too long', async (t) => {
   if (!browser) return t.skip('no /usr/bin/chromium (apt-get install chromium)');

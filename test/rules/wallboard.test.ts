@@ -1,50 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
-import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
 import { PausePolicy } from '../../src/sync/policy.js';
-import { SimAsterisk } from '../support/asterisk.js';
-import { chromiumPresent, launchChromium } from '../support/browser.js';
 import { TestClock } from '../support/clock.js';
-import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog } from '../support/harness.js';
+import { type WallboardRig, startWallboardRig } from '../support/wallboard-rig.js';
 import { RULES_YAML } from '../support/paths.js';
 
-let db: TestDb;
-let sim: SimAsterisk;
+let rig: WallboardRig;
 let svc: Service;
 let browser: Browser | undefined;
 let dir: string;
+let command: WallboardRig['command'];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agentgate-rules-wall-'));
-  if (!chromiumPresent()) return;
-  db = await freshDatabase();
-  await applyProvision(db.knex, readProvisionFile(RULES_YAML), { prune: false, path: 'rules.yaml' });
-  sim = await SimAsterisk.start({ username: 'agentgate', secret: 'wall' });
-  svc = await startService(
-    loadConfig({ DATABASE_URL: db.url, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000' }),
-    quietLog,
-  );
-  browser = await launchChromium();
+  rig = await startWallboardRig({ provision: RULES_YAML, name: 'rules-wall' });
+  ({ svc, browser, dir, command } = rig);
 });
-after(async () => {
-  await browser?.close();
-  await svc?.close();
-  await sim?.close();
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function command(params: Record<string, string>): Promise<Record<string, string>> {
-  const res = await fetch(`http://127.0.0.1:${svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`);
-  return (await res.json()) as Record<string, string>;
-}
+after(() => rig?.close());
 
 const tile = (page: Page, agent: string) => page.locator(`.tile[data-agent="${agent}"][data-state="paused"]`);
 
