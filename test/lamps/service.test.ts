@@ -1,38 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { SimAsterisk } from '../support/asterisk.js';
-import { type TestDb, freshDatabase } from '../support/db.js';
+import type { SimAsterisk } from '../support/asterisk.js';
+import type { TestDb } from '../support/db.js';
 import { lampDivergence, until } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
-import { TcpProxy } from '../support/proxy.js';
-import { type Served, command, ready, serve } from '../support/service.js';
+import { type ProcessRig, startProcessRig } from '../support/process-rig.js';
+import type { TcpProxy } from '../support/proxy.js';
+import { command, ready, serve, stopServed } from '../support/service.js';
 
 // The real process: the lamps it sets at start, a command that answers while its lamp is stuck on
 // the way, and a process killed before its lamp reached Asterisk, whose successor sets it.
 
+let rig: ProcessRig;
 let db: TestDb;
 let sim: SimAsterisk;
 let ami: TcpProxy;
+let env: ProcessRig['env'];
 before(async () => {
-  db = await freshDatabase();
-  await applyProvision(db.knex, readProvisionFile(BASE_YAML), { prune: false, path: 'base.yaml' });
-  sim = await SimAsterisk.start({ username: 'agentgate', secret: 'lamp-secret' });
-  ami = await TcpProxy.start(sim.port);
+  rig = await startProcessRig(BASE_YAML, 'lamp-secret');
+  ({ db, sim, ami, env } = rig);
 });
-after(async () => {
-  await ami.close();
-  await sim.close();
-  await db.drop();
-});
+after(() => rig.close());
 
-const env = (url: string) => ({ DATABASE_URL: url, AMI_PORT: String(ami.port), AMI_SECRET: 'lamp-secret', AMI_TIMEOUT_MS: '500' });
 const lamp = (exten: string) => sim.deviceState(`Custom:agentgate-${exten}`);
-
-async function stop(svc: Served, signal: NodeJS.Signals): Promise<void> {
-  svc.child.kill(signal);
-  await svc.exited;
-}
 
 test('lamps from start-up; a command answers while its lamp is held up; kill -9 before it arrived: the next process sets it', async (t) => {
   if (!db.server || !db.url) return t.skip('needs a Postgres server');
@@ -49,7 +39,7 @@ test('lamps from start-up; a command answers while its lamp is held up; kill -9 
     await held;
     assert.equal(lamp('2001'), 'NOT_INUSE', 'the lamp has not reached Asterisk');
   } finally {
-    await stop(first, 'SIGKILL');
+    await stopServed(first, 'SIGKILL');
   }
 
   const second = await serve(env(db.url));
@@ -62,6 +52,6 @@ test('lamps from start-up; a command answers while its lamp is held up; kill -9 
     assert.equal((await report()).lamps, 1, 'the resync report counts it');
     assert.deepEqual(await lampDivergence(db.knex, sim), []);
   } finally {
-    await stop(second, 'SIGTERM');
+    await stopServed(second, 'SIGTERM');
   }
 });

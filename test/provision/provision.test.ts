@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
@@ -9,22 +7,19 @@ import { verifyPin } from '../../src/commands/pin.js';
 import { ProvisionError, applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
 import { BASE_YAML } from '../support/paths.js';
+import { scratchFolder } from '../support/scratch.js';
 
 let db: TestDb;
-const dir = mkdtempSync(join(tmpdir(), 'agentgate-prov-'));
+const scratch = scratchFolder('prov');
+const dir = scratch.dir;
+const file = scratch.file;
 before(async () => {
   db = await freshDatabase();
 });
 after(async () => {
   await db.drop();
-  rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
 
 const apply = (path: string, prune = false) => applyProvision(db.knex, readProvisionFile(path), { prune, path });
 

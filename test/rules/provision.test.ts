@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProvisionError, applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
 import { RULES_YAML } from '../support/paths.js';
+import { scratchFolder } from '../support/scratch.js';
 
 let db: TestDb;
-const dir = mkdtempSync(join(tmpdir(), 'agentgate-rules-'));
+const scratch = scratchFolder('rules');
+const dir = scratch.dir;
+const file = scratch.file;
 before(async () => {
   db = await freshDatabase();
 });
 after(async () => {
   await db.drop();
-  rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
 
 const apply = (path: string) => applyProvision(db.knex, readProvisionFile(path), { prune: false, path });
 const reasons = () => db.knex('pause_reasons').select('code', 'name', 'max_minutes', 'productive', 'on_overrun').orderBy('code');

@@ -47,3 +47,9 @@ export async function command(base: string, params: Record<string, string>): Pro
   const body = (await res.json()) as Record<string, string>;
   return body.success ?? body.error ?? `status ${res.status}`;
 }
+
+/** Sends `signal` to a served process and waits for it to exit. */
+export async function stopServed(svc: Served, signal: NodeJS.Signals): Promise<void> {
+  svc.child.kill(signal);
+  await svc.exited;
+}

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import knexFactory from 'knex';
 import { parseAllowList } from '../../src/config.js';
@@ -13,18 +10,21 @@ import { fileSchema } from '../../src/provision/schema.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { BASE_YAML } from '../support/paths.js';
 import { parsePrometheus } from '../support/prometheus.js';
+import { scratchFolder } from '../support/scratch.js';
 
 // The outbox: webhooks provisioned into Postgres, and a delivery row written with every event a
 // webhook wants, by the statement that writes the event.
 
 let h: Harness;
-const dir = mkdtempSync(join(tmpdir(), 'agentgate-hooks-'));
+const scratch = scratchFolder('hooks');
+const dir = scratch.dir;
+const file = scratch.file;
 before(async () => {
   h = await startHarness();
 });
 after(async () => {
   await h.close();
-  rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
 const SECRET = 'whsec-outbox-7f3a9c';
@@ -74,8 +74,7 @@ describe('provisioning webhooks', () => {
   ];
   for (const [what, text, message] of bad) {
     test(`a bad webhook refuses the whole file, naming file, entry and field, never the secret: ${what}`, async () => {
-      const path = join(dir, 'bad.yaml');
-      writeFileSync(path, `queues:\n  - { name: newqueue }\n${text}`);
+      const path = file('bad.yaml', `queues:\n  - { name: newqueue }\n${text}`);
       await assert.rejects(
         async () => applyProvision(h.knex, readProvisionFile(path), { prune: false, path }),
         (err: Error) => {
