@@ -1,5 +1,10 @@
 import { type Outcome, outcome } from './outcomes.js';
 
+/** An extension as the contract takes it: digits only. */
+export function isExten(v: string): boolean {
+  return /^[0-9]+$/.test(v);
+}
+
 export type Source = 'http' | 'phone' | 'pbx' | 'resync' | 'reconcile' | 'policy';
 export type CommandName = 'login' | 'logoff' | 'pause' | 'unpause' | 'status';
 export const COMMANDS: readonly CommandName[] = ['login', 'logoff', 'pause', 'unpause', 'status'];
@@ -61,7 +66,7 @@ export function parseCommand(raw: RawCommand): Command | Outcome {
     case 'login': {
       const exten = text(raw.exten);
       const queues = raw.queues && raw.queue === undefined ? queueList(raw.queues) : queueList([raw.queue]);
-      if (typeof exten !== 'string' || !/^[0-9]+$/.test(exten) || queues === INVALID) return outcome('argumentInvalid');
+      if (typeof exten !== 'string' || !isExten(exten) || queues === INVALID) return outcome('argumentInvalid');
       return { name, agent, exten, queues };
     }
     case 'pause': {

@@ -1,6 +1,7 @@
 import { agentOnExten } from '../../commands/lookup.js';
 import type { Outcome } from '../../commands/outcomes.js';
-import { status } from '../../commands/status.js';
+import { isExten } from '../../commands/input.js';
+import { keyPress } from '../../commands/toggle.js';
 import { PROMPTS } from '../prompts.js';
 import { type FlowContext, finish } from './call.js';
 import { loginFlow } from './login.js';
@@ -10,13 +11,13 @@ import { sayState } from './status.js';
 /**
  * `*55` / `*55<extension>`: what a lamp key (BLF) dials when pressed. On the calling extension
  * (nothing dialed, or its own number) it toggles: paused → unpause (`*52`), available → pause,
- * asking the reason (`*51`), logged off → log in (`*50`); each through that code's own flow, so the
- * same command code decides. On another extension it changes nothing and says that extension's
+ * asking the reason (`*51`), logged off → log in (`*50`): `keyPress` in the command code decides,
+ * and that code's own flow runs. On another extension it changes nothing and says that extension's
  * state (a supervisor's key): "Extension 2002: the agent is logged in and paused, reason code 1".
  */
 export async function toggleFlow(ctx: FlowContext): Promise<Outcome> {
   const dialed = ctx.call.params.get('exten') || ctx.exten;
-  if (ctx.call.params.has('exten') && !/^[0-9]+$/.test(dialed)) return finish(ctx, { kind: 'argumentInvalid' });
+  if (ctx.call.params.has('exten') && !isExten(dialed)) return finish(ctx, { kind: 'argumentInvalid' });
   if (dialed !== ctx.exten) {
     if (!ctx.silent) {
       await ctx.call.streamFile(PROMPTS.extension);
@@ -25,15 +26,14 @@ export async function toggleFlow(ctx: FlowContext): Promise<Outcome> {
     return sayState(ctx, await agentOnExten(ctx.deps, dialed), 'other');
   }
   const agent = await phoneAgent(ctx);
-  if (!agent) return loginFlow(ctx);
-  const now = await status(ctx.deps, { agent });
-  if (now.kind !== 'statusOk') return finish(ctx, now);
-  switch (now.status.state) {
-    case 'paused':
+  const next = await keyPress(ctx.deps, agent);
+  if ('answer' in next) return finish(ctx, next.answer);
+  switch (next.press) {
+    case 'unpause':
       return simpleFlow(ctx, 'unpause');
-    case 'available':
+    case 'pause':
       return pauseFlow(ctx);
-    case 'logged_off':
+    case 'login':
       return loginFlow(ctx);
   }
 }
