@@ -67,7 +67,7 @@ export interface CallBoardDeps {
   /** A ringing leg whose caller left the queue without it being answered is dropped after this. */
   leftGraceMs?: number;
   retryMs?: number;
-  /** Writes of a finished call: how many tries, and the pause before the second (doubled each time). */
+  /** Writes of a finished call: how many tries (default: until stopped), and the pause before the second (doubled each time, at most 30 s). */
   recordTries?: number;
   recordRetryMs?: number;
 }
@@ -441,13 +441,14 @@ export class CallBoard implements CallView {
 
   /**
    * The end of a leg, to `queue_calls` for the reports, under the agent who took it. Every instance
-   * writes it (the leg's unique key keeps one row); a failed write is tried again, with a growing
-   * pause, and given up with an error (that call is then missing from this instance's writes).
+   * writes it (the leg's unique key keeps one row); a failed write (Postgres away) is tried again,
+   * with a growing pause, for as long as the process runs: only a stop (one last try) or a crash
+   * during an outage loses it, and then only from this instance's writes.
    */
   private record(ev: CallEvent, iface: string, agent: Promise<AgentOnInterface> | undefined, endedMs: number): void {
     this.chain(`record ${iface}`, async () => {
       let who = agent ? await agent : undefined;
-      const tries = this.deps.recordTries ?? 6;
+      const tries = this.deps.recordTries ?? Infinity;
       for (let attempt = 1; ; attempt++) {
         try {
           // a leg this process did not see begin (or whose look-up failed): who is there now
@@ -461,7 +462,7 @@ export class CallBoard implements CallView {
             return;
           }
           this.deps.log.warn(detail, 'could not record the end of a queue call; trying again');
-          await this.pause((this.deps.recordRetryMs ?? 500) * 2 ** (attempt - 1));
+          await this.pause(Math.min(30_000, (this.deps.recordRetryMs ?? 500) * 2 ** (attempt - 1)));
         }
       }
     });
