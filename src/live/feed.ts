@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isDatabaseDown } from '../commands/errors.js';
 import { OUTCOMES } from '../commands/outcomes.js';
+import { isoSql } from '../db/iso.js';
 
 export interface FeedOptions {
   db: Knex;
@@ -50,7 +51,7 @@ interface Gap {
 }
 
 // The columns a client gets; `at` as JavaScript's toISOString() writes it.
-const COLUMNS = `id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, agent, exten, queue, kind, reason, source, detail`;
+const COLUMNS = `id, ${isoSql('at')} AS at, agent, exten, queue, kind, reason, source, detail`;
 
 /**
  * The live feed: one poller per process reads the events table by id and fans each row out to

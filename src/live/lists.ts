@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isoSql } from '../db/iso.js';
 
 export const AGENT_STATES = ['available', 'paused', 'logged_off'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -8,8 +9,6 @@ export interface AgentFilter {
   state?: AgentState;
 }
 
-// Times as JavaScript's toISOString() writes them, so `since` reads the same here as in `status`.
-const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
  * Every provisioned agent with its derived state, in login order, as the JSON text of a list.
@@ -51,12 +50,12 @@ const AGENTS = `
              CASE WHEN a.exten IS NULL THEN
                -- since: its last logoff (as status answers; migration 010 keeps it)
                ',"state":"logged_off","exten":null,"queues":[],"paused_queues":[],"reason":null,"since":' ||
-               coalesce('"' || to_char(l.at AT TIME ZONE 'UTC', ${ISO}) || '"', 'null')
+               coalesce('"' || ${isoSql('l.at')} || '"', 'null')
              ELSE
                ',"state":"' || a.state || '","exten":' || to_json(a.exten)::text ||
                ',"queues":' || coalesce(a.queues::text, '[]') || ',"paused_queues":' || coalesce(a.paused_queues::text, '[]') ||
                ',"reason":' || coalesce(to_json(a.reason)::text, 'null') ||
-               ',"since":"' || to_char(a.since AT TIME ZONE 'UTC', ${ISO}) || '"'
+               ',"since":"' || ${isoSql('a.since')} || '"'
              END ||
              ',"default_queues":' || a.default_queues_json ||
              -- pause rules: the limit of the reason shown, and whether this pause was recorded overdue

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isoSql } from '../db/iso.js';
 
 /**
  * The statements of the pause rules (all reads: the overdue record is written by `settle`, see
@@ -25,7 +26,6 @@ const OVERDUE = `
       JOIN pause_reasons r ON lower(r.name) = lower(p.reason) AND r.max_minutes IS NOT NULL
   )`;
 
-const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 export interface OverduePause {
   agent: string;
@@ -55,7 +55,7 @@ export async function overdueEvent(db: Knex, agent: string, at: Date): Promise<O
      SELECT o.agent, o.exten, o.reason,
             json_build_object('max_minutes', o.max_minutes,
                               'paused_minutes', floor(extract(epoch FROM ?::timestamptz - o.since) / 60)::int,
-                              'since', to_char(o.since AT TIME ZONE 'UTC', ${ISO}),
+                              'since', ${isoSql('o.since')},
                               'on_overrun', o.on_overrun)::text AS detail
        FROM o WHERE o.agent = ? AND o.due <= ?::timestamptz AND o.overdue_for IS DISTINCT FROM o.since`,
     [at.toISOString(), agent, at.toISOString()],

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { CLOCK_NOW } from '../clock.js';
 import { displayUrl } from './url.js';
+import { isoSql } from '../db/iso.js';
 
 /**
  * The outbox's statements (table `webhook_deliveries`, filled by a trigger on `events`). Each is one
@@ -32,7 +33,6 @@ export interface Taken {
 }
 
 const NOW = `now as (select ${CLOCK_NOW} as t)`;
-const AT = `to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Takes up to `limit` deliveries that are due, each the earliest still pending of its agent for its
@@ -62,7 +62,7 @@ export async function takeDue(db: Knex, holder: string, limit: number, leaseMs: 
        from due cross join now join webhooks w on w.id = due.webhook left join events e on e.id = due.event
       where d.id = due.id
      returning d.id, d.webhook, w.url, w.secret, d.attempts, d.idempotency_key::text as idempotency_key, d.event, d.agent, d.queues,
-               e.kind, ${AT} as at, e.exten, e.queue, e.reason, e.source`,
+               e.kind, ${isoSql('e.at')} as at, e.exten, e.queue, e.reason, e.source`,
     [offsetMs, limit, holder, leaseMs / 1000],
   );
   return (rows as Taken[]).sort((a, b) => a.id - b.id);
@@ -177,7 +177,6 @@ export interface DeliveryView {
   last_error: string | null;
 }
 
-const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Newest first; `before` pages on (ids below it). Never the secret. */
 export async function listDeliveries(
@@ -186,8 +185,8 @@ export async function listDeliveries(
 ): Promise<DeliveryView[]> {
   const { rows } = await db.raw(
     `select d.id, w.url as webhook, d.event as event_id, e.kind, d.agent, d.idempotency_key::text as idempotency_key, d.status, d.attempts,
-            ${ISO('d.created_at')} as created_at, ${ISO('d.tried_at')} as tried_at,
-            case when d.status = 'pending' then ${ISO('d.next_at')} end as next_at, ${ISO('d.finished_at')} as finished_at,
+            ${isoSql('d.created_at')} as created_at, ${isoSql('d.tried_at')} as tried_at,
+            case when d.status = 'pending' then ${isoSql('d.next_at')} end as next_at, ${isoSql('d.finished_at')} as finished_at,
             d.last_status, d.last_error
        from webhook_deliveries d join webhooks w on w.id = d.webhook left join events e on e.id = d.event
       where (?::text is null or d.status = ?) and (?::bigint is null or d.id < ?)
