@@ -17,6 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { registerReports } from './reports.js';
 import { PAGE_URLS, registerPages } from './pages.js';
 import { registerWebhooks } from './webhooks.js';
+import { isDatabaseDown } from '../commands/errors.js';
 
 export interface HttpDeps extends Deps {
   access: AccessCheck;
@@ -182,6 +183,12 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     if (!req.allowed && !req.routeOptions.config.public) return send(reply, HTTP_ANSWERS.forbidden);
     // Unparseable or oversized input is the caller's mistake and gets the contract's answer for it.
     const caller = err instanceof MultipartRefused || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500);
+    // A list, the feed, a report or the deliveries could not be read: Postgres away is the caller's
+    // to know (the commands answer it through their own outcome); anything else is a bug.
+    if (isDatabaseDown(err)) {
+      req.log.warn({ url: req.url.split('?')[0], err: err.message }, 'database unavailable');
+      return send(reply, HTTP_ANSWERS.databaseDown);
+    }
     if (!caller) {
       req.log.error({ err: err.message }, 'unexpected error');
       return send(reply, HTTP_ANSWERS.internal);

@@ -1,17 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
-import { isDatabaseDown } from '../commands/errors.js';
 import type { CallView } from '../calls/board.js';
 import type { EventFeed } from '../live/feed.js';
 import { AGENT_STATES, type AgentFilter, type AgentState, listAgentsJson, listQueuesJson } from '../live/lists.js';
-import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
+import { type HttpAnswer, JSON_TYPE, badParameterNamed } from './answers.js';
 
 export interface LiveRoutes {
   db: Knex;
   feed: EventFeed;
   /** The queue calls this process sees; without it nobody is on a call and nobody waits. */
   calls?: CallView;
-  send: (reply: FastifyReply, answer: HttpAnswer) => FastifyReply;
+  send: (reply: FastifyReply, answer: HttpAnswer | { status: number; body: object }) => FastifyReply;
 }
 
 /**
@@ -23,24 +22,22 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
 
   app.get('/api/agents', async (req, reply) => {
     const filter = agentFilter(queryOf(req));
-    if (!filter) return r.send(reply, HTTP_ANSWERS.badParameter);
+    if (typeof filter === 'string') return r.send(reply, badParameterNamed(filter));
     const calls = r.calls;
-    const list = await read(req, () => listAgentsJson(r.db, filter, calls?.byAgent()));
-    if (list === undefined) return r.send(reply, HTTP_ANSWERS.databaseDown);
+    const list = await listAgentsJson(r.db, filter, calls?.byAgent());
     return reply.code(200).type(JSON_TYPE).send(`{"agents":${list}}`);
   });
 
   app.get('/api/queues', async (req, reply) => {
     const calls = r.calls;
-    const list = await read(req, () => listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined));
-    if (list === undefined) return r.send(reply, HTTP_ANSWERS.databaseDown);
+    const list = await listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined);
     return reply.code(200).type(JSON_TYPE).send(`{"queues":${list}}`);
   });
 
   app.get('/api/events/stream', async (req, reply) => {
     const header = req.headers['last-event-id'];
     const resume = typeof header === 'string' && header !== '' ? header : single(queryOf(req).last_event_id);
-    if (resume !== undefined && !/^\d{1,15}$/.test(resume)) return r.send(reply, HTTP_ANSWERS.badParameter);
+    if (resume !== undefined && !/^\d{1,15}$/.test(resume)) return r.send(reply, badParameterNamed('last_event_id'));
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -58,14 +55,15 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
   });
 }
 
-function agentFilter(q: Record<string, string | string[] | undefined>): AgentFilter | undefined {
+/** The filter, or the name of the parameter that is wrong. */
+function agentFilter(q: Record<string, string | string[] | undefined>): AgentFilter | 'queue' | 'state' {
   const filter: AgentFilter = {};
   for (const key of ['queue', 'state'] as const) {
     const v = q[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || v === '' || v.length > 256 || /[\p{Cc}\uFFFD]/u.test(v)) return undefined;
+    if (typeof v !== 'string' || v === '' || v.length > 256 || /[\p{Cc}\uFFFD]/u.test(v)) return key;
     if (key === 'state') {
-      if (!(AGENT_STATES as readonly string[]).includes(v)) return undefined;
+      if (!(AGENT_STATES as readonly string[]).includes(v)) return key;
       filter.state = v as AgentState;
     } else filter.queue = v;
   }
@@ -74,15 +72,4 @@ function agentFilter(q: Record<string, string | string[] | undefined>): AgentFil
 
 function single(v: string | string[] | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-/** The database's answer, or undefined when it cannot be reached; anything else is a bug (500). */
-async function read(req: FastifyRequest, query: () => Promise<string>): Promise<string | undefined> {
-  try {
-    return await query();
-  } catch (err) {
-    if (!isDatabaseDown(err)) throw err;
-    req.log.warn({ url: req.url.split('?')[0], err: (err as Error).message }, 'list failed');
-    return undefined;
-  }
 }

@@ -3,8 +3,7 @@ import type { Knex } from 'knex';
 import { csvFileName, reportCsv } from '../reports/csv.js';
 import { ReportParamError, parseReportRequest } from '../reports/params.js';
 import { pauseReport } from '../reports/pauses.js';
-import { isDatabaseDown } from '../commands/errors.js';
-import { HTTP_ANSWERS, badParameterNamed } from './answers.js';
+import { badParameterNamed } from './answers.js';
 
 export interface ReportRouteDeps {
   db: Knex;
@@ -23,15 +22,8 @@ export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): vo
       if (err instanceof ReportParamError) return deps.send(reply, badParameterNamed(err.param));
       throw err;
     }
-    let report;
-    try {
-      report = await pauseReport(deps.db, request);
-    } catch (err) {
-      // Postgres away is the caller's to know; anything else is a bug, answered 500 by the error handler.
-      if (!isDatabaseDown(err)) throw err;
-      req.log.warn({ err: (err as Error).message }, 'pause report failed: database unavailable');
-      return deps.send(reply, HTTP_ANSWERS.databaseDown);
-    }
+    // Postgres away: the error handler answers 503 Database unavailable
+    const report = await pauseReport(deps.db, request);
     if (request.format === 'csv') {
       return reply
         .code(200)

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Knex } from 'knex';
-import { isDatabaseDown } from '../commands/errors.js';
-import { HTTP_ANSWERS, badParameterNamed } from './answers.js';
+import { badParameterNamed } from './answers.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, listDeliveries } from '../webhooks/outbox.js';
 
 export interface WebhookRouteDeps {
@@ -23,17 +22,11 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookRouteDeps): 
     const limit = q.limit === undefined ? 100 : /^\d{1,4}$/.test(q.limit) ? Number(q.limit) : NaN;
     if (!(limit >= 1 && limit <= DELIVERIES_MAX)) return bad('limit');
     if (q.before !== undefined && !/^\d{1,15}$/.test(q.before)) return bad('before');
-    try {
-      const deliveries = await listDeliveries(deps.db, {
-        status: q.status as DeliveryStatus | undefined,
-        limit,
-        before: q.before === undefined ? undefined : Number(q.before),
-      });
-      return deps.send(reply, { status: 200, body: { deliveries } });
-    } catch (err) {
-      if (!isDatabaseDown(err)) throw err;
-      req.log.warn({ err: (err as Error).message }, 'webhook deliveries: database unavailable');
-      return deps.send(reply, HTTP_ANSWERS.databaseDown);
-    }
+    const deliveries = await listDeliveries(deps.db, {
+      status: q.status as DeliveryStatus | undefined,
+      limit,
+      before: q.before === undefined ? undefined : Number(q.before),
+    });
+    return deps.send(reply, { status: 200, body: { deliveries } });
   });
 }

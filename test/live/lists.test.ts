@@ -84,11 +84,11 @@ describe('GET /api/agents', () => {
     }
   });
 
-  test('a bad filter is 400 Argument list invalid', async () => {
+  test('a bad filter is 400 Argument list invalid, naming the parameter', async () => {
     for (const q of ['state=busy', 'state=', 'queue=', `queue=${'x'.repeat(257)}`, 'queue=a%0Ab']) {
       const r = await get(`/api/agents?${q}`);
       assert.equal(r.status, 400, q);
-      assert.deepEqual(r.body, { error: 'Argument list invalid' }, q);
+      assert.deepEqual(r.body, { error: 'Argument list invalid', detail: q.split('=')[0] }, q);
     }
     // a repeated key keeps its last value, as everywhere in the API
     const twice = await get('/api/agents?state=paused&state=available');
