@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { after, before, describe, mock, test } from 'node:test';
 import type { Deps } from '../../src/commands/deps.js';
 import { abandon, tryClaim } from '../../src/commands/intents.js';
@@ -281,7 +282,9 @@ describe('pause rules, on a clock that only moves when told', () => {
     const reported = (await overdueEvents('1002')).length;
     assert.equal(await run('pause', '1002', { reason: 'Almoco' }), 'Pause OK');
     // the production clock (no test clock), on a host whose wall clock is wrong
-    const policy = new PausePolicy(h.deps);
+    // what it logs: a look that failed under the wrong clock would only be logged, never thrown
+    const logged: Array<{ level: number; msg: string }> = [];
+    const policy = new PausePolicy({ ...(h.deps as Deps), log: pino({ level: 'info' }, { write: (l: string) => void logged.push(JSON.parse(l)) }) });
     mock.timers.enable({ apis: ['Date'], now: Date.now() + 120 * MIN });
     try {
       policy.request();
@@ -290,6 +293,7 @@ describe('pause rules, on a clock that only moves when told', () => {
       mock.timers.reset();
       policy.stop();
     }
+    assert.deepEqual(logged.filter((l) => l.level >= 40), [], 'the look ran to its end');
     assert.equal((await overdueEvents('1002')).length, reported, 'an hour-long limit, a pause of a few milliseconds: nothing');
     assert.deepEqual(await listed('1002'), ['1002', 'Almoco', 60, false]);
     assert.equal(await run('unpause', '1002'), 'Unpause OK');
