@@ -169,7 +169,8 @@ export interface Change {
    * its `pause_overdue` event, so the pause is reported once. Never with `since`.
    */
   overdue?: boolean;
-  events: Array<{ exten: string | null; queue: string | null; kind: EventKind; reason?: string | null; source: Source; detail?: string }>;
+  /** `actor`: who made it (CONTRACT §8); agentgate's own changes leave it out and are their source. */
+  events: Array<{ exten: string | null; queue: string | null; kind: EventKind; reason?: string | null; source: Source; actor?: string; detail?: string }>;
 }
 
 /**
@@ -203,9 +204,9 @@ export async function settle(db: Knex, id: number, holder: string, change: Chang
      us as (update agent_sessions s set since = case when ?::boolean then now() else s.since end,
                                         overdue_for = case when ?::boolean then s.since else s.overdue_for end
               from i where s.agent = i.agent and (?::boolean or ?::boolean) and (select n from gone) > ?),
-     ev as (insert into events (agent, exten, queue, kind, reason, source, intent, detail)
-            select i.agent, x.exten, x.queue, x.kind, x.reason, x.source, ?, x.detail
-              from i, jsonb_to_recordset(?::jsonb) as x(exten text, queue text, kind text, reason text, source text, detail text))
+     ev as (insert into events (agent, exten, queue, kind, reason, source, actor, intent, detail)
+            select i.agent, x.exten, x.queue, x.kind, x.reason, x.source, coalesce(x.actor, x.source), ?, x.detail
+              from i, jsonb_to_recordset(?::jsonb) as x(exten text, queue text, kind text, reason text, source text, actor text, detail text))
      select count(*)::int as n from i`,
     [
       id,

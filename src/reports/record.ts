@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 
 /** Where one agent's events go, one at a time, in order (time, then id); then `end()`. */
 export interface AgentSink {
-  event(t: number, kind: string, queue: string | null, reason: string | null): void;
+  /** `actor`: who started it, on a pause (CONTRACT §8); null on every other kind. */
+  event(t: number, kind: string, queue: string | null, reason: string | null, actor: string | null): void;
   end(): void;
 }
 
@@ -67,7 +68,7 @@ with recursive pairs as (
 )`;
 
 /**
- * Per agent, its events' `report_line`s (migration 006: `id␟ms␟k␟queue␟reason`, NULL for the kinds
+ * Per agent, its events' `report_line`s (migrations 006 and 011: `id␟ms␟k␟queue␟actor␟reason`, NULL for the kinds
  * the report does not read, which the aggregate skips) joined by ␞: one text per agent keeps the
  * transfer and the parsing cheap. The lines come in whatever order the plan gives (an ordered
  * aggregate would sort every agent's events in Postgres); `feed` puts them in order.
@@ -146,6 +147,7 @@ class Records {
   kinds: string[] = [];
   queues: Array<string | null> = [];
   reasons: Array<string | null> = [];
+  actors: Array<string | null> = [];
   order: number[] = [];
   ids: number[] = [];
   n = 0;
@@ -168,6 +170,11 @@ class Records {
       let j = i;
       while (j < len && evs.charCodeAt(j) !== 31) j++;
       this.queues[k] = j > i ? evs.slice(i, j) : null;
+      i = j + 1;
+      j = i;
+      while (j < len && evs.charCodeAt(j) !== 31) j++;
+      // who started it: only a pause's actor is reported (group=actor)
+      this.actors[k] = kc === 112 ? evs.slice(i, j) : null;
       i = j + 1;
       j = i;
       while (j < len && evs.charCodeAt(j) !== 30) j++;
@@ -204,9 +211,9 @@ function feed(first: string | null | undefined, then: string | null, sink: Agent
   r.sorted = true;
   if (first) r.parse(first);
   if (then) r.parse(then);
-  const { ts, kinds, queues, reasons, n } = r;
+  const { ts, kinds, queues, reasons, actors, n } = r;
   if (r.sorted) {
-    for (let x = 0; x < n; x++) sink.event(ts[x]!, kinds[x]!, queues[x]!, reasons[x]!);
+    for (let x = 0; x < n; x++) sink.event(ts[x]!, kinds[x]!, queues[x]!, reasons[x]!, actors[x]!);
     return;
   }
   const { order, ids } = r;
@@ -217,5 +224,5 @@ function feed(first: string | null | undefined, then: string | null, sink: Agent
     ids[x] = r.id(x);
   }
   order.sort((a, b) => ts[a]! - ts[b]! || ids[a]! - ids[b]!);
-  for (const x of order) sink.event(ts[x]!, kinds[x]!, queues[x]!, reasons[x]!);
+  for (const x of order) sink.event(ts[x]!, kinds[x]!, queues[x]!, reasons[x]!, actors[x]!);
 }
