@@ -109,6 +109,66 @@ program
     });
   });
 
+const keys = program.command('keys').description('API keys with roles: display, agent, supervisor, admin (README, "Who may do what")');
+
+keys
+  .command('create')
+  .description('create a key and print it once, alone on the last line (only its hash is kept)')
+  .requiredOption('--role <role>', 'display, agent, supervisor or admin')
+  .requiredOption('--name <name>', 'a unique name: the actor key:<name> in the record')
+  .option('--agent <login>', 'agent keys: the one agent it acts for')
+  .option('--queues <q1,q2>', 'supervisor keys: the queues of its scope (default: every queue)')
+  .option('--expires-days <n>', 'ends by itself after this many days')
+  .option('--show-callers', 'display keys: show caller numbers')
+  .action((opts: { role: string; name: string; agent?: string; queues?: string; expiresDays?: string; showCallers?: boolean }) =>
+    withDatabase(async (knex) => {
+      const { KeyError, createKey } = await import('./access/keys.js');
+      await migrate(knex);
+      const queues = opts.queues?.split(',').map((q) => q.trim()).filter((q) => q !== '');
+      const days = opts.expiresDays === undefined ? undefined : /^\d+$/.test(opts.expiresDays) ? Number(opts.expiresDays) : NaN;
+      try {
+        const key = await createKey(knex, { name: opts.name, role: opts.role as 'admin', agent: opts.agent, queues, expiresDays: days, showCallers: opts.showCallers });
+        process.stdout.write(`created ${opts.role} key "${opts.name}"; it is shown this once, keep it now:\n${key}\n`);
+      } catch (err) {
+        if (!(err instanceof KeyError)) throw err;
+        process.stderr.write(`agentgate: ${err.message}\n`);
+        process.exitCode = 2;
+      }
+    }),
+  );
+
+keys
+  .command('list')
+  .description('every key: name, role, scope, created, expires, last used, revoked (never the key)')
+  .action(() =>
+    withDatabase(async (knex) => {
+      const { listKeys } = await import('./access/keys.js');
+      await migrate(knex);
+      const rows = await listKeys(knex);
+      const head = ['name', 'role', 'scope', 'created', 'expires', 'last used', 'revoked'];
+      const cells = rows.map((r) => [r.name, r.role, r.scope, r.created, r.expires ?? '-', r.last_used ?? 'never', r.revoked ?? '-']);
+      const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+      const line = (c: string[]) => c.map((x, i) => x.padEnd(width[i] as number)).join('  ').trimEnd();
+      process.stdout.write(rows.length ? `${[head, ...cells].map(line).join('\n')}\n` : 'no keys yet: agentgate keys create --role … --name …\n');
+    }),
+  );
+
+keys
+  .command('revoke')
+  .description('end a key at once, on every instance (within 1 s)')
+  .argument('<name>', 'the key\'s name')
+  .action((name: string) =>
+    withDatabase(async (knex) => {
+      const { revokeKey } = await import('./access/keys.js');
+      await migrate(knex);
+      if (await revokeKey(knex, name)) process.stdout.write(`revoked key "${name}"\n`);
+      else {
+        process.stderr.write(`agentgate: no key named "${name}" is in use (agentgate keys list shows them)\n`);
+        process.exitCode = 2;
+      }
+    }),
+  );
+
 program
   .command('demo')
   .description('embedded database + a built-in simulated Asterisk + demo data, then serve')

@@ -69,6 +69,9 @@ const schema = z.object({
     .transform((t) => t.split(',').map((s) => s.trim()).filter((s) => s !== '')),
   // X-Forwarded-For is believed only from these peers (a reverse proxy in front); none by default.
   TRUSTED_PROXIES: allowList.default(parseAllowList('')),
+  // The agent panel's sign-in: ended after this long unused, and after this long whatever.
+  PANEL_IDLE_TIMEOUT_S: z.coerce.number().int().min(60).max(86_400).default(1800),
+  PANEL_SESSION_MAX_S: z.coerce.number().int().min(300).max(7 * 86_400).default(43_200),
   // Phone PIN guessing: this many wrong PINs for one agent within the window lock its phone login.
   PIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   PIN_WINDOW_S: z.coerce.number().int().min(1).default(900),

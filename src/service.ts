@@ -7,7 +7,7 @@ import type { Deps } from './commands/deps.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { migrate } from './db/migrate.js';
-import { accessCheck } from './http/access.js';
+import { accessCheck } from './access/credentials.js';
 import { buildHttp } from './http/app.js';
 import { Lamps } from './lamps/lamps.js';
 import { EventFeed } from './live/feed.js';
@@ -95,6 +95,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     ...deps,
     feed,
     access: accessCheck(config.API_ALLOW, config.API_TOKENS),
+    panelLimits: { idleS: config.PANEL_IDLE_TIMEOUT_S, maxS: config.PANEL_SESSION_MAX_S },
+    pinGuard: { maxFailures: config.PIN_MAX_FAILURES, windowS: config.PIN_WINDOW_S, lockoutS: config.PIN_LOCKOUT_S },
     trustedProxies: config.TRUSTED_PROXIES,
     metrics,
     readiness: async () => ({

@@ -1,3 +1,4 @@
+import type { Principal } from '../access/roles.js';
 import { type Outcome, outcome } from './outcomes.js';
 
 /** An extension as the contract takes it: digits only. */
@@ -6,6 +7,19 @@ export function isExten(v: string): boolean {
 }
 
 export type Source = 'http' | 'phone' | 'pbx' | 'resync' | 'reconcile' | 'policy';
+
+/**
+ * Who asks for a command: how it arrived, who made it (the events' actor, CONTRACT §8), and the
+ * credential whose scope bounds it (none: the phone and agentgate itself, bound by their own rules).
+ */
+export interface By {
+  source: Source;
+  actor: string;
+  principal?: Principal | undefined;
+}
+
+/** A feature code dialed from an extension. */
+export const phoneBy = (exten: string): By => ({ source: 'phone', actor: `phone:${exten}` });
 export type CommandName = 'login' | 'logoff' | 'pause' | 'unpause' | 'status';
 export const COMMANDS: readonly CommandName[] = ['login', 'logoff', 'pause', 'unpause', 'status'];
 

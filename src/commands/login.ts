@@ -11,6 +11,7 @@ export interface LoginInput {
   exten: string;
   queues: string[];
   source: Source;
+  actor?: string;
 }
 
 /**
@@ -59,7 +60,7 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
       change: {
         create: session ? undefined : { exten: exten.exten, interface: iface, state_interface: stateInterface, member_name: memberName },
         add,
-        events: missing.map((queue) => ({ exten: exten.exten, queue, kind: 'login' as const, source: input.source })),
+        events: missing.map((queue) => ({ exten: exten.exten, queue, kind: 'login' as const, source: input.source, actor: input.actor })),
       },
     };
   });

@@ -5,7 +5,7 @@ import { type Outcome, outcome } from './outcomes.js';
 import { transition } from './transition.js';
 
 /** Removes the agent from every queue it is logged into. */
-export function logoff(deps: Deps, input: { agent: string; source: Source }): Promise<Outcome> {
+export function logoff(deps: Deps, input: { agent: string; source: Source; actor?: string }): Promise<Outcome> {
   return transition(deps, { agent: input.agent, action: 'logoff', source: input.source, actions: 4 }, async (c, undo) => {
     const session = c.session;
     if (!session) return { outcome: outcome('agentNotLogged') };
@@ -35,7 +35,7 @@ export function logoff(deps: Deps, input: { agent: string; source: Source }): Pr
       outcome: outcome('logoffOk'),
       change: {
         remove: session.queues.map((q) => q.queue),
-        events: session.queues.map((q) => ({ exten: session.exten, queue: q.queue, kind: 'logoff' as const, source: input.source })),
+        events: session.queues.map((q) => ({ exten: session.exten, queue: q.queue, kind: 'logoff' as const, source: input.source, actor: input.actor })),
       },
     };
   });

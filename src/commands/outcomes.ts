@@ -28,6 +28,8 @@ export const OUTCOMES = {
   pbxError: { result: 'error', message: 'PBX error', http: 502, prompt: 'pbxError' },
   databaseUnavailable: { result: 'error', message: 'Database unavailable', http: 503, prompt: 'databaseUnavailable' },
   internalError: { result: 'error', message: 'Internal error', http: 500, prompt: 'internalError' },
+  /** The credential may not do this (CONTRACT §8); never said on the phone, which has no credential. */
+  forbidden: { result: 'error', message: 'Forbidden', http: 403, prompt: 'argumentInvalid' },
 } as const satisfies Record<string, { result: 'success' | 'error'; message: string; http: number; prompt: PromptName }>;
 
 export type OutcomeKind = keyof typeof OUTCOMES;

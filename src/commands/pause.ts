@@ -5,7 +5,7 @@ import { pausedEverywhere } from './state.js';
 import { transition } from './transition.js';
 
 /** Pauses the agent in all of its queues (one QueuePause without Queue: all or nothing in Asterisk). */
-export function pause(deps: Deps, input: { agent: string; reason: string | null; source: Source }): Promise<Outcome> {
+export function pause(deps: Deps, input: { agent: string; reason: string | null; source: Source; actor?: string }): Promise<Outcome> {
   return setPause(deps, { ...input, paused: true });
 }
 
@@ -13,13 +13,13 @@ export function pause(deps: Deps, input: { agent: string; reason: string | null;
  * Unpauses the agent in every queue where it is paused. With `only` (the pause rules), just the pause
  * that began then: a pause that already ended, even if a new one began since, answers as available.
  */
-export function unpause(deps: Deps, input: { agent: string; source: Source; only?: { since: Date } }): Promise<Outcome> {
+export function unpause(deps: Deps, input: { agent: string; source: Source; actor?: string; only?: { since: Date } }): Promise<Outcome> {
   return setPause(deps, { ...input, reason: null, paused: false });
 }
 
 function setPause(
   deps: Deps,
-  input: { agent: string; reason: string | null; source: Source; paused: boolean; only?: { since: Date } },
+  input: { agent: string; reason: string | null; source: Source; actor?: string | undefined; paused: boolean; only?: { since: Date } },
 ): Promise<Outcome> {
   const action = input.paused ? 'pause' : 'unpause';
   const spec = { agent: input.agent, action, source: input.source, reason: input.reason, want: { paused: input.paused }, actions: 1 } as const;
@@ -40,7 +40,7 @@ function setPause(
       change: {
         pause: session.queues.map((q) => ({ queue: q.queue, paused: input.paused, reason })),
         since: wasPaused !== input.paused,
-        events: [{ exten: session.exten, queue: null, kind: action, reason, source: input.source }],
+        events: [{ exten: session.exten, queue: null, kind: action, reason, source: input.source, actor: input.actor }],
       },
     };
   });

@@ -1,4 +1,5 @@
 import type { Deps } from './deps.js';
+import type { By } from './input.js';
 import type { Outcome } from './outcomes.js';
 import { runCommand } from './run.js';
 
@@ -11,9 +12,9 @@ export type KeyPress = 'login' | 'pause' | 'unpause';
  * supervisor) → pause, everywhere; logged off, or nobody logged in on the extension → log in. The
  * phone flow then runs that command's own flow; a status that cannot be read is the answer.
  */
-export async function keyPress(deps: Deps, agent: string | undefined): Promise<{ press: KeyPress } | { answer: Outcome }> {
+export async function keyPress(deps: Deps, agent: string | undefined, by: By): Promise<{ press: KeyPress } | { answer: Outcome }> {
   if (agent === undefined) return { press: 'login' };
-  const now = await runCommand(deps, { command: 'status', agent }, 'phone');
+  const now = await runCommand(deps, { command: 'status', agent }, by);
   if (now.kind !== 'statusOk') return { answer: now };
   const press: Record<typeof now.status.state, KeyPress> = { paused: 'unpause', available: 'pause', logged_off: 'login' };
   return { press: press[now.status.state] };

@@ -1,4 +1,5 @@
 import type { Deps } from '../commands/deps.js';
+import { phoneBy } from '../commands/input.js';
 import { runCommand } from '../commands/run.js';
 import type { SimAsterisk } from '../sim/ami-server.js';
 
@@ -19,7 +20,7 @@ const REASONS = ['Almoco', 'Banheiro', 'Treinamento'];
  * would), so both paths show. Returns the function that stops it.
  */
 export async function startDemoTraffic(deps: Deps, sim: SimAsterisk, everyMs = 4000): Promise<() => void> {
-  for (const m of TEAM) await runCommand(deps, { command: 'login', ...m }, 'phone');
+  for (const m of TEAM) await runCommand(deps, { command: 'login', ...m }, phoneBy(m.exten));
   let turn = 0;
   const timer = setInterval(() => {
     const m = TEAM[Math.floor(Math.random() * TEAM.length)]!;
@@ -27,7 +28,7 @@ export async function startDemoTraffic(deps: Deps, sim: SimAsterisk, everyMs = 4
     if (!member) return;
     const reason = REASONS[turn % REASONS.length]!;
     if (turn++ % 2 === 0) {
-      void runCommand(deps, member.paused ? { command: 'unpause', agent: m.agent } : { command: 'pause', agent: m.agent, reason }, 'phone');
+      void runCommand(deps, member.paused ? { command: 'unpause', agent: m.agent } : { command: 'pause', agent: m.agent, reason }, phoneBy(m.exten));
     } else {
       sim.externalPause(member.interface, !member.paused, member.paused ? undefined : reason);
     }

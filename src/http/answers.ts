@@ -6,7 +6,15 @@ import { OUTCOMES } from '../commands/outcomes.js';
  * taken from there, so each wire string is written once. A test checks every row is in the README.
  */
 export const HTTP_ANSWERS = {
-  forbidden: { status: 403, body: { error: 'Forbidden' } },
+  forbidden: { status: OUTCOMES.forbidden.http, body: { error: OUTCOMES.forbidden.message } },
+  /** The agent panel without a sign-in, or with one past its limits. */
+  signIn: { status: 401, body: { error: 'Sign in required' } },
+  sessionExpired: { status: 401, body: { error: 'Session expired' } },
+  signedIn: { status: 200, body: { success: 'Signed in' } },
+  signedOut: { status: 200, body: { success: 'Signed out' } },
+  /** A wrong PIN, an unknown agent and an agent without a PIN answer alike: nothing tells which logins exist. */
+  pinWrong: { status: 401, body: { error: 'Agent or PIN wrong' } },
+  pinLocked: { status: 429, body: { error: 'Too many wrong PINs; try again later' } },
   notFound: { status: 404, body: { error: 'Not found' } },
   methodNotAllowed: { status: 405, body: { error: 'Method not allowed' } },
   /** Not HTTP at all: a request line or header Node cannot parse. */
@@ -27,7 +35,7 @@ export const HTTP_ANSWERS = {
   healthy: { status: 200, body: { success: 'OK', status: 'ok' } },
   ready: { status: 200, body: { success: 'Ready', status: 'ready' } },
   notReady: { status: 503, body: { error: 'Not ready', status: 'not ready' } },
-} as const satisfies Record<string, { status: number; body: { error: string } | { success: string; status: string } | { error: string; status: string } }>;
+} as const satisfies Record<string, { status: number; body: { error: string } | { success: string; status?: string } | { error: string; status: string } }>;
 
 /** `badParameter`, naming the parameter that is wrong (reports, webhook deliveries). */
 export const badParameterNamed = (param: string) => ({ status: HTTP_ANSWERS.badParameter.status, body: { ...HTTP_ANSWERS.badParameter.body, detail: param } });

@@ -6,7 +6,11 @@ import type { Deps } from '../commands/deps.js';
 import { type Outcome, OUTCOMES, messageOf } from '../commands/outcomes.js';
 import { type CommandObserver, runCommand } from '../commands/run.js';
 import { EventFeed } from '../live/feed.js';
-import { type AccessCheck, proxyTrust } from './access.js';
+import { type AccessConfig, Credentials, type Resolution } from '../access/credentials.js';
+import type { PanelLimits } from '../access/panel-sessions.js';
+import type { Principal } from '../access/roles.js';
+import { proxyTrust } from './access.js';
+import { ROUTE_RULES, type Refusal, decide } from './routes.js';
 import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE } from './answers.js';
 import { MULTIPART_LIMITS, MultipartRefused, PARAMS, merge, parseParams, readMultipart } from './params.js';
 import { clientErrorHandler, refuseConnect } from './raw-answers.js';
@@ -15,12 +19,20 @@ import { defaultZone } from '../reports/params.js';
 import { registerLive } from './live.js';
 import { openApiDocument } from './openapi.js';
 import { registerReports } from './reports.js';
-import { PAGE_URLS, registerPages } from './pages.js';
+import { registerPages } from './pages.js';
+import { registerPanel } from './panel.js';
+import type { RawCommand } from '../commands/input.js';
+import { DEFAULT_PIN_GUARD, type PinGuard } from '../commands/pin.js';
 import { registerWebhooks } from './webhooks.js';
 import { isDatabaseDown } from '../commands/errors.js';
 
 export interface HttpDeps extends Deps {
-  access: AccessCheck;
+  /** API_ALLOW and API_TOKENS; keys and panel sign-ins are read from the database. */
+  access: AccessConfig;
+  /** The agent panel's sign-in limits (PANEL_IDLE_TIMEOUT_S, PANEL_SESSION_MAX_S). */
+  panelLimits?: PanelLimits;
+  /** Wrong PINs allowed before a sign-in is locked: the phone's, shared. */
+  pinGuard?: PinGuard;
   /** TRUSTED_PROXIES: the only peers whose `X-Forwarded-For` is believed. */
   trustedProxies?: BlockList;
   /** Readiness of each part, for /readyz. */
@@ -48,36 +60,19 @@ export interface Readiness {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Inside API_ALLOW, or a valid token in the headers or the query string (decided before the body is read). */
+    /** Who the credential says the caller is (decided before the body is read); none: nothing valid presented. */
+    principal: Principal | undefined;
+    /** A principal was found: the caller is someone the API knows. */
     allowed: boolean;
-  }
-  interface FastifyContextConfig {
-    /** Answered to anyone (health checks); everything else is 403 to a caller not allowed. */
-    public?: boolean;
+    /** Why the access table refuses this request; a page answers it itself (with the page), nothing else runs. */
+    refusal: Refusal | undefined;
   }
 }
 
-/** The routes and the methods each takes; any other method on them is 405. */
-const ROUTES: Record<string, readonly ('GET' | 'HEAD' | 'POST')[]> = {
-  '/api/agent.php': ['GET', 'POST'],
-  '/api/agent': ['GET', 'POST'],
-  '/healthz': ['GET', 'HEAD'],
-  '/readyz': ['GET', 'HEAD'],
-  '/api/agents': ['GET'],
-  '/api/queues': ['GET'],
-  '/api/events/stream': ['GET'],
-  '/api/reports/pauses': ['GET'],
-  '/metrics': ['GET'],
-  '/openapi.json': ['GET'],
-  ...Object.fromEntries(PAGE_URLS.map((url) => [url, ['GET'] as const])),
-  '/api/webhooks/deliveries': ['GET'],
-};
-
 /** The drop-in replacement for `/api/agent.php`; `build` only, so tests can inject without a port. */
 export function buildHttp(deps: HttpDeps): FastifyInstance {
-  const insider = (address: string | undefined) => deps.access(address, {});
-  const allowed = (req: FastifyRequest) =>
-    deps.access(req.ip, { authorization: req.headers.authorization, token: (req.query as Record<string, unknown> | undefined)?.token });
+  const credentials = new Credentials(deps.db, deps.access, deps.panelLimits ?? DEFAULT_PANEL_LIMITS, deps.log);
+  const insider = (address: string | undefined) => credentials.insider(address);
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     // one line per command is logged below, with its answer; fastify's own per-request lines are off
@@ -89,7 +84,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     exposeHeadRoutes: false,
     clientErrorHandler: clientErrorHandler(deps.log as FastifyBaseLogger, insider),
     // a URL the router cannot decode: no hook has run, so access is decided here
-    frameworkErrors: (_err, req, reply) => send(reply, allowed(req) ? HTTP_ANSWERS.badRequest : HTTP_ANSWERS.forbidden),
+    frameworkErrors: (_err, req, reply) => send(reply, insider(req.ip) ? HTTP_ANSWERS.badRequest : HTTP_ANSWERS.forbidden),
     routerOptions: { querystringParser: parseParams },
     // Node would answer a missing Host with an empty 400 of its own; the hook below answers it instead
     http: { requireHostHeader: false },
@@ -105,7 +100,9 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     if (text.trim() === '') done(null, {});
     else json(req, text, done);
   });
+  app.decorateRequest('principal', undefined);
   app.decorateRequest('allowed', false);
+  app.decorateRequest('refusal', undefined);
 
   // Who the caller is, and whether it may go on, is settled from the headers and the URL before
   // any body is read; a caller not allowed hears 403 and nothing else.
@@ -114,10 +111,30 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     closing = true;
   });
   app.addHook('onRequest', async (req, reply) => {
-    req.allowed = allowed(req);
-    if (!req.allowed && !req.routeOptions.config.public) {
-      req.log.info({ address: req.ip, url: req.url.split('?')[0] }, 'forbidden');
-      return send(reply, HTTP_ANSWERS.forbidden);
+    const url = req.routeOptions.url;
+    const rule = url === undefined ? undefined : ROUTE_RULES[url];
+    const presented = { authorization: req.headers.authorization, token: (req.query as Record<string, unknown> | undefined)?.token, cookie: req.headers.cookie };
+    let found: Resolution;
+    try {
+      found = rule?.credential === 'panel' ? await credentials.resolvePanel(presented) : await credentials.resolve(req.ip, presented);
+    } catch (err) {
+      if (!isDatabaseDown(err)) throw err;
+      req.log.warn({ err: (err as Error).message }, 'database unavailable: credentials cannot be checked');
+      return send(reply, HTTP_ANSWERS.databaseDown);
+    }
+    req.principal = found.kind === 'principal' ? found.principal : undefined;
+    req.allowed = req.principal !== undefined;
+    // no route (404, 405): only a known caller learns which
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    req.refusal =
+      url === undefined
+        ? req.allowed
+          ? undefined
+          : 'forbidden'
+        : decide(rule, { principal: req.principal, expired: found.kind === 'expired' }, { method: req.method, origin, ownOrigin: `${req.protocol}://${req.host}` });
+    if (req.refusal && !rule?.page) {
+      req.log.info({ address: req.ip, url: req.url.split('?')[0], role: req.principal?.role, refusal: req.refusal }, 'refused');
+      return send(reply, REFUSALS[req.refusal]);
     }
     if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) return send(reply, HTTP_ANSWERS.badRequest);
     if (closing) {
@@ -130,17 +147,22 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   const metrics = deps.metrics ?? new Metrics({ db: deps.db, pbx: deps.pbx, agiSessions: () => 0, liveFeedClients: () => feed.clientCount() });
   const commandDeps = deps.metrics || deps.onCommand ? deps : { ...deps, onCommand: metrics.onCommand };
 
+  /** Every HTTP command, from the API or the agent panel: the one command path, then its answer. */
+  const command = async (raw: RawCommand, principal: Principal, log: FastifyBaseLogger) => {
+    const started = performance.now();
+    const result = await runCommand(commandDeps, raw, { source: 'http', actor: principal.actor, principal });
+    log.info(
+      { command: text(raw.command), agent: text(raw.agent), actor: principal.actor, answer: messageOf(result), ms: Math.round(performance.now() - started) },
+      'http command',
+    );
+    return { outcome: result, answer: { status: OUTCOMES[result.kind].http, body: answerBody(result) } };
+  };
+
   const agentApi = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.method === 'POST' && req.isMultipart() ? await readMultipart(req) : req.body;
     const params = merge(req.query, body);
     const raw = Object.fromEntries(PARAMS.map((k) => [k, params[k]]));
-    const started = performance.now();
-    const result = await runCommand(commandDeps, raw, 'http');
-    req.log.info(
-      { command: text(raw.command), agent: text(raw.agent), answer: messageOf(result), ms: Math.round(performance.now() - started) },
-      'http command',
-    );
-    return send(reply, { status: OUTCOMES[result.kind].http, body: answerBody(result) });
+    return send(reply, (await command(raw, req.principal as Principal, req.log)).answer);
   };
 
   for (const url of ['/api/agent.php', '/api/agent']) {
@@ -151,6 +173,14 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   registerLive(app, { db: deps.db, feed, calls: deps.calls, send });
   registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone() });
   registerPages(app);
+  registerPanel(app, {
+    deps,
+    credentials,
+    limits: deps.panelLimits ?? DEFAULT_PANEL_LIMITS,
+    pinGuard: deps.pinGuard ?? DEFAULT_PIN_GUARD,
+    send,
+    command: (raw, principal) => command(raw, principal, app.log),
+  });
   registerWebhooks(app, { db: deps.db, send });
   app.get('/metrics', async (_req, reply) => {
     const body = await metrics.scrape();
@@ -159,11 +189,13 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   const openapi = JSON.stringify(openApiDocument());
   app.get('/openapi.json', async (_req, reply) => reply.code(200).type(JSON_TYPE).send(openapi));
 
-  app.route({ method: ['GET', 'HEAD'], url: '/healthz', config: { public: true }, handler: async (_req, reply) => send(reply, HTTP_ANSWERS.healthy) });
+  app.addHook('onClose', async () => credentials.close());
+  app.get('/api/me', async (req, reply) => send(reply, { status: 200, body: { success: 'OK', ...describe(req.principal as Principal) } }));
+
+  app.route({ method: ['GET', 'HEAD'], url: '/healthz', handler: async (_req, reply) => send(reply, HTTP_ANSWERS.healthy) });
   app.route({
     method: ['GET', 'HEAD'],
     url: '/readyz',
-    config: { public: true },
     handler: async (req, reply) => {
       const r = await deps.readiness();
       const answer = r.database && r.pbx ? HTTP_ANSWERS.ready : HTTP_ANSWERS.notReady;
@@ -175,12 +207,12 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const methods = ROUTES[req.url.split('?')[0] ?? ''];
+    const methods = ROUTE_RULES[req.url.split('?')[0] ?? '']?.methods;
     if (methods) return send(reply.header('allow', methods.join(', ')), HTTP_ANSWERS.methodNotAllowed);
     return send(reply, HTTP_ANSWERS.notFound);
   });
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
-    if (!req.allowed && !req.routeOptions.config.public) return send(reply, HTTP_ANSWERS.forbidden);
+    if (req.refusal) return send(reply, REFUSALS[req.refusal]);
     // Unparseable or oversized input is the caller's mistake and gets the contract's answer for it.
     const caller = err instanceof MultipartRefused || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500);
     // A list, the feed, a report or the deliveries could not be read: Postgres away is the caller's
@@ -199,6 +231,15 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     return send(reply, answer);
   });
   return app;
+}
+
+const DEFAULT_PANEL_LIMITS: PanelLimits = { idleS: 1800, maxS: 43_200 };
+
+const REFUSALS: Record<Refusal, HttpAnswer> = { forbidden: HTTP_ANSWERS.forbidden, signIn: HTTP_ANSWERS.signIn, expired: HTTP_ANSWERS.sessionExpired };
+
+/** `GET /api/me`: what a credential may, for the pages to show only what it can do. */
+function describe(p: Principal): Record<string, unknown> {
+  return { role: p.role, actor: p.actor, agent: p.agent ?? null, queues: p.role === 'supervisor' ? (p.queues ?? null) : null, show_callers: p.showCallers };
 }
 
 function send(reply: FastifyReply, answer: { status: number; body: object } | HttpAnswer) {

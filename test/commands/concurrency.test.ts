@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
-import { type Harness, events, startHarness } from '../support/harness.js';
+import { type Harness, events, startHarness, HTTP_BY } from '../support/harness.js';
 
 let h: Harness;
 let skip: string | false = false;
@@ -12,7 +12,7 @@ before(async () => {
 });
 after(async () => h.close());
 
-const run = (raw: Record<string, string>) => runCommand(h.deps, raw, 'http').then(messageOf);
+const run = (raw: Record<string, string>) => runCommand(h.deps, raw, HTTP_BY).then(messageOf);
 const count = (answers: string[]) => answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a]: (acc[a] ?? 0) + 1 }), {});
 
 describe('concurrent commands for one agent: exactly one transition wins', () => {

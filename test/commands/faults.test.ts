@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import knexFactory from 'knex';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
-import { type Harness, events, nextConnect, startHarness } from '../support/harness.js';
+import { type Harness, events, nextConnect, startHarness, HTTP_BY, PHONE_BY } from '../support/harness.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
@@ -37,7 +37,7 @@ describe('faults: a clear answer and nothing recorded', () => {
   });
 
   test('a second queue refused mid-login: the first QueueAdd is taken back', async () => {
-    const r = await runCommand(h.deps, { command: 'login', agent: '1004', exten: '2004', queues: ['sales', 'support'] }, 'phone');
+    const r = await runCommand(h.deps, { command: 'login', agent: '1004', exten: '2004', queues: ['sales', 'support'] }, PHONE_BY);
     assert.equal(messageOf(r), 'PBX error: Unable to add interface to queue: No such queue');
     assert.deepEqual(h.sim.members().filter((m) => m.interface === 'PJSIP/2004'), [], 'the sales membership was removed again');
     assert.equal(await h.knex('agent_sessions').where({ agent: '1004' }).first(), undefined);
@@ -60,7 +60,7 @@ describe('faults: a clear answer and nothing recorded', () => {
     const dead = knexFactory({ client: 'pg', connection: { host: '127.0.0.1', port: 1, user: 'x', database: 'x', connectionTimeoutMillis: 500 }, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 1000, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
     try {
       for (const command of ['login', 'pause', 'status']) {
-        const r = await runCommand({ ...h.deps, db: dead }, { command, agent: '1001', exten: '2001', queue: 'sales' }, 'http');
+        const r = await runCommand({ ...h.deps, db: dead }, { command, agent: '1001', exten: '2001', queue: 'sales' }, HTTP_BY);
         assert.equal(messageOf(r), 'Database unavailable', command);
       }
     } finally {
@@ -75,7 +75,7 @@ describe('faults: a clear answer and nothing recorded', () => {
     try {
       const slow = h.sim.mode;
       h.sim.mode = 'silent';
-      const pending = runCommand(h.deps, { command: 'pause', agent: '1003', reason: 'Almoco' }, 'http');
+      const pending = runCommand(h.deps, { command: 'pause', agent: '1003', reason: 'Almoco' }, HTTP_BY);
       await new Promise((r) => setTimeout(r, 100));
       await admin.raw("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'");
       h.sim.mode = slow;
@@ -86,7 +86,7 @@ describe('faults: a clear answer and nothing recorded', () => {
       // Every backend gone at once (a Postgres restart): the pool reconnects and commands carry on.
       await admin.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
       let answer = '';
-      for (let i = 0; i < 3 && answer !== 'Pause OK'; i++) answer = messageOf(await runCommand(h.deps, { command: 'pause', agent: '1003' }, 'http'));
+      for (let i = 0; i < 3 && answer !== 'Pause OK'; i++) answer = messageOf(await runCommand(h.deps, { command: 'pause', agent: '1003' }, HTTP_BY));
       assert.equal(answer, 'Pause OK', 'carries on when the database is back');
     } finally {
       await admin.destroy();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { parseAllowList } from '../../src/config.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
 import { buildHttp } from '../../src/http/app.js';
 import { type Harness, changesNothingIn, startHarness } from '../support/harness.js';
 import { rawHttp } from '../support/raw-http.js';

@@ -5,7 +5,8 @@ import knexFactory from 'knex';
 import type { OutcomeKind } from '../../src/commands/outcomes.js';
 import { OUTCOMES } from '../../src/commands/outcomes.js';
 import { parseAllowList } from '../../src/config.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
+import { createKey } from '../../src/access/keys.js';
 import { buildHttp } from '../../src/http/app.js';
 import { AGENT_API_EXTRA, agentApiAnswers, openApiDocument } from '../../src/http/openapi.js';
 import { Metrics } from '../../src/metrics.js';
@@ -198,6 +199,11 @@ describe('/openapi.json', () => {
       logoffOk: async () => record('logoffOk', await call({ command: 'logoff', agent: '1002' })),
       agentNotLogged: async () => record('agentNotLogged', await call({ command: 'logoff', agent: '1002' })),
       commandNotSpecified: async () => record('commandNotSpecified', await call({ agent: '1001' })),
+      forbidden: async () => {
+        const key = await createKey(h.knex, { name: 'outcomes-agent-1001', role: 'agent', agent: '1001' });
+        const url = `/api/agent.php?${new URLSearchParams({ command: 'status', agent: '1002' })}`;
+        record('forbidden', await app.inject({ method: 'GET', url, remoteAddress: '127.0.0.1', headers: { authorization: `Bearer ${key}` } }));
+      },
       argumentInvalid: async () => record('argumentInvalid', await call({ command: 'dance', agent: '1001' })),
       agentNotSpecified: async () => record('agentNotSpecified', await call({ command: 'pause' })),
       agentNotExists: async () => record('agentNotExists', await call({ command: 'pause', agent: '9999' })),

@@ -7,7 +7,7 @@ import { runCommand } from '../../src/commands/run.js';
 import { Lamps } from '../../src/lamps/lamps.js';
 import { lampAfter } from '../../src/lamps/state.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, amiBarrier, nextConnect, startHarness, until } from '../support/harness.js';
+import { type Harness, amiBarrier, nextConnect, startHarness, until, HTTP_BY } from '../support/harness.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
@@ -155,9 +155,9 @@ describe('the lamp of an extension follows its agent, whatever changed it', () =
     h.sim.write = 'agent,system';
     try {
       const refusedBefore = sets('2004').length;
-      assert.equal(messageOf(await runCommand(deps, { command: 'unpause', agent: '1004' }, 'http')), 'Unpause OK');
-      assert.equal(messageOf(await runCommand(deps, { command: 'pause', agent: '1004' }, 'http')), 'Pause OK');
-      assert.equal(messageOf(await runCommand(deps, { command: 'unpause', agent: '1004' }, 'http')), 'Unpause OK');
+      assert.equal(messageOf(await runCommand(deps, { command: 'unpause', agent: '1004' }, HTTP_BY)), 'Unpause OK');
+      assert.equal(messageOf(await runCommand(deps, { command: 'pause', agent: '1004' }, HTTP_BY)), 'Pause OK');
+      assert.equal(messageOf(await runCommand(deps, { command: 'unpause', agent: '1004' }, HTTP_BY)), 'Unpause OK');
       await until(() => sets('2004').length === refusedBefore + 3, 'the three Setvars reached Asterisk');
       assert.equal(lamp('2004'), 'INUSE', 'refused: the lamp still shows the pause');
       await until(() => lines.length > 0, 'a warning');

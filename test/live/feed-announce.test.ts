@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { parseAllowList } from '../../src/config.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
 import { buildHttp } from '../../src/http/app.js';
 import { EventFeed } from '../../src/live/feed.js';
 import { type Harness, quietLog, startHarness } from '../support/harness.js';

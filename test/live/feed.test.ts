@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import knexFactory, { type Knex } from 'knex';
 import { parseAllowList } from '../../src/config.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
 import { buildHttp } from '../../src/http/app.js';
 import { EventFeed } from '../../src/live/feed.js';
 import { type Harness, quietLog, startHarness } from '../support/harness.js';

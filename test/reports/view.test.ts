@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { parseAllowList } from '../../src/config.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
 import { buildHttp } from '../../src/http/app.js';
 import { type Harness, startHarness } from '../support/harness.js';
 

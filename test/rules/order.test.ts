@@ -8,7 +8,7 @@ import { Keeper } from '../../src/sync/keeper.js';
 import { PausePolicy } from '../../src/sync/policy.js';
 import { WebhookWorker } from '../../src/webhooks/worker.js';
 import { TestClock } from '../support/clock.js';
-import { type Harness, quietLog, startHarness, until } from '../support/harness.js';
+import { type Harness, quietLog, startHarness, until, HTTP_BY } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
 import { Receiver, deliveredInOrder } from '../support/receiver.js';
 
@@ -60,7 +60,7 @@ after(async () => {
   await h.close();
 });
 
-const run = async (command: string, agent: string, more: Record<string, unknown> = {}) => messageOf(await runCommand(h.deps, { command, agent, ...more }, 'http'));
+const run = async (command: string, agent: string, more: Record<string, unknown> = {}) => messageOf(await runCommand(h.deps, { command, agent, ...more }, HTTP_BY));
 
 /** Our database's statements sleeping in the slow trigger: the overdue record is between its id and its commit. */
 async function overdueInFlight(): Promise<boolean> {

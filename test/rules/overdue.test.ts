@@ -11,7 +11,7 @@ import { Keeper } from '../../src/sync/keeper.js';
 import { recordOverdue } from '../../src/sync/record-overdue.js';
 import { PausePolicy } from '../../src/sync/policy.js';
 import { TestClock } from '../support/clock.js';
-import { type Harness, type Instance, amiBarrier, startHarness, startInstance, until } from '../support/harness.js';
+import { type Harness, type Instance, amiBarrier, startHarness, startInstance, until, HTTP_BY } from '../support/harness.js';
 import { RULES_YAML } from '../support/paths.js';
 
 // Reasons (test/fixtures/provision/rules.yaml): Almoco 60 min (alert), Banheiro 10 min (unpause),
@@ -63,7 +63,7 @@ async function settled(): Promise<void> {
 }
 
 async function run(command: string, agent: string, more: Record<string, string> = {}): Promise<string> {
-  return messageOf(await runCommand(h.deps, { command, agent, ...more }, 'http'));
+  return messageOf(await runCommand(h.deps, { command, agent, ...more }, HTTP_BY));
 }
 
 /** When the agent's current state began, as the record says. */
@@ -115,7 +115,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     assert.deepEqual(row, { agent: '1001', exten: '2001', queue: null, reason: 'Almoco', source: 'policy' });
     assert.deepEqual(JSON.parse(detail), { max_minutes: 60, paused_minutes: 60, since: new Date(due - 60 * MIN).toISOString(), on_overrun: 'alert' });
     assert.equal(await run('status', '1001'), 'Status OK');
-    const status = await runCommand(h.deps, { command: 'status', agent: '1001' }, 'http');
+    const status = await runCommand(h.deps, { command: 'status', agent: '1001' }, HTTP_BY);
     assert.equal(status.kind === 'statusOk' && status.status.state, 'paused', 'alert only: still paused');
     assert.equal(h.sim.actionsOf('QueuePause').length, 0, 'nothing asked of Asterisk');
 
@@ -198,7 +198,7 @@ describe('pause rules, on a clock that only moves when told', () => {
       { agent: '1004', queue: null, kind: 'pause_overdue', reason: 'Banheiro', source: 'policy' },
       { agent: '1004', queue: null, kind: 'unpause', reason: null, source: 'policy' },
     ]);
-    const status = await runCommand(h.deps, { command: 'status', agent: '1004' }, 'http');
+    const status = await runCommand(h.deps, { command: 'status', agent: '1004' }, HTTP_BY);
     assert.equal(status.kind === 'statusOk' && status.status.state, 'available');
     assert.deepEqual(
       h.sim.members().filter((m) => m.interface === 'PJSIP/2004').map((m) => m.paused),
@@ -229,14 +229,14 @@ describe('pause rules, on a clock that only moves when told', () => {
       await settled();
       assert.ok(h.sim.actionsOf('QueuePause').length > tried, 'the unpause was asked, and refused');
       assert.equal((await overdueEvents('1002')).length, 1);
-      const status = await runCommand(h.deps, { command: 'status', agent: '1002' }, 'http');
+      const status = await runCommand(h.deps, { command: 'status', agent: '1002' }, HTTP_BY);
       assert.equal(status.kind === 'statusOk' && status.status.state, 'paused', 'refused: still paused');
     } finally {
       h.sim.mode = 'normal';
     }
     clock.advance(30_000); // the next tick
     await settled();
-    const status = await runCommand(h.deps, { command: 'status', agent: '1002' }, 'http');
+    const status = await runCommand(h.deps, { command: 'status', agent: '1002' }, HTTP_BY);
     assert.equal(status.kind === 'statusOk' && status.status.state, 'available');
     assert.equal((await overdueEvents('1002')).length, 1, 'still one pause_overdue');
     const ends = await h.knex('events').where({ agent: '1002', kind: 'unpause', source: 'policy' });

@@ -6,7 +6,8 @@ import { Claims } from '../../src/commands/claims.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connect.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
+import type { By } from '../../src/commands/input.js';
 import { Lamps } from '../../src/lamps/lamps.js';
 import { lampsInRecord } from '../../src/lamps/record.js';
 import { lampDevice } from '../../src/lamps/state.js';
@@ -18,6 +19,10 @@ import { BASE_YAML } from './paths.js';
 import { TcpProxy } from './proxy.js';
 
 export const quietLog = pino({ level: process.env.TEST_LOG ?? 'silent' });
+
+/** A command as an allow-listed HTTP caller without a key makes it, and as a feature code from 2002. */
+export const HTTP_BY: By = { source: 'http', actor: 'ip:127.0.0.1' };
+export const PHONE_BY: By = { source: 'phone', actor: 'phone:2002' };
 
 export interface Harness {
   db: TestDb;

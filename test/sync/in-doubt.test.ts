@@ -3,9 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import knexFactory from 'knex';
 import { AmiPbx } from '../../src/ami/client.js';
 import { messageOf } from '../../src/commands/outcomes.js';
+import type { By } from '../../src/commands/input.js';
 import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, divergence, eventsExplainState, nextConnect, quietLog, startHarness, startInstance, until } from '../support/harness.js';
+import { type Harness, divergence, eventsExplainState, nextConnect, quietLog, startHarness, startInstance, until, HTTP_BY } from '../support/harness.js';
 import { TcpProxy } from '../support/proxy.js';
 
 // The findings that made the record disagree with Asterisk, each reproduced against the real
@@ -23,7 +24,7 @@ after(async () => {
   await h.close();
 });
 
-const run = async (command: Record<string, string>, source: 'http' | 'phone' = 'http') => messageOf(await runCommand(h.deps, command, source));
+const run = async (command: Record<string, string>, by: By = HTTP_BY) => messageOf(await runCommand(h.deps, command, by));
 const proxy = () => h.proxy as TcpProxy;
 const agreed = async () => {
   const d = await divergence(h.knex, h.sim);
@@ -61,7 +62,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     await until(async () => (await settled()) && !h.sim.members().some((m) => m.paused), 'the late pause taken back');
     await proxy().drained();
     await keeper.idle();
-    const st = await runCommand(h.deps, { command: 'status', agent: '1002' }, 'http');
+    const st = await runCommand(h.deps, { command: 'status', agent: '1002' }, HTTP_BY);
     assert.equal(st.kind === 'statusOk' && st.status.state, 'available', 'the caller was told nothing changed');
     assert.ok(await agreed());
     assert.deepEqual(await kinds('1002'), ['http login support', 'resync reverted'], 'no pause from pbx');
@@ -95,7 +96,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     assert.ok(h.sim.externalAdd('support', 'PJSIP/2004', 'Pedro Rocha', 'PJSIP/2004', { paused: true, reason: 'left by a crash' }));
     assert.equal(await run({ command: 'login', agent: '1004', exten: '2004', queue: 'support' }), 'Login OK');
     assert.deepEqual(h.sim.members().filter((m) => m.interface === 'PJSIP/2004').map((m) => [m.queue, m.paused]), [['support', false]]);
-    const st = await runCommand(h.deps, { command: 'status', agent: '1004' }, 'http');
+    const st = await runCommand(h.deps, { command: 'status', agent: '1004' }, HTTP_BY);
     assert.equal(st.kind === 'statusOk' && st.status.state, 'available');
     assert.equal(await run({ command: 'unpause', agent: '1004' }), 'Agent alredy available');
     assert.equal(await run({ command: 'pause', agent: '1004' }), 'Pause OK');
@@ -113,7 +114,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     const db = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 4 }, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
     try {
       const cut = pg.cutAfter('delete from intents where id');
-      const answer = messageOf(await runCommand({ ...h.deps, db }, { command: 'login', agent: '1003', exten: '2003', queue: 'sales' }, 'http'));
+      const answer = messageOf(await runCommand({ ...h.deps, db }, { command: 'login', agent: '1003', exten: '2003', queue: 'sales' }, HTTP_BY));
       await cut;
       assert.equal(answer, 'Login OK');
       assert.deepEqual(h.sim.members().filter((m) => m.interface === 'Local/2003@from-queue/n').map((m) => m.queue), ['sales']);
@@ -143,7 +144,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
       // Asterisk applies each QueueAdd and its answers are held: every login is mid-action at once.
       void slow.hold('toClient', 'Added interface to queue');
       const answers = Promise.all(
-        Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'login', agent: String(6001 + i), exten: String(4001 + i), queue: 'support' }, 'http')),
+        Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'login', agent: String(6001 + i), exten: String(4001 + i), queue: 'support' }, HTTP_BY)),
       );
       await until(() => h.sim.actionsOf('QueueAdd').length - before === 12, 'all 12 QueueAdds reached Asterisk', 30_000);
       const pool = (db.client as { pool: { numUsed(): number; numPendingAcquires(): number } }).pool;
@@ -152,7 +153,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
       assert.equal(open.rows[0].n, 0, 'no transaction open');
       slow.releaseAll();
       assert.deepEqual((await answers).map(messageOf), Array(12).fill('Login OK'));
-      await Promise.all(Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'logoff', agent: String(6001 + i) }, 'http')));
+      await Promise.all(Array.from({ length: 12 }, (_, i) => runCommand(deps, { command: 'logoff', agent: String(6001 + i) }, HTTP_BY)));
     } finally {
       await db.destroy();
       await pbx.close();
@@ -184,14 +185,14 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     const iface = 'Local/2003@from-queue/n';
     h.sim.externalPause(iface, true, 'Supervisor', 'sales');
     await until(async () => (await h.knex('session_queues').where({ agent: '1003', queue: 'sales' }).first())?.paused === true, 'the pbx pause recorded');
-    const st = await runCommand(h.deps, { command: 'status', agent: '1003' }, 'http');
+    const st = await runCommand(h.deps, { command: 'status', agent: '1003' }, HTTP_BY);
     assert.ok(st.kind === 'statusOk');
     assert.deepEqual([st.status.state, st.status.queues, st.status.paused_queues, st.status.reason], ['available', ['sales', 'support'], ['sales'], 'Supervisor']);
     keeper.request('resync');
     await keeper.idle();
     assert.deepEqual(h.sim.members().filter((m) => m.interface === iface).map((m) => [m.queue, m.paused]).sort(), [['sales', true], ['support', false]], 'never widened');
     assert.equal(await run({ command: 'pause', agent: '1003', reason: '2' }), 'Pause OK');
-    const paused = await runCommand(h.deps, { command: 'status', agent: '1003' }, 'http');
+    const paused = await runCommand(h.deps, { command: 'status', agent: '1003' }, HTTP_BY);
     assert.ok(paused.kind === 'statusOk');
     assert.deepEqual([paused.status.state, paused.status.paused_queues, paused.status.reason], ['paused', ['sales', 'support'], 'Banheiro']);
     assert.equal(await run({ command: 'pause', agent: '1003' }), 'Agent alredy paused');
@@ -235,7 +236,7 @@ describe('two instances and a slow Asterisk', () => {
           agents.flatMap((a, i) =>
             [h.deps, other.deps].map((deps, k) => {
               const command = commands[Math.floor(random() * commands.length)] as string;
-              return runCommand(deps, { command, agent: a.agent, exten: a.exten, queue: (i + k) % 2 ? 'support' : 'sales', reason: 'Almoco' }, 'http').then(
+              return runCommand(deps, { command, agent: a.agent, exten: a.exten, queue: (i + k) % 2 ? 'support' : 'sales', reason: 'Almoco' }, HTTP_BY).then(
                 (o) => `${command} ${messageOf(o)}`,
               );
             }),

@@ -10,7 +10,7 @@ import { runCommand } from '../../src/commands/run.js';
 import { openDatabase, type Database } from '../../src/db/connect.js';
 import { Keeper } from '../../src/sync/keeper.js';
 import * as lease from '../../src/sync/lease.js';
-import { type Harness, divergence, eventsExplainState, nextConnect, provisionMany, quietLog, startHarness } from '../support/harness.js';
+import { type Harness, divergence, eventsExplainState, nextConnect, provisionMany, quietLog, startHarness, HTTP_BY } from '../support/harness.js';
 
 let h: Harness;
 let second: { db: Database; pbx: AmiPbx; deps: Deps; keeper: Keeper } | undefined;
@@ -53,7 +53,7 @@ describe('two instances on one database and one Asterisk behave as one', () => {
     for (const step of ['login', 'pause', 'unpause', 'logoff', 'login']) {
       const results = await Promise.all(
         agents.flatMap((a) =>
-          instances.map((deps) => runCommand(deps, { command: step, agent: a.agent, exten: a.exten, queue: 'support', reason: 'Almoco' }, 'http')),
+          instances.map((deps) => runCommand(deps, { command: step, agent: a.agent, exten: a.exten, queue: 'support', reason: 'Almoco' }, HTTP_BY)),
         ),
       );
       answers.push(...results.map(messageOf));

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, events, nextConnect, startHarness, until } from '../support/harness.js';
+import { type Harness, events, nextConnect, startHarness, until, PHONE_BY } from '../support/harness.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
@@ -137,7 +137,7 @@ describe('staying true to Asterisk', () => {
       if (a.Action === 'QueueAdd' && a.Queue === 'vip') h.sim.mode = 'refuse';
     };
     h.sim.on('action', refuseFromVip);
-    const res = await runCommand(h.deps, { command: 'login', agent: '1002', exten: '2002', queues: ['sales', 'vip'] }, 'phone');
+    const res = await runCommand(h.deps, { command: 'login', agent: '1002', exten: '2002', queues: ['sales', 'vip'] }, PHONE_BY);
     h.sim.off('action', refuseFromVip);
     assert.equal(messageOf(res), 'PBX error: Permission denied');
     assert.ok(h.sim.members().some((m) => m.interface === 'SIP/2002'), 'the undo could not remove it');

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type Harness, divergence, eventsExplainState, lampDivergence, nextConnect, provisionMany, startHarness } from '../support/harness.js';
+import { type Harness, divergence, eventsExplainState, lampDivergence, nextConnect, provisionMany, startHarness, HTTP_BY } from '../support/harness.js';
 
 let h: Harness;
 let keeper: Keeper;
@@ -41,7 +41,7 @@ test('randomized soak: 1,000 commands with faults end with zero divergence and a
       const a = pick(agents);
       const command = pick(['login', 'login', 'logoff', 'pause', 'pause', 'unpause', 'status']);
       const raw = { command, agent: a.agent, exten: a.exten, queue: pick(['support', 'sales']), reason: pick(['Almoco', 'Banheiro', '', 'Reunião']) };
-      const answer = messageOf(await runCommand(h.deps, raw, 'http'));
+      const answer = messageOf(await runCommand(h.deps, raw, HTTP_BY));
       answers.set(answer, (answers.get(answer) ?? 0) + 1);
       // as a client would: wait a moment while Asterisk is away
       if (answer === 'PBX unavailable') await sleep(10);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import knexFactory from 'knex';
 import { parseAllowList } from '../../src/config.js';
-import { accessCheck } from '../../src/http/access.js';
+import { accessCheck } from '../../src/access/credentials.js';
 import { buildHttp } from '../../src/http/app.js';
 import { Metrics } from '../../src/metrics.js';
 import { ProvisionError, applyProvision, readProvisionFile } from '../../src/provision/apply.js';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../../commands/deps.js';
+import type { By } from '../../commands/input.js';
 import type { PinGuard } from '../../commands/pin.js';
 import { type Outcome, OUTCOMES, messageOf } from '../../commands/outcomes.js';
 import { PROMPTS, type PromptName } from '../prompts.js';
@@ -26,6 +27,8 @@ export interface FlowContext {
   silent: boolean;
   /** The calling extension: the caller's number. */
   exten: string;
+  /** Who the commands of this call are recorded as made by: the calling extension. */
+  by: By;
   /** Wrong PINs allowed before a phone login is locked. */
   pinGuard: PinGuard;
 }

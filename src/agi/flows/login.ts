@@ -61,6 +61,6 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   }
 
   const args = queues ? { queues } : { queue };
-  const result = await runCommand(deps, { command: 'login', agent: who, exten: ctx.exten, ...args }, 'phone');
+  const result = await runCommand(deps, { command: 'login', agent: who, exten: ctx.exten, ...args }, ctx.by);
   return finish(ctx, result);
 }

@@ -27,12 +27,12 @@ export async function pauseFlow(ctx: FlowContext): Promise<Outcome> {
       reason = got.value;
     }
   }
-  return finish(ctx, await runCommand(ctx.deps, { command: 'pause', agent, reason }, 'phone'));
+  return finish(ctx, await runCommand(ctx.deps, { command: 'pause', agent, reason }, ctx.by));
 }
 
 /** `*52` and `*53`: act for the agent on the calling extension. */
 export async function simpleFlow(ctx: FlowContext, command: 'unpause' | 'logoff'): Promise<Outcome> {
   const agent = await phoneAgent(ctx);
   if (!agent) return finish(ctx, { kind: 'agentNotLogged' });
-  return finish(ctx, await runCommand(ctx.deps, { command, agent }, 'phone'));
+  return finish(ctx, await runCommand(ctx.deps, { command, agent }, ctx.by));
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../../commands/deps.js';
+import { phoneBy } from '../../commands/input.js';
 import { AgiClosedError, AgiHangupError } from '../errors.js';
 import { failureOutcome } from '../../commands/errors.js';
 import type { Outcome } from '../../commands/outcomes.js';
@@ -34,6 +35,7 @@ export async function handleCall(deps: Deps, call: Call & { language?: string },
     log: log.child({ agent: call.params.get('agent') ?? undefined }),
     silent,
     exten: call.callerId,
+    by: phoneBy(call.callerId),
     pinGuard: opts.pinGuard ?? DEFAULT_PIN_GUARD,
   };
   const flow = FLOWS[call.script];

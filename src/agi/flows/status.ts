@@ -20,7 +20,7 @@ export async function statusFlow(ctx: FlowContext): Promise<Outcome> {
 export async function sayState(ctx: FlowContext, agent: string | undefined, whose: keyof typeof SAYS): Promise<Outcome> {
   const says = SAYS[whose];
   if (!agent) return finish(ctx, { kind: 'agentNotLogged' }, says.logged_off);
-  const result = await runCommand(ctx.deps, { command: 'status', agent }, 'phone');
+  const result = await runCommand(ctx.deps, { command: 'status', agent }, ctx.by);
   if (result.kind !== 'statusOk') return finish(ctx, result);
   const { state, reason } = result.status;
   await finish(ctx, result, says[state]);

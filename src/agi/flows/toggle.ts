@@ -26,7 +26,7 @@ export async function toggleFlow(ctx: FlowContext): Promise<Outcome> {
     return sayState(ctx, await agentOnExten(ctx.deps, dialed), 'other');
   }
   const agent = await phoneAgent(ctx);
-  const next = await keyPress(ctx.deps, agent);
+  const next = await keyPress(ctx.deps, agent, ctx.by);
   if ('answer' in next) return finish(ctx, next.answer);
   switch (next.press) {
     case 'unpause':
