@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
+import { type TestContext, after, before, test } from 'node:test';
 import type { SimAsterisk } from '../support/asterisk.js';
 import type { TestDb } from '../support/db.js';
 import { divergence, until } from '../support/harness.js';
@@ -110,18 +110,16 @@ async function checkSettled(agent: string, dead: string, measured: Measured): Pr
   }
 }
 
-test('killed while Asterisk holds the answer to a login it applied, restarted at once: the record and Asterisk agree within 2 s of the restart', async (t) => {
+/** The whole case: the crash, the restart at once, and what a user then sees. */
+async function crashAndRestart(t: TestContext, agent: string, exten: string, opts: { leaseToo: boolean }): Promise<void> {
   if (!db.server || !db.url) return t.skip('needs a Postgres server');
-  const dead = await loginKilledWithAnswerHeld('1001', '2001', { leaseToo: false });
-  const measured = await restartAndMeasure('1001');
+  const dead = await loginKilledWithAnswerHeld(agent, exten, opts);
+  const measured = await restartAndMeasure(agent);
   t.diagnostic(report(measured));
-  await checkSettled('1001', dead, measured);
-});
+  await checkSettled(agent, dead, measured);
+}
 
-test('the same while the dead process held the resync lease: agreement within 2 s of the restart', async (t) => {
-  if (!db.server || !db.url) return t.skip('needs a Postgres server');
-  const dead = await loginKilledWithAnswerHeld('1003', '2004', { leaseToo: true });
-  const measured = await restartAndMeasure('1003');
-  t.diagnostic(report(measured));
-  await checkSettled('1003', dead, measured);
-});
+test('killed while Asterisk holds the answer to a login it applied, restarted at once: the record and Asterisk agree within 2 s of the restart', (t) =>
+  crashAndRestart(t, '1001', '2001', { leaseToo: false }));
+
+test('the same while the dead process held the resync lease: agreement within 2 s of the restart', (t) => crashAndRestart(t, '1003', '2004', { leaseToo: true }));
