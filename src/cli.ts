@@ -184,6 +184,22 @@ keys
   );
 
 program
+  .command('doctor')
+  .description('check this host: database, AMI login and classes, dialplan, FastAGI, prompts; says what to fix')
+  .option('--sounds <dir>', "Asterisk's sounds folder, when Asterisk runs on this machine (default /var/lib/asterisk/sounds)")
+  .action(async (opts: { sounds?: string }) => {
+    try {
+      const { runDoctor } = await import('./doctor/run.js');
+      const { formatFindings } = await import('./doctor/report.js');
+      const findings = await runDoctor(loadConfig(), { sounds: opts.sounds });
+      process.stdout.write(formatFindings(findings));
+      process.exitCode = findings.some((f) => f.status === 'fail') ? 1 : 0;
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
   .command('demo')
   .description('embedded database + a built-in simulated Asterisk + demo data, then serve')
   .action(async () => {
