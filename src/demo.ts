@@ -64,5 +64,5 @@ export async function runDemo(): Promise<void> {
       '',
     ];
     process.stdout.write(lines.join('\n'));
-  });
+  }, { demo: true });
 }
