@@ -140,10 +140,10 @@ describe('*51 pause, *52 unpause, *53 logoff, *54 status', () => {
     assert.deepEqual((await events(h.knex, '1001')).at(-1), { agent: '1001', exten: '2001', queue: null, kind: 'pause', reason: 'Almoco', source: 'phone' });
   });
 
-  test('*54 says paused, with the reason code', async () => {
+  test('*54 says paused, with the reason code in our own digit prompts', async () => {
     const rec = await phone({ script: 'status', callerId: '2001' });
-    assert.deepEqual(rec.played, [p('statusPaused'), p('reasonCode')]);
-    assert.deepEqual(rec.digitsSaid, ['1']);
+    assert.deepEqual(rec.played, [p('statusPaused'), p('reasonCode'), p('digit1')]);
+    assert.deepEqual(rec.digitsSaid, [], "no SAY DIGITS: Asterisk's core digits are English only");
     assert.deepEqual(result(rec), ['success', 'Status OK']);
   });
 
@@ -213,11 +213,13 @@ describe('IVR use (silent)', () => {
 });
 
 describe('languages and prompts', () => {
-  test('an English channel hears English; any other language is switched to pt_BR', async () => {
-    const en = await phone({ script: 'status', callerId: '2009', language: 'en' });
-    assert.ok(!en.commands.some((c) => c.includes('CHANNEL(language)')));
-    const es = await phone({ script: 'status', callerId: '2009', language: 'es' });
-    assert.ok(es.commands.includes('SET VARIABLE CHANNEL(language) pt_BR'));
+  test("Asterisk's default en and languages not shipped hear pt_BR; pt_BR and a chosen English variant are played as they are", async () => {
+    const setTo = (rec: AgiCallRecord) => rec.commands.filter((c) => c.startsWith('SET VARIABLE CHANNEL(language)'));
+    for (const [language, set] of [['en', ['SET VARIABLE CHANNEL(language) pt_BR']], ['es', ['SET VARIABLE CHANNEL(language) pt_BR']], ['pt_BR', []], ['en_US', []]] as const) {
+      const rec = await phone({ script: 'status', callerId: '2009', language });
+      assert.deepEqual(setTo(rec), set, language);
+      assert.ok(rec.commands.includes('GET VARIABLE CHANNEL(language)'), `${language}: read from the channel`);
+    }
   });
 });
 

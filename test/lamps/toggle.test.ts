@@ -5,7 +5,7 @@ import { PROMPTS } from '../../src/agi/prompts.js';
 import { createAgiServer } from '../../src/agi/server.js';
 import { parseAllowList } from '../../src/config.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type AgiCallOptions, type AgiCallRecord, callAgi } from '../support/agi-caller.js';
+import { type AgiCallOptions, type AgiCallRecord, callAgi, digitPrompts as digits } from '../support/agi-caller.js';
 import { type Harness, amiBarrier, changesNothingIn, events, quietLog, startHarness, until } from '../support/harness.js';
 import { call } from '../http/call.js';
 
@@ -92,8 +92,8 @@ describe('*55<another extension>: a supervisor’s key says that extension’s s
     assert.deepEqual((await api({ command: 'pause', agent: '1002', reason: 'Almoco' })).body, { success: 'Pause OK' });
     await amiBarrier(h);
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2002', callerId: '2004', extension: '*552002' }));
-    assert.deepEqual(rec.played, [p('extension'), p('agentPaused'), p('reasonCode')]);
-    assert.deepEqual(rec.digitsSaid, ['2002', '1']);
+    assert.deepEqual(rec.played, [p('extension'), ...digits('2002'), p('agentPaused'), p('reasonCode'), p('digit1')]);
+    assert.deepEqual(rec.digitsSaid, []);
     assert.deepEqual(result(rec), ['success', 'Status OK']);
   });
 
@@ -101,13 +101,12 @@ describe('*55<another extension>: a supervisor’s key says that extension’s s
     assert.deepEqual((await api({ command: 'unpause', agent: '1002' })).body, { success: 'Unpause OK' });
     await amiBarrier(h);
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2002', callerId: '2004', extension: '*552002' }));
-    assert.deepEqual(rec.played, [p('extension'), p('agentAvailable')]);
-    assert.deepEqual(rec.digitsSaid, ['2002']);
+    assert.deepEqual(rec.played, [p('extension'), ...digits('2002'), p('agentAvailable')]);
   });
 
   test('nobody logged in there: Agent not logged', async () => {
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2009', callerId: '2004', extension: '*552009' }));
-    assert.deepEqual(rec.played, [p('extension'), p('agentNotLogged')]);
+    assert.deepEqual(rec.played, [p('extension'), ...digits('2009'), p('agentNotLogged')]);
     assert.deepEqual(result(rec), ['error', 'Agent not logged']);
   });
 
