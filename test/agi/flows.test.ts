@@ -2,39 +2,24 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseAllowList } from '../../src/config.js';
-import { handleCall } from '../../src/agi/flows/route.js';
 import { PROMPTS } from '../../src/agi/prompts.js';
-import { createAgiServer } from '../../src/agi/server.js';
 import { type AgiCallOptions, type AgiCallRecord, callAgi } from '../support/agi-caller.js';
-import { type Harness, events, quietLog, startHarness } from '../support/harness.js';
+import { type Harness, events, startHarness } from '../support/harness.js';
+import { startPhoneServer } from '../support/phone-server.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
 let port: number;
-let server: ReturnType<typeof createAgiServer>;
+let server: Awaited<ReturnType<typeof startPhoneServer>>;
 const allPlayed = new Set<string>();
 
 before(async () => {
   h = await startHarness();
-  server = createAgiServer({
-    host: '127.0.0.1',
-    port: 0,
-    allow: parseAllowList('127.0.0.1/32'),
-    maxSessions: 5000,
-    // generous: 1,000 concurrent sessions below must complete on a loaded machine
-    envTimeoutMs: 60_000,
-    commandTimeoutMs: 60_000,
-    sessionTimeoutMs: 60_000,
-    logger: quietLog,
-    handler: async (session, log) => {
-      await handleCall(h.deps, session, log);
-    },
-  });
-  port = await server.listen();
+  server = await startPhoneServer(h.deps);
+  port = server.port;
 });
 after(async () => {
-  await server.close(1000);
+  await server.close();
   await h.close();
 });
 

@@ -13,7 +13,8 @@ export async function startPhoneServer(deps: Deps, options: PhoneOptions = {}): 
     host: '127.0.0.1',
     port: 0,
     allow: parseAllowList('127.0.0.1/32'),
-    maxSessions: 100,
+    maxSessions: 5000,
+    // generous: a test may hold 1,000 sessions at once on a loaded machine
     envTimeoutMs: 60_000,
     commandTimeoutMs: 60_000,
     sessionTimeoutMs: 60_000,
