@@ -129,6 +129,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     handler: async (session, sessionLog) => {
       await handleCall(deps, session, sessionLog, {
         pinGuard: { maxFailures: config.PIN_MAX_FAILURES, windowS: config.PIN_WINDOW_S, lockoutS: config.PIN_LOCKOUT_S },
+        promptLanguage: config.PROMPT_LANGUAGE,
+        callerIdFallback: config.AGI_CALLERID_FALLBACK,
       });
     },
   });
