@@ -13,12 +13,12 @@ import { type Served, command, ready, serve, stopServed } from '../support/servi
 // gone and settle at once, not wait out the dead process's deadline (AMI_TIMEOUT_MS per action
 // + 1 s) or its lease (10 s).
 
-// The bound is counted from the spawn, as an operator would. Loading the code and opening the
-// database (spawn → `database opened`) waits on nothing this test is about and, on a loaded 2-core
-// machine, takes 1.4 s to over 4 s by itself; what it takes beyond LOADING_MS is not counted against
-// the bound, and the message says where the time went.
+// The bound is counted from the spawn, as an operator would. Starting (spawn → `listening`: loading
+// the code, opening the database, building the HTTP server) waits on nothing this test is about and,
+// on a loaded 2-core machine, takes 1.8 s to over 4 s by itself; what it takes beyond STARTING_MS is
+// not counted against the bound, and the message says where the time went.
 const BOUND_MS = 2000;
-const LOADING_MS = 1000;
+const STARTING_MS = 1000;
 
 let rig: ProcessRig;
 let db: TestDb;
@@ -42,8 +42,8 @@ async function agree(base: string, agent: string): Promise<boolean> {
 
 interface Measured {
   ms: number;
-  /** From the spawn to its `database opened` line. */
-  loadingMs: number;
+  /** From the spawn to its `listening` line. */
+  startingMs: number;
   svc: Served;
   /** When the new process logged what, in ms from its spawn: where the time went. */
   steps: string;
@@ -64,8 +64,8 @@ async function restartAndMeasure(agent: string): Promise<Measured> {
   for (;;) {
     if (await agree(svc.base, agent)) {
       const ms = performance.now() - t0;
-      const opened = lines().find((l) => l.msg === 'database opened');
-      return { ms, loadingMs: opened ? opened.time - spawned : 0, svc, steps: steps() };
+      const up = lines().find((l) => l.msg === 'listening');
+      return { ms, startingMs: up ? up.time - spawned : 0, svc, steps: steps() };
     }
     if (performance.now() - t0 > 30_000) throw new Error(`no agreement 30 s after the restart\n${svc.logs.join('\n')}`);
     await sleep(20);
@@ -92,9 +92,9 @@ async function loginKilledWithAnswerHeld(agent: string, exten: string, opts: { l
   return intent.holder as string;
 }
 
-const uncounted = (m: Measured) => Math.max(0, m.loadingMs - LOADING_MS);
+const uncounted = (m: Measured) => Math.max(0, m.startingMs - STARTING_MS);
 const report = (m: Measured) =>
-  `agreement ${Math.round(m.ms)} ms after the restart, ${Math.round(uncounted(m))} ms of slow loading not counted (ms from the spawn: ${m.steps})`;
+  `agreement ${Math.round(m.ms)} ms after the restart, ${Math.round(uncounted(m))} ms of a slow start not counted (ms from the spawn: ${m.steps})`;
 
 async function checkSettled(agent: string, dead: string, measured: Measured): Promise<void> {
   const { svc } = measured;
