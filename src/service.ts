@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
 import { PausePolicy } from './sync/policy.js';
+import { Presence } from './sync/presence.js';
 import { WebhookWorker } from './webhooks/worker.js';
 
 export interface Service {
@@ -78,6 +79,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
     onCommand: metrics.onCommand,
   };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000, onResync: metrics.onResync });
+  // Before anything claims: what a process that died left is freed for the first resync to settle.
+  const presence = new Presence(db, deps.claims.holder, log, (t) => keeper.tookOver(t));
+  try {
+    await presence.start();
+  } catch (err) {
+    await presence.stop();
+    await db.close();
+    throw err;
+  }
   keeper.attach();
   const policy = new PausePolicy(deps);
   policy.attach();
@@ -131,6 +141,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     policy.stop();
     calls.stop();
     await Promise.all([keeper.idle(), policy.idle(), calls.idle()]);
+    await presence.stop();
   };
   let httpPort: number;
   let agiPort: number;

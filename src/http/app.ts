@@ -90,6 +90,9 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     http: { requireHostHeader: false },
   });
   app.server.on('connect', refuseConnect(insider));
+  // A client that half-closes after its request (a script's `printf … | nc`) still gets its answer,
+  // also while its credential is looked up: by default Node ends such a socket before the request is read.
+  (app.server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   void app.register(formbody, { parser: parseParams });
   void app.register(multipart, { limits: MULTIPART_LIMITS });
