@@ -62,7 +62,7 @@ export async function handleCall(deps: Deps, call: Call, log: Logger, opts: Phon
       await call.verbose(why);
       return await finish(ctx, { kind: 'extenNotExists' }, 'extenNotIdentified');
     }
-    if (caller.also) ctx.log.warn({ device: call.channel, exten: caller.exten, also: caller.also }, 'several extensions name this device; acting for one');
+    if (caller.also) ctx.log.warn({ channel: call.channel, exten: caller.exten, also: caller.also }, 'several extensions name this device; acting for one');
     ctx.exten = caller.exten;
     ctx.by = phoneBy(caller.exten);
     if (!flow) return await finish(ctx, { kind: 'argumentInvalid' });
