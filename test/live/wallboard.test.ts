@@ -86,6 +86,7 @@ test('the wallboard asks for a token (kept only in an HttpOnly cookie), then fol
   await page.locator('#token').fill('wrong');
   await page.locator('#token').press('Enter');
   await page.getByText('Token recusado').waitFor({ timeout: 5000 });
+  assert.equal(new URL(page.url()).search, '', 'a refused token leaves the address bar as well');
   await page.locator('#token').fill(TOKEN);
   await page.locator('#token').press('Enter');
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
