@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
 import { PausePolicy } from './sync/policy.js';
+import { Presence } from './sync/presence.js';
 import { WebhookWorker } from './webhooks/worker.js';
 
 export interface Service {
@@ -84,6 +85,15 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     onCommand: metrics.onCommand,
   };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000, onResync: metrics.onResync });
+  // Before anything claims: what a process that died left is freed for the first resync to settle.
+  const presence = new Presence(db, deps.claims.holder, log, (t) => keeper.tookOver(t));
+  try {
+    await presence.start();
+  } catch (err) {
+    await presence.stop();
+    await db.close();
+    throw err;
+  }
   keeper.attach();
   const policy = new PausePolicy(deps);
   policy.attach();
@@ -125,6 +135,8 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     handler: async (session, sessionLog) => {
       await handleCall(deps, session, sessionLog, {
         pinGuard: { maxFailures: config.PIN_MAX_FAILURES, windowS: config.PIN_WINDOW_S, lockoutS: config.PIN_LOCKOUT_S },
+        promptLanguage: config.PROMPT_LANGUAGE,
+        callerIdFallback: config.AGI_CALLERID_FALLBACK,
       });
     },
   });
@@ -135,6 +147,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     policy.stop();
     calls.stop();
     await Promise.all([keeper.idle(), policy.idle(), calls.idle()]);
+    await presence.stop();
   };
   let httpPort: number;
   let agiPort: number;

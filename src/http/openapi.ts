@@ -1,3 +1,4 @@
+import { accessPaths } from './openapi-access.js';
 import { PAGES } from './pages.js';
 import { OUTCOMES, type OutcomeKind } from '../commands/outcomes.js';
 import { GROUPS } from '../reports/params.js';
@@ -5,7 +6,6 @@ import { DELIVERY_STATUSES } from '../webhooks/outbox.js';
 
 /** Answers /api/agent.php gives besides the outcome table: access, shutdown, unreadable input. */
 export const AGENT_API_EXTRA = {
-  forbidden: { status: 403, body: { error: 'Forbidden' } },
   shuttingDown: { status: 503, body: { error: 'Service unavailable' } },
   tooLarge: { status: 413, body: { error: 'Argument list invalid' } },
   unsupportedType: { status: 415, body: { error: 'Argument list invalid' } },
@@ -13,14 +13,14 @@ export const AGENT_API_EXTRA = {
 
 const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, detail: { type: 'string' } } };
 const json = (schema: object, examples?: Record<string, { value: unknown }>) => ({ 'application/json': { schema, ...(examples ? { examples } : {}) } });
-const forbidden = { description: 'Caller outside API_ALLOW without a valid token', content: json(error, { forbidden: { value: AGENT_API_EXTRA.forbidden.body } }) };
+const forbidden = { description: 'Caller outside API_ALLOW without a valid token', content: json(error, { forbidden: { value: outcomeExample('forbidden') } }) };
 const secured = [{}, { bearer: [] }, { token: [] }];
 
 /** Example body of each outcome, as /api/agent.php sends it. */
 export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
   if (kind === 'pbxError') return { error: 'PBX error: Unable to add interface: No such queue' };
-  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z', call: null };
+  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 
@@ -77,7 +77,7 @@ const agentCall = {
 };
 const agentItem = {
   type: 'object',
-  required: ['agent', 'name', 'state', 'exten', 'queues', 'paused_queues', 'reason', 'since', 'call'],
+  required: ['agent', 'name', 'state', 'exten', 'queues', 'paused_queues', 'reason', 'actor', 'since', 'call'],
   properties: {
     agent: { type: 'string' },
     name: { type: ['string', 'null'] },
@@ -86,6 +86,7 @@ const agentItem = {
     queues: { type: 'array', items: { type: 'string' } },
     paused_queues: { type: 'array', items: { type: 'string' }, description: 'the queues of the session in which the agent is paused' },
     reason: { type: ['string', 'null'] },
+    actor: { type: ['string', 'null'], description: 'who started the current pause (key:<name>, agent:<login>, phone:<exten>, ip:<address>, pbx, policy…); null when not paused' },
     since: { type: ['string', 'null'], format: 'date-time', description: 'when the state shown began' },
     default_queues: { type: 'array', items: { type: 'string' } },
     max_minutes: { type: ['integer', 'null'], description: "the limit of the pause's reason (pause rules)" },
@@ -137,8 +138,9 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'agentgate', version: '0.1.0', description: 'Call-center agents in Asterisk queues. Answers and semantics: README.md.' },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS (callers inside API_ALLOW need none)' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'A key (agentgate keys create) or an API_TOKENS entry; callers inside API_ALLOW need none' },
         token: { type: 'apiKey', in: 'query', name: 'token' },
+        panel: { type: 'apiKey', in: 'cookie', name: 'agentgate_panel', description: "The agent panel's sign-in" },
       },
     },
     paths: {
@@ -249,6 +251,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...accessPaths(secured),
       '/openapi.json': { get: { summary: 'This document', security: secured, responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, 403: forbidden } } },
     },
   };

@@ -79,6 +79,15 @@ export class Keeper {
     }
   }
 
+  /**
+   * Processes that are gone had their intents made due and their lease freed (`Presence`): settle
+   * now rather than at the deadlines; a freed lease was an unfinished run, owed in full.
+   */
+  tookOver(t: { intents: number; lease: boolean }): void {
+    if (t.lease) this.request('resync');
+    else if (t.intents) this.request('settle');
+  }
+
   stop(): void {
     this.stopped = true;
     this.wanted.clear();

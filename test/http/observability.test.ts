@@ -70,7 +70,14 @@ describe('access: the same rule as /api/agent.php', () => {
       assert.equal(refused.statusCode, 403, page);
       assert.ok(String(refused.headers['content-type']).startsWith('text/html'), page);
       assert.match(refused.body, /<html/i, page);
-      assert.equal((await get(`${page}?token=tok-123`, {}, OUTSIDE)).statusCode, 200, page);
+      // a token in the address is exchanged for a cookie and leaves the address: 303 to the page without it
+      const exchanged = await get(`${page}?lang=en&token=tok-123`, {}, OUTSIDE);
+      assert.equal(exchanged.statusCode, 303, page);
+      assert.equal(exchanged.headers.location, `${page}?lang=en`, page);
+      const cookie = String(exchanged.headers['set-cookie']);
+      assert.match(cookie, /^agentgate_key=tok-123; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/, page);
+      assert.equal((await get(`${page}?lang=en`, { cookie: cookie.split(';')[0]! }, OUTSIDE)).statusCode, 200, page);
+      assert.equal((await get(`${page}?token=wrong`, {}, OUTSIDE)).statusCode, 403, `${page}: a wrong token is not exchanged`);
     }
     for (const [url, type] of [
       ['/wallboard/wallboard.js', 'text/javascript'],
