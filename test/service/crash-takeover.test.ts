@@ -63,7 +63,7 @@ async function restartAndMeasure(agent: string): Promise<Measured> {
   for (;;) {
     if (await agree(svc.base, agent)) {
       const ms = performance.now() - t0;
-      const up = lines().find((l) => l.msg === 'database opened');
+      const up = lines().find((l) => l.msg.startsWith('database opened'));
       return { ms, startingMs: up ? up.time - spawned : 0, svc, steps: steps() };
     }
     if (performance.now() - t0 > 30_000) throw new Error(`no agreement 30 s after the restart\n${svc.logs.join('\n')}`);
