@@ -1,7 +1,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# no scripts yet: `prepare` builds, and the sources are copied below
+# no scripts: nothing needs one (the build runs below, once the sources are copied)
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src

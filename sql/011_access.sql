@@ -50,6 +50,10 @@ ALTER TABLE events ADD CONSTRAINT events_actor_check CHECK (
   OR (source IN ('pbx', 'resync', 'reconcile', 'policy') AND actor = source)
 );
 
+-- Who started each queue's current pause, for status and the lists (null while not paused).
+ALTER TABLE session_queues ADD COLUMN paused_by text;
+UPDATE session_queues SET paused_by = 'unknown' WHERE paused;
+
 -- The pause report groups by actor too: the line it reads carries the actor before the reason
 -- (`id␟ms␟k␟queue␟actor␟reason`). Rewrites the table once, like 006.
 ALTER TABLE events DROP COLUMN report_line;

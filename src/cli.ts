@@ -63,9 +63,23 @@ program
 program
   .command('provision')
   .description('create or update queues, extensions, agents and pause reasons from a YAML file')
-  .argument('<file>', 'provisioning file (YAML)')
+  .argument('[file]', 'provisioning file (YAML)')
   .option('--prune', 'remove what the file does not list')
-  .action(async (file: string, opts: { prune?: boolean }) => {
+  .option('--from-asterisk', 'instead: read queues, PJSIP endpoints and members over AMI and print a file to review')
+  .option('--write <file>', 'with --from-asterisk: write that file (never over an existing one) instead of printing')
+  .action(async (file: string | undefined, opts: { prune?: boolean; fromAsterisk?: boolean; write?: string }) => {
+    if (opts.fromAsterisk) {
+      const { ImportError, importFromAsterisk } = await import('./provision/import.js');
+      try {
+        process.stdout.write(await importFromAsterisk(loadConfig(), opts.write));
+      } catch (err) {
+        if (!(err instanceof ImportError)) fail(err);
+        process.stderr.write(`agentgate: ${err.message}\n`);
+        process.exit(2);
+      }
+      return;
+    }
+    if (file === undefined) fail(new ConfigError('provision needs a FILE (or --from-asterisk to write one)'));
     let data: ReturnType<typeof readProvisionFile>;
     try {
       data = readProvisionFile(file); // a bad file is refused before the database is even opened
@@ -168,6 +182,22 @@ keys
       }
     }),
   );
+
+program
+  .command('doctor')
+  .description('check this host: database, AMI login and classes, dialplan, FastAGI, prompts; says what to fix')
+  .option('--sounds <dir>', "Asterisk's sounds folder, when Asterisk runs on this machine (default /var/lib/asterisk/sounds)")
+  .action(async (opts: { sounds?: string }) => {
+    try {
+      const { runDoctor } = await import('./doctor/run.js');
+      const { formatFindings } = await import('./doctor/report.js');
+      const findings = await runDoctor(loadConfig(), { sounds: opts.sounds });
+      process.stdout.write(formatFindings(findings));
+      process.exitCode = findings.some((f) => f.status === 'fail') ? 1 : 0;
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 program
   .command('demo')

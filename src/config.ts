@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_PROMPT_LANGUAGE, PROMPT_LANGUAGES } from './agi/prompts.js';
 
 /** Comma-separated CIDRs (`10.0.0.0/8,::1/128`; a bare address means one host) turned into a BlockList. */
 export function parseAllowList(text: string): BlockList {
@@ -58,6 +59,10 @@ const schema = z.object({
   AGI_PORT: port.default(4573),
   AGI_ALLOW: allowList.default(parseAllowList('127.0.0.1/32,::1/128')),
   AGI_MAX_SESSIONS: z.coerce.number().int().min(1).default(5000),
+  // Whether a FastAGI channel no extension names (Local, an IVR, a trunk) is the extension of its caller number.
+  AGI_CALLERID_FALLBACK: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true'),
+  // What a channel left at Asterisk's default language (en) hears: only shipped prompt languages.
+  PROMPT_LANGUAGE: z.enum(PROMPT_LANGUAGES, { error: `must be one of the shipped prompt languages: ${PROMPT_LANGUAGES.join(', ')}` }).default(DEFAULT_PROMPT_LANGUAGE),
   MEMBER_INTERFACE: z
     .string()
     .default('PJSIP/{exten}')

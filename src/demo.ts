@@ -1,10 +1,24 @@
 import { fileURLToPath } from 'node:url';
+import type { Knex } from 'knex';
+import { createKey } from './access/keys.js';
 import { loadConfig } from './config.js';
 import { runServe } from './main.js';
 import { applyProvision, readProvisionFile } from './provision/apply.js';
 import { SimAsterisk } from './sim/ami-server.js';
 import { startDemoTraffic } from './demo/traffic.js';
 import { startDemoCalls } from './demo/calls.js';
+
+/**
+ * The demo's keys, made anew at each start (the demo's own embedded database): a TV's display key
+ * and a supervisor's, printed in the wallboard addresses so both can be tried at once.
+ */
+async function demoKeys(knex: Knex): Promise<{ display: string; supervisor: string }> {
+  await knex('api_keys').whereIn('name', ['demo-tv', 'demo-supervisor']).delete();
+  return {
+    display: await createKey(knex, { name: 'demo-tv', role: 'display' }),
+    supervisor: await createKey(knex, { name: 'demo-supervisor', role: 'supervisor' }),
+  };
+}
 
 const DEMO_YAML = fileURLToPath(new URL('../src/demo/data.yaml', import.meta.url));
 
@@ -37,6 +51,7 @@ export async function runDemo(): Promise<void> {
   );
   await runServe(config, async (svc) => {
     await applyProvision(svc.db.knex, readProvisionFile(DEMO_YAML), { prune: false, path: 'demo data' });
+    const keys = await demoKeys(svc.db.knex);
     const stopTraffic = await startDemoTraffic(svc.deps, sim);
     const stopCalls = startDemoCalls(sim);
     svc.onClose(async () => {
@@ -52,6 +67,10 @@ export async function runDemo(): Promise<void> {
       ...(ignored ? ['DATABASE_URL is set and ignored: the demo never writes to a configured database.'] : []),
       `FastAGI on ${config.AGI_HOST}:${svc.agiPort}; agents 1001 (PIN 1234), 1002, 1003; queues support (100), sales (300); extensions 2001-2003`,
       `Wallboard: ${origin}/wallboard   (agents 1101-1106 take calls, pause and come back every few seconds)`,
+      `  as a TV (display key: sees everything, changes nothing): ${origin}/wallboard?token=${keys.display}`,
+      `  as a supervisor (Pause, Unpause, Log off on each tile):  ${origin}/wallboard?token=${keys.supervisor}`,
+      '  (the key in the address is exchanged for a cookie and leaves the address bar)',
+      `Agent panel: ${origin}/agent   (sign in as 1001 with PIN 1234)`,
       'Try:',
       `  curl '${url}?command=login&agent=1001&exten=2001&queue=support'`,
       `  curl '${url}?command=pause&agent=1001&reason=Almoco'`,
@@ -64,5 +83,5 @@ export async function runDemo(): Promise<void> {
       '',
     ];
     process.stdout.write(lines.join('\n'));
-  });
+  }, { demo: true });
 }

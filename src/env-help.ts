@@ -16,6 +16,8 @@ const MEANING: Record<keyof Config, string> = {
   AGI_PORT: 'FastAGI port, 0 = any free one (default 4573)',
   AGI_ALLOW: 'CIDRs that may open FastAGI sessions: Asterisk (default 127.0.0.1/32,::1/128)',
   AGI_MAX_SESSIONS: 'concurrent FastAGI sessions (default 5000)',
+  AGI_CALLERID_FALLBACK: 'true: a channel no extension names is its caller number\'s extension; false: such a call is refused (default true)',
+  PROMPT_LANGUAGE: 'pt_BR or en: the prompts a channel at Asterisk\'s default language (en) hears (default pt_BR)',
   MEMBER_INTERFACE: 'queue member interface template (default PJSIP/{exten})',
   API_ALLOW: 'CIDRs that may call the HTTP API without a token (default 127.0.0.1/32,::1/128)',
   API_TOKENS: 'comma-separated admin keys (bearer tokens); other keys: agentgate keys create',

@@ -5,9 +5,10 @@ import { type Service, startService } from './service.js';
 /**
  * `agentgate serve`: the only place with process-wide side effects (signals, exit code).
  * SIGTERM/SIGINT stop accepting, let in-flight commands finish (bounded), log off AMI, close the
- * database and exit 0.
+ * database and exit 0. A second signal ends the process at once (an operator pressing Ctrl-C again
+ * means it).
  */
-export async function runServe(config: Config, prepare?: (svc: Service) => Promise<void>): Promise<void> {
+export async function runServe(config: Config, prepare?: (svc: Service) => Promise<void>, opts: { demo?: boolean } = {}): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   // Handlers first: a signal during start-up (the embedded database takes seconds) must still stop us.
   let svc: Service | undefined;
@@ -16,31 +17,40 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
-    svc = await startService(config, log);
+    svc = await startService(config, log, opts);
     if (prepare) await prepare(svc);
   } catch (err) {
     log.error({ err: (err as Error).message }, 'could not start');
     flushLogs(log);
     throw err;
   }
-  if (requested) stop(requested);
+  if (requested) {
+    const signal = requested;
+    requested = undefined;
+    stop(signal);
+  }
 
   function stop(signal: string): void {
+    if (requested || stopping) {
+      // the line is queued, never waited for: nothing may hold this exit back
+      log.warn({ signal }, `second ${signal}: exiting now, without waiting for what is under way`);
+      process.exit(1);
+    }
     if (!svc) {
       requested = signal;
       log.info({ signal }, 'stopping once started');
       return;
     }
-    if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     const exit = (code: number) => {
       flushLogs(log);
       process.exit(code);
     };
+    // the backstop depends on nothing (no log flush, no socket): a stuck stdout cannot keep us alive
     const force = setTimeout(() => {
       log.error('shutdown took too long; exiting');
-      exit(1);
+      process.exit(1);
     }, config.SHUTDOWN_GRACE_MS + 5000);
     force.unref();
     svc.close().then(

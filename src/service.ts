@@ -43,9 +43,15 @@ export interface Service {
 }
 
 /** Everything `agentgate serve` runs, built from a config; the caller owns signals and exit. */
-export async function startService(config: Config, log: Logger): Promise<Service> {
+export async function startService(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<Service> {
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  log.info({ database: db.kind, where: db.where }, 'database opened');
+  if (db.kind === 'pglite' && !opts.demo) {
+    // a newcomer who forgot DATABASE_URL must see where the data goes, and that it is not a server
+    log.warn(
+      { database: db.kind, where: db.where },
+      `database opened: the embedded database in ${db.where}, as DATABASE_URL is not set (one process only; for production set DATABASE_URL=postgres://…)`,
+    );
+  } else log.info({ database: db.kind, where: db.where }, `database opened: ${db.where}`);
   try {
     const applied = await migrate(db.knex);
     if (applied.length) log.info({ applied }, 'migrations applied');
@@ -129,6 +135,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     handler: async (session, sessionLog) => {
       await handleCall(deps, session, sessionLog, {
         pinGuard: { maxFailures: config.PIN_MAX_FAILURES, windowS: config.PIN_WINDOW_S, lockoutS: config.PIN_LOCKOUT_S },
+        promptLanguage: config.PROMPT_LANGUAGE,
+        callerIdFallback: config.AGI_CALLERID_FALLBACK,
       });
     },
   });
@@ -144,9 +152,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
   let httpPort: number;
   let agiPort: number;
   try {
-    await http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+    await listenNaming('HTTP', config.HTTP_HOST, config.HTTP_PORT, () => http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT }));
     httpPort = (http.server.address() as AddressInfo).port;
-    agiPort = await agi.listen();
+    agiPort = await listenNaming('AGI', config.AGI_HOST, config.AGI_PORT, () => agi.listen());
   } catch (err) {
     // everything started above, in the order of a shutdown (AMI may be up and a resync under way);
     // the feed closes with the HTTP server
@@ -192,6 +200,19 @@ async function closeHttp(http: FastifyInstance, graceMs: number): Promise<void> 
   } finally {
     clearInterval(sweep);
     clearTimeout(cut);
+  }
+}
+
+/** A port in use or an address not on this machine, said with the setting that changes it. */
+async function listenNaming<T>(kind: 'HTTP' | 'AGI', host: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`${kind}_PORT=${port}: ${host}:${port} is already in use by another process (EADDRINUSE): stop it or set another ${kind}_PORT`);
+    if (code === 'EADDRNOTAVAIL') throw new Error(`${kind}_HOST=${host} is not an address of this machine (EADDRNOTAVAIL): set ${kind}_HOST to one of its addresses, or 0.0.0.0`);
+    if (code === 'EACCES') throw new Error(`${kind}_PORT=${port} needs privileges this process lacks (EACCES): use a port above 1023`);
+    throw err;
   }
 }
 

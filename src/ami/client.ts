@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { logConnectFailure } from './advice.js';
 import { toCallEvent, toChannels, toQueueCalls } from './calls.js';
+import { MEMBER_EVENTS, toMember } from './members.js';
 import type { AmiMessage } from './framer.js';
 import { AmiSocket } from './socket.js';
 import {
@@ -46,6 +48,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
   private ready = false;
   private closed = false;
   private attempt = 0;
+  private lastFailure: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly lists = new Map<string, Pending>();
@@ -192,7 +195,9 @@ export class AmiPbx extends EventEmitter implements Pbx {
     client.on('internalError', (err: Error) => this.log.debug({ err: err.message }, 'ami socket error'));
     client.on('event', (event: AmiMessage) => this.onEvent(event));
     client.on('disconnect', () => this.onDisconnect(client, 'connection closed'));
-    const deadline = setTimeout(() => abort.abort(), timeoutMs);
+    // the abort also fires when the socket closes first: only this timer means "no answer"
+    let late = false;
+    const deadline = setTimeout(() => ((late = true), abort.abort()), timeoutMs);
     try {
       await client.connect(username, secret, { host, port, signal: abort.signal });
       clearTimeout(deadline);
@@ -201,6 +206,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
         return;
       }
       this.attempt = 0;
+      this.lastFailure = undefined;
       this.ready = true;
       // Only the agent class (QueueMember*, QueueCaller*, Agent*): call and device events would be parsed for nothing.
       await this.send({ Action: 'Events', EventMask: 'agent' }).catch((err: Error) =>
@@ -212,8 +218,11 @@ export class AmiPbx extends EventEmitter implements Pbx {
       this.emit('connected');
     } catch (err) {
       clearTimeout(deadline);
-      const reason = abort.signal.aborted ? `no login answer within ${timeoutMs} ms` : (err as Error).message;
-      this.log.warn({ host, port, reason }, 'ami connect failed');
+      const reason = late ? `no login answer within ${timeoutMs} ms` : (err as Error).message;
+      const kind = /^AMI login refused/.test(reason) ? 'refused' : late ? 'timeout' : 'unreachable';
+      this.lastFailure = logConnectFailure(this.log, this.lastFailure, reason, kind, { host, port, username });
+      // a wrong secret stays wrong until someone edits it: knock at the slowest pace at once
+      if (kind === 'refused') this.attempt = Math.max(this.attempt, 8);
       this.onDisconnect(client, reason);
     }
   }
@@ -276,24 +285,6 @@ export class AmiPbx extends EventEmitter implements Pbx {
     const call = toCallEvent(event);
     if (call) this.emit('call', call);
   }
-}
-
-const MEMBER_EVENTS: Record<string, MemberEvent['kind'] | undefined> = {
-  QueueMemberAdded: 'added',
-  QueueMemberRemoved: 'removed',
-  QueueMemberPause: 'paused',
-};
-
-function toMember(e: AmiMessage, interfaceHeader: 'Interface' | 'Location'): QueueMember {
-  return {
-    queue: e.Queue ?? '',
-    interface: e[interfaceHeader] ?? '',
-    memberName: e.MemberName ?? e.Name ?? '',
-    stateInterface: e.StateInterface ?? '',
-    paused: e.Paused === '1',
-    reason: e.PausedReason ?? '',
-    dynamic: e.Membership === 'dynamic',
-  };
 }
 
 /** Drops absent headers, adds our own ActionID, and refuses any value that would break the framing. */

@@ -49,7 +49,10 @@ export function parse(block: string): AmiMessage {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const key = line.slice(0, colon);
-    if (m[key] === undefined) m[key] = line.slice(colon + 1).replace(/^ /, '');
+    const value = line.slice(colon + 1).replace(/^ /, '');
+    // Command answers carry one Output header per line of the CLI's text: keep them all
+    if (key === 'Output' && m[key] !== undefined) m[key] += `\n${value}`;
+    else if (m[key] === undefined) m[key] = value;
   }
   return m;
 }

@@ -19,14 +19,19 @@ export class AmiSocket extends EventEmitter {
     const greeting = new Promise<void>((resolve) => (greeted = resolve));
     const framer = new AmiFramer((m) => this.onMessage(m), () => greeted());
     socket.on('data', (chunk) => framer.push(chunk));
-    socket.on('error', (err) => this.emit('internalError', err));
+    let failure: Error | undefined;
+    socket.on('error', (err) => {
+      failure ??= err;
+      this.emit('internalError', err);
+    });
     socket.on('close', () => this.onClose());
     const abort = () => socket.destroy(new Error('aborted'));
     options.signal.addEventListener('abort', abort, { once: true });
     try {
       await Promise.race([
         greeting,
-        new Promise<never>((_, reject) => socket.once('close', () => reject(new Error('connection closed before the greeting')))),
+        // the socket's own error says why (ECONNREFUSED: nothing listens there)
+        new Promise<never>((_, reject) => socket.once('close', () => reject(new Error(failure?.message ?? 'connection closed before the greeting')))),
       ]);
       const answer = await this.action({ Action: 'Login', ActionID: `login-${Date.now()}-${Math.random()}`, Username: username, Secret: secret });
       if (answer.Response !== 'Success') throw new Error(`AMI login refused: ${answer.Message ?? answer.Response ?? 'no reason'}`);

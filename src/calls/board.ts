@@ -1,61 +1,14 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CallEvent, ChannelInfo, Pbx, QueueCalls } from '../ami/pbx.js';
-import { agentOnInterface, recordCallEnd } from './record.js';
+import { recordLegEnd } from './record.js';
+import { Takers } from './takers.js';
+import { Chains } from './chains.js';
+import { type Lost, rebuiltLegs, rebuiltWaiting, verifyLeg } from './rebuild.js';
+import type { AgentCall, CallState, CallView, Leg, QueueWaiting, Waiter } from './types.js';
 
-export type CallState = 'ringing' | 'on_call';
-
-/** An agent's call as `/api/agents` and `status` show it (CONTRACT §7). */
-export interface AgentCall {
-  state: CallState;
-  queue: string;
-  /** The caller's number; null when Asterisk has none. */
-  caller: string | null;
-  /** The caller's name (caller id), beside CONTRACT §7's fields; null when Asterisk has none. */
-  caller_name: string | null;
-  /** When it began ringing, or was answered; null when unknown (rebuilt after a reconnect without CoreShowChannels). */
-  since: string | null;
-}
-
-/** Callers waiting in one queue now. */
-export interface QueueWaiting {
-  waiting: number;
-  longest_wait_s: number;
-}
-
-/** What `status` and the lists read: the calls this process sees. */
-export interface CallView {
-  forAgent(agent: string): AgentCall | null;
-  /** Every agent on a call or ringing now, by login (the others have none). */
-  byAgent(): Record<string, AgentCall>;
-  forQueue(queue: string): QueueWaiting;
-}
-
-/** One member's leg of a caller's call: ringing, then talking. */
-interface Leg {
-  interface: string;
-  queue: string;
-  /** The caller's channel; '' when the leg was rebuilt from QueueStatus (which does not say). */
-  uniqueid: string;
-  linkedid: string | null;
-  state: CallState;
-  caller: string | null;
-  callerName: string | null;
-  since: number | null;
-  /** Who took it: the agent on the interface when the call reached it (see `agentFor`). */
-  agent: Promise<AgentOnInterface>;
-  /** Rebuilt after a reconnect: it may be another call than the one known before. */
-  rebuilt?: boolean;
-  /** Its caller and start are still to be read from the channels. */
-  unverified?: boolean;
-}
-
-interface Waiter {
-  since: number;
-}
-
-/** null: nobody agentgate knows is logged in there; undefined: the database could not say. */
-type AgentOnInterface = string | null | undefined;
+export type { AgentCall, CallState, CallView, QueueWaiting } from './types.js';
+export { memberChannel } from './types.js';
 
 export interface CallBoardDeps {
   db: Knex;
@@ -84,17 +37,13 @@ export class CallBoard implements CallView {
   private readonly legs = new Map<string, Leg[]>();
   private readonly waiting = new Map<string, Map<string, Waiter>>();
   /** interface → its agent, looked up when a call reaches it; kept while it has one. */
-  private readonly agentOf = new Map<string, Promise<AgentOnInterface>>();
-  private readonly interfaceOf = new Map<string, string>();
+  private readonly takers: Takers;
   /** interface → the last `call` announced (JSON), so a step is said once. */
   private readonly said = new Map<string, string>();
-  private readonly chains = new Map<string, Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  /** The pauses between tries of a write: cut short at stop (one last try). */
-  private readonly pauses = new Set<() => void>();
+  private readonly work: Chains;
   private generation = 0;
   /** What was shown when the AMI connection was lost: the rebuild keeps what it can of it (a call's caller and start). */
-  private lost: { legs: Map<string, Leg[]>; waiting: Map<string, Map<string, Waiter>> } | undefined;
+  private lost: Lost | undefined;
   /**
    * Events that came while a rebuild waited for its snapshot: applied after it, in order. An event
    * read in the same chunk as the end of QueueStatus's list reaches us before the rebuild resumes,
@@ -112,6 +61,8 @@ export class CallBoard implements CallView {
 
   constructor(private readonly deps: CallBoardDeps) {
     this.now = deps.now ?? Date.now;
+    this.work = new Chains(deps.log);
+    this.takers = new Takers(deps.db, deps.log);
   }
 
   attach(): void {
@@ -122,7 +73,7 @@ export class CallBoard implements CallView {
 
   /** Resolves when every announcement and write under way is done (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size) await Promise.all(this.chains.values());
+    await this.work.idle();
   }
 
   stop(): void {
@@ -133,19 +84,17 @@ export class CallBoard implements CallView {
     this.release();
     this.stopped = true;
     this.generation++;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const wake of [...this.pauses]) wake();
+    this.work.stop();
   }
 
   forAgent(agent: string): AgentCall | null {
-    const iface = this.interfaceOf.get(agent);
+    const iface = this.takers.interfaceOf(agent);
     return iface === undefined ? null : this.shown(iface);
   }
 
   byAgent(): Record<string, AgentCall> {
     const out: Record<string, AgentCall> = {};
-    for (const [agent, iface] of this.interfaceOf) {
+    for (const [agent, iface] of this.takers.interfaces()) {
       const call = this.shown(iface);
       if (call) out[agent] = call;
     }
@@ -199,7 +148,7 @@ export class CallBoard implements CallView {
         // Answered, a member's AgentConnect follows at once. A caller that left any other way (a
         // key pressed) leaves its members ringing with no event of theirs: they are let go shortly.
         const ringing = this.legsOf(ev.uniqueid).filter((l) => l.state === 'ringing');
-        if (ringing.length) this.later(this.deps.leftGraceMs ?? 3000, () => this.drop(ringing));
+        if (ringing.length) this.work.later(this.deps.leftGraceMs ?? 3000, () => this.drop(ringing));
         return;
       }
       case 'abandon':
@@ -208,14 +157,14 @@ export class CallBoard implements CallView {
         return;
       case 'called':
         if (!iface) return;
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.agentFor(iface) });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'ringing', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.takers.agentFor(iface) });
         return;
       case 'connect':
         if (!iface) return;
         // ringall: the others rang for this caller and were hung up without an event
         this.drop(this.legsOf(ev.uniqueid).filter((l) => l.interface !== iface));
         if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
-        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.agentFor(iface) });
+        this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.takers.agentFor(iface) });
         return;
       case 'dump':
         // the member answered then hung up before being connected; the others were hung up already
@@ -231,7 +180,9 @@ export class CallBoard implements CallView {
         if (mine) this.drop([mine]);
         // (between a login and its rebuild, a leg from before the cut is only in what was lost)
         const taken = mine ?? this.lost?.legs.get(iface)?.find((l) => l.uniqueid === ev.uniqueid);
-        this.record(ev, iface, taken?.agent, now);
+        this.work.chain(`record ${iface}`, () =>
+          recordLegEnd({ ...this.deps, pause: (ms) => this.work.pause(ms), stopped: () => this.stopped }, ev, iface, taken?.agent, now),
+        );
         return;
       }
     }
@@ -254,7 +205,7 @@ export class CallBoard implements CallView {
       if (gen !== this.generation || this.stopped) return;
       this.release();
       this.deps.log.warn({ err: (err as Error).message }, 'could not read the queue calls; trying again');
-      this.later(this.deps.retryMs ?? 2000, () => {
+      this.work.later(this.deps.retryMs ?? 2000, () => {
         if (gen === this.generation && this.deps.pbx.isConnected()) void this.rebuild();
       });
       return;
@@ -265,34 +216,15 @@ export class CallBoard implements CallView {
     this.lost = undefined;
 
     const queues = new Set([...this.waiting.keys(), ...snap.waiting.map((w) => w.queue)]);
-    const before = this.waiting;
-    const after = new Map<string, Map<string, Waiter>>();
-    for (const w of snap.waiting) {
-      const known = before.get(w.queue)?.get(w.uniqueid) ?? lost?.waiting.get(w.queue)?.get(w.uniqueid);
-      const m = after.get(w.queue) ?? new Map<string, Waiter>();
-      m.set(w.uniqueid, known ?? { since: now - w.waitS * 1000 });
-      after.set(w.queue, m);
-    }
+    const after = rebuiltWaiting(this.waiting, lost, snap, now);
     this.waiting.clear();
     for (const [q, m] of after) this.waiting.set(q, m);
     for (const q of queues) this.sayQueue(q);
 
-    const stillWaiting = new Set(snap.waiting.map((w) => w.uniqueid));
-    const next = new Map<string, Leg[]>();
-    const knownLegs = new Map(lost?.legs ?? []);
-    for (const [iface, legs] of this.legs) knownLegs.set(iface, [...legs, ...(knownLegs.get(iface) ?? [])]);
-    for (const { queue, interface: iface } of snap.inCall) {
-      const known = (knownLegs.get(iface) ?? []).find((l) => l.state === 'on_call' && l.queue === queue);
-      const leg: Leg = known
-        ? { ...known, rebuilt: true, unverified: true }
-        : { interface: iface, queue, uniqueid: '', linkedid: null, state: 'on_call', caller: null, callerName: null, since: null, agent: this.agentFor(iface), rebuilt: true, unverified: true };
+    const next = rebuiltLegs(this.legs, lost, snap, (iface) => this.takers.agentFor(iface), (iface, agent) => {
       // a call known from before the cut stays with the agent who took it
-      if (known && !this.agentOf.has(iface)) this.remember(iface, known.agent);
-      next.set(iface, [...(next.get(iface) ?? []), leg]);
-    }
-    for (const [iface, legs] of knownLegs) {
-      for (const l of legs) if (l.state === 'ringing' && stillWaiting.has(l.uniqueid) && !next.has(iface)) next.set(iface, [...(next.get(iface) ?? []), l]);
-    }
+      this.takers.keep(iface, agent);
+    });
     const touched = new Set([...this.legs.keys(), ...next.keys()]);
     this.legs.clear();
     for (const [iface, legs] of next) this.legs.set(iface, legs);
@@ -311,17 +243,7 @@ export class CallBoard implements CallView {
     if (gen !== this.generation || this.stopped) return;
     for (const leg of unverified) {
       if (!(this.legs.get(leg.interface) ?? []).includes(leg)) continue; // an event moved it meanwhile
-      leg.unverified = false;
-      const ch = memberChannel(channels, leg.interface, leg.linkedid);
-      if (!ch || (leg.linkedid !== null && ch.linkedid === leg.linkedid)) continue;
-      // Another call than the one known (or none known): its caller, and a start counted from when
-      // the member's channel appeared (Asterisk does not say when it was answered).
-      leg.uniqueid = '';
-      leg.linkedid = ch.linkedid;
-      leg.caller = ch.connectedNum;
-      leg.callerName = ch.connectedName;
-      leg.since = this.now() - ch.durationS * 1000;
-      this.sayCall(leg.interface);
+      if (verifyLeg(leg, channels, this.now())) this.sayCall(leg.interface);
     }
   }
 
@@ -333,7 +255,7 @@ export class CallBoard implements CallView {
   private lose(): void {
     this.generation++;
     this.release(); // the rebuild under way is given up: what it held still happened
-    const lost = this.lost ?? { legs: new Map(), waiting: new Map() };
+    const lost: Lost = this.lost ?? { legs: new Map(), waiting: new Map() };
     for (const [iface, legs] of this.legs) lost.legs.set(iface, legs);
     for (const [queue, w] of this.waiting) lost.waiting.set(queue, new Map([...(lost.waiting.get(queue) ?? []), ...w]));
     this.lost = lost;
@@ -406,114 +328,14 @@ export class CallBoard implements CallView {
     if ((this.said.get(iface) ?? 'null') === text) return;
     if (call) this.said.set(iface, text);
     else this.said.delete(iface);
-    this.chain(iface, async () => {
-      const agent = await this.agentFor(iface);
+    this.work.chain(iface, async () => {
+      const agent = await this.takers.agentFor(iface);
       this.deps.announce?.('call', { agent: agent ?? null, interface: iface, call });
       // the member is free: who logs in there next is looked up afresh
-      if (!this.legs.has(iface)) this.forget(iface, agent);
+      if (!this.legs.has(iface)) this.takers.forget(iface, agent);
     });
   }
 
-  /**
-   * Who takes the calls on this interface: the agent logged in there when a call first reaches it,
-   * looked up once and kept while the interface has a call (so a leg keeps its agent if that agent
-   * logs off, or another logs in there, before it ends).
-   */
-  private agentFor(iface: string): Promise<AgentOnInterface> {
-    const known = this.agentOf.get(iface);
-    if (known) return known;
-    const lookup = agentOnInterface(this.deps.db, iface).catch((err: Error) => {
-      this.deps.log.warn({ err: err.message, interface: iface }, 'could not tell which agent a queue call reached');
-      return undefined;
-    });
-    this.remember(iface, lookup);
-    return lookup;
-  }
 
-  private remember(iface: string, agent: Promise<AgentOnInterface>): void {
-    this.agentOf.set(iface, agent);
-    void agent.then((who) => {
-      if (this.agentOf.get(iface) !== agent) return;
-      if (who === undefined) this.agentOf.delete(iface); // asked again at the next step
-      else if (who !== null) this.interfaceOf.set(who, iface);
-    });
-  }
 
-  /**
-   * The end of a leg, to `queue_calls` for the reports, under the agent who took it. Every instance
-   * writes it (the leg's unique key keeps one row); a failed write (Postgres away) is tried again,
-   * with a growing pause, for as long as the process runs: only a stop (one last try) or a crash
-   * during an outage loses it, and then only from this instance's writes.
-   */
-  private record(ev: CallEvent, iface: string, agent: Promise<AgentOnInterface> | undefined, endedMs: number): void {
-    this.chain(`record ${iface}`, async () => {
-      let who = agent ? await agent : undefined;
-      const tries = this.deps.recordTries ?? Infinity;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          // a leg this process did not see begin (or whose look-up failed): who is there now
-          if (who === undefined) who = await agentOnInterface(this.deps.db, iface);
-          await recordCallEnd(this.deps.db, ev, who, endedMs);
-          return;
-        } catch (err) {
-          const detail = { err: (err as Error).message, queue: ev.queue, interface: iface, attempt };
-          if (attempt >= tries || this.stopped) {
-            this.deps.log.error(detail, 'gave up recording the end of a queue call');
-            return;
-          }
-          this.deps.log.warn(detail, 'could not record the end of a queue call; trying again');
-          await this.pause(Math.min(30_000, (this.deps.recordRetryMs ?? 500) * 2 ** (attempt - 1)));
-        }
-      }
-    });
-  }
-
-  private forget(iface: string, agent: AgentOnInterface): void {
-    this.agentOf.delete(iface);
-    if (agent && this.interfaceOf.get(agent) === iface) this.interfaceOf.delete(agent);
-  }
-
-  private chain(key: string, step: () => Promise<void>): void {
-    const next = (this.chains.get(key) ?? Promise.resolve()).then(step).catch((err: Error) => {
-      this.deps.log.warn({ err: err.message }, 'queue call update failed');
-    });
-    this.chains.set(key, next);
-    void next.then(() => {
-      if (this.chains.get(key) === next) this.chains.delete(key);
-    });
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.pauses.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.pauses.add(wake);
-    });
-  }
-
-  private later(ms: number, fn: () => void): void {
-    if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
-  }
-}
-
-/**
- * The member's own channel among CoreShowChannels': named after its interface (`PJSIP/2001-…`,
- * `Local/2003@from-queue-…;1`), preferring the known call, then one in a bridge.
- */
-export function memberChannel(channels: ChannelInfo[], iface: string, linkedid: string | null): ChannelInfo | undefined {
-  const local = /^(Local\/[^/]+)/i.exec(iface);
-  const prefix = `${(local ? local[1]! : iface).toLowerCase()}-`;
-  const mine = channels.filter((c) => c.channel.toLowerCase().startsWith(prefix) && (!local || c.channel.endsWith(';1')));
-  return mine.find((c) => linkedid !== null && c.linkedid === linkedid) ?? mine.find((c) => c.bridged) ?? mine[0];
 }

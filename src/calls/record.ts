@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import type { CallEvent } from '../ami/pbx.js';
 
 /**
@@ -37,4 +38,41 @@ export async function recordCallEnd(db: Knex, ev: CallEvent, agent: string | nul
 export async function agentOnInterface(db: Knex, iface: string): Promise<string | null> {
   const row = await db('agent_sessions').where({ interface: iface }).first('agent');
   return (row?.agent as string | undefined) ?? null;
+}
+
+export interface LegEndDeps {
+  db: Knex;
+  log: Logger;
+  /** How many tries (default: until stopped), and the pause before the second (doubled each time, at most 30 s). */
+  recordTries?: number | undefined;
+  recordRetryMs?: number | undefined;
+  pause: (ms: number) => Promise<void>;
+  stopped: () => boolean;
+}
+
+/**
+ * The end of a leg, to `queue_calls` for the reports, under the agent who took it. Every instance
+ * writes it (the leg's unique key keeps one row); a failed write (Postgres away) is tried again,
+ * with a growing pause, for as long as the process runs: only a stop (one last try) or a crash
+ * during an outage loses it, and then only from this instance's writes.
+ */
+export async function recordLegEnd(d: LegEndDeps, ev: CallEvent, iface: string, agent: Promise<string | null | undefined> | undefined, endedMs: number): Promise<void> {
+  let who = agent ? await agent : undefined;
+  const tries = d.recordTries ?? Infinity;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // a leg this process did not see begin (or whose look-up failed): who is there now
+      if (who === undefined) who = await agentOnInterface(d.db, iface);
+      await recordCallEnd(d.db, ev, who, endedMs);
+      return;
+    } catch (err) {
+      const detail = { err: (err as Error).message, queue: ev.queue, interface: iface, attempt };
+      if (attempt >= tries || d.stopped()) {
+        d.log.error(detail, 'gave up recording the end of a queue call');
+        return;
+      }
+      d.log.warn(detail, 'could not record the end of a queue call; trying again');
+      await d.pause(Math.min(30_000, (d.recordRetryMs ?? 500) * 2 ** (attempt - 1)));
+    }
+  }
 }

@@ -192,10 +192,13 @@ export async function settle(db: Knex, id: number, holder: string, change: Chang
             select i.agent, x.exten, x.interface, x.state_interface, x.member_name
               from i, jsonb_to_record(?::jsonb) as x(exten text, interface text, state_interface text, member_name text)
              where ?::boolean),
-     aq as (insert into session_queues (agent, queue, paused, reason)
-            select i.agent, x.queue, x.paused, x.reason from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text)),
-     pq as (update session_queues q set paused = x.paused, reason = x.reason
-              from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text)
+     aq as (insert into session_queues (agent, queue, paused, reason, paused_by)
+            select i.agent, x.queue, x.paused, x.reason,
+                   -- a queue joined while paused everywhere: the pause it joins is the one already running
+                   case when x.paused then coalesce(x.actor, (select p.paused_by from session_queues p where p.agent = i.agent and p.paused limit 1)) end
+              from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text, actor text)),
+     pq as (update session_queues q set paused = x.paused, reason = x.reason, paused_by = case when x.paused then x.actor end
+              from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text, actor text)
              where q.agent = i.agent and q.queue = x.queue),
      gone as (select count(*) as n from session_queues q, i where q.agent = i.agent),
      rq as (delete from session_queues q using i where q.agent = i.agent and q.queue = any(?::text[])

@@ -44,6 +44,8 @@ export interface AgentStatus {
   /** The queues in which the agent is paused; `state` is `paused` only when that is all of them. */
   paused_queues: string[];
   reason: string | null;
+  /** Who started the current pause (CONTRACT §8): `key:<name>`, `agent:<login>`, `phone:<exten>`, `ip:<address>`, `pbx`…; null when not paused. */
+  actor: string | null;
   since: string | null;
   /** The queue call ringing or under way on the agent's phone (live state from Asterisk), or null. */
   call: AgentCall | null;

@@ -38,7 +38,7 @@ function setPause(
     return {
       outcome: outcome(input.paused ? 'pauseOk' : 'unpauseOk'),
       change: {
-        pause: session.queues.map((q) => ({ queue: q.queue, paused: input.paused, reason })),
+        pause: session.queues.map((q) => ({ queue: q.queue, paused: input.paused, reason, actor: input.actor ?? input.source })),
         since: wasPaused !== input.paused,
         events: [{ exten: session.exten, queue: null, kind: action, reason, source: input.source, actor: input.actor }],
       },

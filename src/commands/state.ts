@@ -14,3 +14,8 @@ export function pausedQueues(queues: readonly QueueState[]): string[] {
 export function pauseReason(queues: readonly QueueState[]): string | null {
   return queues.find((q) => q.paused)?.reason ?? null;
 }
+
+/** Who started the agent's pause: the same queue's as the reason. */
+export function pauseActor(queues: readonly QueueState[]): string | null {
+  return queues.find((q) => q.paused)?.actor ?? null;
+}

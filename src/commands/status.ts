@@ -3,7 +3,7 @@ import type { Outcome } from './outcomes.js';
 import { outcome } from './outcomes.js';
 import { findAgent, findSession, lastLogoff } from './store.js';
 import { failureOutcome } from './errors.js';
-import { pauseReason, pausedEverywhere, pausedQueues } from './state.js';
+import { pauseActor, pauseReason, pausedEverywhere, pausedQueues } from './state.js';
 
 /** Where the agent is now; reads only, so it takes no lock. */
 export async function status(deps: Deps, input: { agent: string }): Promise<Outcome> {
@@ -22,6 +22,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
           queues: [],
           paused_queues: [],
           reason: null,
+          actor: null,
           since: since ? new Date(since).toISOString() : null,
           call: null,
         },
@@ -36,6 +37,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
         queues: session.queues.map((q) => q.queue),
         paused_queues: pausedQueues(session.queues),
         reason: pauseReason(session.queues),
+        actor: pauseActor(session.queues),
         since: new Date(session.since).toISOString(),
         call: deps.calls?.forAgent(agent.login) ?? null,
       },

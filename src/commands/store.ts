@@ -25,6 +25,8 @@ export interface QueueState {
   queue: string;
   paused: boolean;
   reason: string | null;
+  /** Who started this queue's pause (CONTRACT §8); written with a pause, null otherwise. */
+  actor?: string | null;
 }
 export interface SessionRow {
   agent: string;
@@ -51,7 +53,7 @@ export async function findQueue(q: Q, nameOrNumber: string): Promise<QueueRow | 
 }
 
 const SESSION_SELECT = `select s.agent, s.exten, s.interface, s.state_interface, s.member_name, s.since,
-        coalesce((select json_agg(json_build_object('queue', q.queue, 'paused', q.paused, 'reason', q.reason) order by q.queue)
+        coalesce((select json_agg(json_build_object('queue', q.queue, 'paused', q.paused, 'reason', q.reason, 'actor', q.paused_by) order by q.queue)
                     from session_queues q where q.agent = s.agent), '[]') as queues
    from agent_sessions s`;
 

@@ -8,6 +8,7 @@ import { type CommandObserver, runCommand } from '../commands/run.js';
 import { EventFeed } from '../live/feed.js';
 import { type AccessConfig, Credentials, type Resolution } from '../access/credentials.js';
 import type { PanelLimits } from '../access/panel-sessions.js';
+import type { Knex } from 'knex';
 import type { Principal } from '../access/roles.js';
 import { proxyTrust } from './access.js';
 import { ROUTE_RULES, type Refusal, decide } from './routes.js';
@@ -193,7 +194,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   app.get('/openapi.json', async (_req, reply) => reply.code(200).type(JSON_TYPE).send(openapi));
 
   app.addHook('onClose', async () => credentials.close());
-  app.get('/api/me', async (req, reply) => send(reply, { status: 200, body: { success: 'OK', ...describe(req.principal as Principal) } }));
+  app.get('/api/me', async (req, reply) => send(reply, { status: 200, body: { success: 'OK', ...(await describe(deps.db, req.principal as Principal)) } }));
 
   app.route({ method: ['GET', 'HEAD'], url: '/healthz', handler: async (_req, reply) => send(reply, HTTP_ANSWERS.healthy) });
   app.route({
@@ -240,9 +241,15 @@ const DEFAULT_PANEL_LIMITS: PanelLimits = { idleS: 1800, maxS: 43_200 };
 
 const REFUSALS: Record<Refusal, HttpAnswer> = { forbidden: HTTP_ANSWERS.forbidden, signIn: HTTP_ANSWERS.signIn, expired: HTTP_ANSWERS.sessionExpired };
 
-/** `GET /api/me`: what a credential may, for the pages to show only what it can do. */
-function describe(p: Principal): Record<string, unknown> {
-  return { role: p.role, actor: p.actor, agent: p.agent ?? null, queues: p.role === 'supervisor' ? (p.queues ?? null) : null, show_callers: p.showCallers };
+/**
+ * `GET /api/me`: what a credential may, for the pages to show only what it can do. A credential that
+ * may pause other agents gets the configured reasons too, so the wallboard can offer them.
+ */
+async function describe(db: Knex, p: Principal): Promise<Record<string, unknown>> {
+  const me = { role: p.role, actor: p.actor, agent: p.agent ?? null, queues: p.role === 'supervisor' ? (p.queues ?? null) : null, show_callers: p.showCallers };
+  if (p.role !== 'supervisor' && p.role !== 'admin') return me;
+  const reasons: Array<{ code: number; name: string }> = await db('pause_reasons').select('code', 'name').orderBy('code');
+  return { ...me, reasons };
 }
 
 function send(reply: FastifyReply, answer: { status: number; body: object } | HttpAnswer) {

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import type { CallView } from '../calls/board.js';
+import type { Principal } from '../access/roles.js';
+import { callsWithoutCallers } from '../live/callers.js';
 import type { EventFeed } from '../live/feed.js';
+import type { ClientFilter } from '../live/feed-client.js';
 import { AGENT_STATES, type AgentFilter, type AgentState, listAgentsJson, listQueuesJson } from '../live/lists.js';
-import { type HttpAnswer, JSON_TYPE, badParameterNamed } from './answers.js';
+import { HTTP_ANSWERS, type HttpAnswer, JSON_TYPE, badParameterNamed } from './answers.js';
 
 export interface LiveRoutes {
   db: Knex;
@@ -24,7 +27,9 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
     const filter = agentFilter(queryOf(req));
     if (typeof filter === 'string') return r.send(reply, badParameterNamed(filter));
     const calls = r.calls;
-    const list = await listAgentsJson(r.db, filter, calls?.byAgent());
+    const byAgent = calls?.byAgent();
+    const shown = byAgent && !req.principal?.showCallers ? callsWithoutCallers(byAgent) : byAgent;
+    const list = await listAgentsJson(r.db, filter, shown);
     return reply.code(200).type(JSON_TYPE).send(`{"agents":${list}}`);
   });
 
@@ -34,7 +39,8 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
     return reply.code(200).type(JSON_TYPE).send(`{"queues":${list}}`);
   });
 
-  app.get('/api/events/stream', async (req, reply) => {
+  /** The feed from `Last-Event-ID` (or `last_event_id=`, or now), as much of it as `filter` lets through. */
+  const stream = async (req: FastifyRequest, reply: FastifyReply, filter: ClientFilter) => {
     const header = req.headers['last-event-id'];
     const resume = typeof header === 'string' && header !== '' ? header : single(queryOf(req).last_event_id);
     if (resume !== undefined && !/^\d{1,15}$/.test(resume)) return r.send(reply, badParameterNamed('last_event_id'));
@@ -47,7 +53,17 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
     });
     // A browser waits this long before it reconnects on its own.
     reply.raw.write('retry: 2000\n\n');
-    await r.feed.subscribe(reply.raw, resume === undefined ? undefined : Number(resume));
+    await r.feed.subscribe(reply.raw, resume === undefined ? undefined : Number(resume), filter);
+  };
+
+  app.get('/api/events/stream', async (req, reply) => stream(req, reply, { hideCallers: !req.principal?.showCallers }));
+
+  // the agent panel: its agent's own events only, resumable the same way
+  app.get('/agent/events', async (req, reply) => {
+    const principal = req.principal as Principal;
+    // never the whole feed: a principal here always has its agent (the access table), this says so twice
+    if (!principal.agent) return r.send(reply, HTTP_ANSWERS.forbidden);
+    return stream(req, reply, { agent: principal.agent, hideCallers: !principal.showCallers });
   });
 
   app.addHook('preClose', async () => {

@@ -13,10 +13,10 @@ export function accessPaths(secured: object[]): Record<string, unknown> {
   return {
     '/api/me': {
       get: {
-        summary: "What the caller's credential may: its role, actor and scope",
+        summary: "What the caller's credential may: its role, actor and scope; for a supervisor or admin, the pause reasons",
         security: secured,
         responses: {
-          200: { description: 'The credential', content: json({ supervisor: { value: { success: 'OK', role: 'supervisor', actor: 'key:floor-a', agent: null, queues: ['support'], show_callers: true } } }) },
+          200: { description: 'The credential', content: json({ supervisor: { value: { success: 'OK', role: 'supervisor', actor: 'key:floor-a', agent: null, queues: ['support'], show_callers: true, reasons: [{ code: 1, name: 'Almoco' }] } } }) },
           403: answer('No valid credential', 'forbidden'),
         },
       },

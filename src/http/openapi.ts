@@ -20,7 +20,7 @@ const secured = [{}, { bearer: [] }, { token: [] }];
 export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
   if (kind === 'pbxError') return { error: 'PBX error: Unable to add interface: No such queue' };
-  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, since: '2026-11-24T16:00:00.000Z', call: null };
+  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 
@@ -77,7 +77,7 @@ const agentCall = {
 };
 const agentItem = {
   type: 'object',
-  required: ['agent', 'name', 'state', 'exten', 'queues', 'paused_queues', 'reason', 'since', 'call'],
+  required: ['agent', 'name', 'state', 'exten', 'queues', 'paused_queues', 'reason', 'actor', 'since', 'call'],
   properties: {
     agent: { type: 'string' },
     name: { type: ['string', 'null'] },
@@ -86,6 +86,7 @@ const agentItem = {
     queues: { type: 'array', items: { type: 'string' } },
     paused_queues: { type: 'array', items: { type: 'string' }, description: 'the queues of the session in which the agent is paused' },
     reason: { type: ['string', 'null'] },
+    actor: { type: ['string', 'null'], description: 'who started the current pause (key:<name>, agent:<login>, phone:<exten>, ip:<address>, pbx, policy…); null when not paused' },
     since: { type: ['string', 'null'], format: 'date-time', description: 'when the state shown began' },
     default_queues: { type: 'array', items: { type: 'string' } },
     max_minutes: { type: ['integer', 'null'], description: "the limit of the pause's reason (pause rules)" },

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { isDatabaseDown } from '../commands/errors.js';
 import { OUTCOMES } from '../commands/outcomes.js';
 import { isoSql } from '../db/iso.js';
+import { type Client, type ClientFilter, type Message, announcement, format, writeTo } from './feed-client.js';
+import { Gaps } from './feed-gaps.js';
 
 export interface FeedOptions {
   db: Knex;
@@ -31,38 +33,15 @@ export interface FeedOptions {
   idleStopMs?: number;
 }
 
-interface Client {
-  res: ServerResponse;
-  /** The last id this client has (or must not get again). */
-  after: number;
-  /** Live messages held while the client catches up from the table. */
-  held: Message[] | undefined;
-}
-
-interface Message {
-  id: number;
-  text: string;
-}
-
-interface Gap {
-  seen: number;
-  /** Every transaction below this xid could have written it; once all are over, it never will. */
-  fence?: bigint;
-}
-
 // The columns a client gets; `at` as JavaScript's toISOString() writes it.
-const COLUMNS = `id, ${isoSql('at')} AS at, agent, exten, queue, kind, reason, source, detail`;
+const COLUMNS = `id, ${isoSql('at')} AS at, agent, exten, queue, kind, reason, source, actor, detail`;
 
 /**
  * The live feed: one poller per process reads the events table by id and fans each row out to
  * every connected client, in id order, each once. Rows of every instance and source arrive the
- * same way, since they all land in the table.
- *
- * Ids are taken at insert but transactions commit in any order, so a missing id may still appear.
- * Delivery stops at the first missing id until it appears or is known never to: every transaction
- * that could hold it (those below the snapshot's xmax, read a little after the gap was seen) has
- * ended — committed rows are then visible to the same statement that reads the snapshot — or, for a
- * transaction kept open, after `gapMaxMs`.
+ * same way, since they all land in the table. Delivery waits at a missing id (src/live/feed-gaps.ts).
+ * Each client may take only part of it (src/live/feed-client.ts): one agent's rows, calls without
+ * their callers.
  */
 export class EventFeed {
   private readonly clients = new Set<Client>();
@@ -72,7 +51,7 @@ export class EventFeed {
   /** The highest id read so far. */
   private top = 0;
   private readonly waiting = new Map<number, Message>();
-  private readonly gaps = new Map<number, Gap>();
+  private readonly gaps: Gaps;
   private started: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -96,6 +75,7 @@ export class EventFeed {
       idleStopMs: 10_000,
       ...opts,
     };
+    this.gaps = new Gaps({ fenceMs: this.o.gapFenceMs, maxMs: this.o.gapMaxMs, log: deps.log });
   }
 
   /** Connected clients, for metrics. */
@@ -105,14 +85,14 @@ export class EventFeed {
 
   /**
    * Streams to `res` (headers already written) every event after `lastEventId`, from the table,
-   * then live; without one, only what happens from now on.
+   * then live; without one, only what happens from now on. `filter` says what of it this client may see.
    */
-  async subscribe(res: ServerResponse, lastEventId?: number): Promise<void> {
+  async subscribe(res: ServerResponse, lastEventId?: number, filter: ClientFilter = {}): Promise<void> {
     if (this.closed) {
       res.end();
       return;
     }
-    const client: Client = { res, after: lastEventId ?? Number.MAX_SAFE_INTEGER, held: [] };
+    const client: Client = { res, after: lastEventId ?? Number.MAX_SAFE_INTEGER, held: [], filter };
     this.clients.add(client);
     res.on('close', () => this.drop(client));
     this.wake();
@@ -140,9 +120,11 @@ export class EventFeed {
    * resume: a client that reconnects reads the lists again.
    */
   announce(event: string, data: unknown): void {
-    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const textFor = announcement(event, data);
     for (const c of this.clients) {
       if (c.res.writableEnded) continue;
+      const text = textFor(c);
+      if (text === undefined) continue;
       c.res.write(text);
       this.dropIfBehind(c);
     }
@@ -160,13 +142,14 @@ export class EventFeed {
   private async catchUp(client: Client): Promise<void> {
     const upto = this.cursor;
     for (;;) {
+      const agent = client.filter.agent ?? null;
       const rows: Array<{ id: number }> = await this.deps.db.raw(
-        `SELECT ${COLUMNS} FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
-        [client.after, upto, this.o.batch],
+        `SELECT ${COLUMNS} FROM events WHERE id > ? AND id <= ? AND (?::text IS NULL OR agent = ?::text) ORDER BY id LIMIT ?`,
+        [client.after, upto, agent, agent, this.o.batch],
       ).then((r: { rows: Array<{ id: number }> }) => r.rows);
       if (!this.clients.has(client)) return;
       if (rows.length === 0) return;
-      const chunk = rows.map(format).join('');
+      const chunk = rows.map((e) => format(e).text).join('');
       client.after = rows[rows.length - 1]!.id;
       if (!client.res.write(chunk)) await new Promise((r) => client.res.once('drain', r).once('close', r));
       if (rows.length < this.o.batch) return;
@@ -243,7 +226,7 @@ export class EventFeed {
 
   /** Reads what is new (and what was missing); returns true when it read a full batch. */
   private async poll(): Promise<boolean> {
-    const gapIds = `{${[...this.gaps.keys()].join(',')}}`;
+    const gapIds = this.gaps.asArray();
     const { rows } = await this.deps.db.raw<{ rows: Array<{ xmin: string; xmax: string; events: Array<Record<string, unknown> & { id: number }> }> }>(
       `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax,
               (SELECT coalesce(json_agg(e ORDER BY e.id), '[]') FROM (
@@ -260,22 +243,15 @@ export class EventFeed {
     let fresh = 0;
     for (const e of snap.events) {
       if (e.id <= this.cursor) continue; // given up on, then committed: too late for live clients
-      this.gaps.delete(e.id);
+      this.gaps.found(e.id);
       if (e.id > this.top) {
         fresh++;
-        // (a jump of thousands is a sequence moved by hand, not transactions in flight)
-        if (e.id - this.top <= 10_000) for (let id = this.top + 1; id < e.id; id++) this.gaps.set(id, { seen: now });
+        this.gaps.between(this.top, e.id, now);
         this.top = e.id;
       }
-      this.waiting.set(e.id, { id: e.id, text: format(e) });
+      this.waiting.set(e.id, format(e));
     }
-    for (const [id, gap] of this.gaps) {
-      if (gap.fence !== undefined && xmin >= gap.fence) this.gaps.delete(id);
-      else if (now - gap.seen >= this.o.gapMaxMs) {
-        this.gaps.delete(id);
-        this.deps.log.warn({ id }, 'feed: an event id stayed missing; its transaction is still open or it was never written');
-      } else if (gap.fence === undefined && now - gap.seen >= this.o.gapFenceMs) gap.fence = xmax;
-    }
+    this.gaps.settle(xmin, xmax, now);
     const out = this.unsent;
     while (this.cursor < this.top && !this.gaps.has(this.cursor + 1)) {
       const m = this.waiting.get(++this.cursor);
@@ -294,18 +270,8 @@ export class EventFeed {
     return fresh >= this.o.batch;
   }
 
-  /** Sends what `client` has not had of `messages`; `all` is all of them, encoded. */
   private write(client: Client, messages: Message[], all?: Buffer): void {
-    if (client.held) {
-      client.held.push(...messages);
-      return;
-    }
-    const whole = messages[0] !== undefined && messages[0].id > client.after;
-    const due = whole ? messages : messages.filter((m) => m.id > client.after);
-    if (due.length === 0) return;
-    client.after = due[due.length - 1]!.id;
-    client.res.write(whole && all ? all : due.map((m) => m.text).join(''));
-    this.dropIfBehind(client);
+    if (writeTo(client, messages, all)) this.dropIfBehind(client);
   }
 
   /** Whatever was written to it, a client that does not read is not kept in this process's memory. */
@@ -317,6 +283,3 @@ export class EventFeed {
   }
 }
 
-function format(e: Record<string, unknown> & { id: number }): string {
-  return `id: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`;
-}

@@ -36,10 +36,11 @@ const AGENTS = `
              json_agg(sq.queue) AS queues,
              coalesce(json_agg(sq.queue) FILTER (WHERE sq.paused), '[]') AS paused_queues,
              (array_agg(sq.reason) FILTER (WHERE sq.paused))[1] AS reason,
+             (array_agg(sq.paused_by) FILTER (WHERE sq.paused))[1] AS actor,
              bool_and(sq.paused) AS all_paused
         FROM (SELECT * FROM session_queues ORDER BY agent, queue) sq GROUP BY sq.agent
     ), a AS (
-      SELECT a.login, a.list_head, a.default_queues_json, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason,
+      SELECT a.login, a.list_head, a.default_queues_json, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason, sq.actor,
              CASE WHEN s.agent IS NULL THEN 'logged_off' WHEN sq.all_paused THEN 'paused' ELSE 'available' END AS state
         FROM agents a
         LEFT JOIN agent_sessions s ON s.agent = a.login
@@ -49,12 +50,13 @@ const AGENTS = `
       SELECT a.list_head ||
              CASE WHEN a.exten IS NULL THEN
                -- since: its last logoff (as status answers; migration 010 keeps it)
-               ',"state":"logged_off","exten":null,"queues":[],"paused_queues":[],"reason":null,"since":' ||
+               ',"state":"logged_off","exten":null,"queues":[],"paused_queues":[],"reason":null,"actor":null,"since":' ||
                coalesce('"' || ${isoSql('l.at')} || '"', 'null')
              ELSE
                ',"state":"' || a.state || '","exten":' || to_json(a.exten)::text ||
                ',"queues":' || coalesce(a.queues::text, '[]') || ',"paused_queues":' || coalesce(a.paused_queues::text, '[]') ||
                ',"reason":' || coalesce(to_json(a.reason)::text, 'null') ||
+               ',"actor":' || coalesce(to_json(a.actor)::text, 'null') ||
                ',"since":"' || ${isoSql('a.since')} || '"'
              END ||
              ',"default_queues":' || a.default_queues_json ||

@@ -141,13 +141,13 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
         trx,
         'extensions',
         { exten: e.exten },
-        { callcenter: e.callcenter, interface: e.interface ?? null, state_interface: e.state_interface ?? null },
+        { callcenter: e.callcenter, interface: e.interface ?? null, state_interface: e.state_interface ?? null, language: e.language ?? null },
         report.extensions,
       );
     }
     for (const a of file.agents) {
       const before = report.agents.unchanged;
-      await upsert(trx, 'agents', { login: a.agent }, { name: a.name ?? a.agent, pin_hash: pinHashes.get(a.agent) ?? null }, report.agents);
+      await upsert(trx, 'agents', { login: a.agent }, { name: a.name ?? a.agent, pin_hash: pinHashes.get(a.agent) ?? null, language: a.language ?? null }, report.agents);
       const current: string[] = await trx('agent_queues').where({ agent: a.agent }).orderBy('queue').pluck('queue');
       const wanted = [...new Set(a.queues)].sort();
       if (current.join('\n') !== wanted.join('\n')) {

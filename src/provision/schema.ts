@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMPT_LANGUAGES } from '../agi/prompts.js';
 
 const digits = (what: string, secret = false) =>
   z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
@@ -35,6 +36,11 @@ const iface = z
   .trim()
   .regex(/^[A-Za-z0-9]+\/[^\s,|]{1,120}$/, 'must look like TECH/resource, e.g. PJSIP/2001 or Local/2001@from-queue/n');
 
+/** The prompts' language: only those shipped, since Asterisk would play any other as English. */
+const language = z.enum(PROMPT_LANGUAGES, {
+  error: `language must be one of the shipped prompt languages: ${PROMPT_LANGUAGES.join(', ')} (Asterisk's sound folder names)`,
+});
+
 /** The event kinds a webhook may ask for. */
 export const WEBHOOK_EVENTS = ['login', 'logoff', 'pause', 'unpause', 'pause_overdue'] as const;
 
@@ -63,6 +69,7 @@ export const fileSchema = z
           callcenter: z.boolean().default(true),
           interface: iface.optional(),
           state_interface: iface.optional(),
+          language: language.optional(),
         }),
       )
       .default([]),
@@ -73,6 +80,7 @@ export const fileSchema = z
           name: label(80).optional(),
           pin: digits('pin', true).pipe(z.string().min(4, 'pin must have 4 to 12 digits').max(12, 'pin must have 4 to 12 digits')).optional(),
           queues: z.array(name('a queue name')).default([]),
+          language: language.optional(),
         }),
       )
       .default([]),

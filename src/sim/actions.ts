@@ -3,12 +3,14 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { SimCalls } from './calls.js';
 import { permitted } from './authority.js';
+import { command } from './dialplan.js';
 import { type DeviceStateDeps, deviceStateActions } from './device-state-actions.js';
 import type { EventQueue } from './events.js';
 import type { Faults } from './faults.js';
 import { type AmiMessage, eventText, FLAG, idLine, type Message, response, stringsToMask } from './protocol.js';
 import { queueActions } from './queue-actions.js';
 import type { Queues } from './queues.js';
+import { pjsipShowEndpoints, type SimEndpoint } from './pjsip.js';
 import type { Session, Sessions } from './sessions.js';
 
 export interface ActionDeps {
@@ -28,6 +30,8 @@ export interface ActionDeps {
   devices: DeviceStateDeps;
   /** The account's `write =` classes, as a mask; read at each action so a test can change it. */
   writePermission(): number;
+  /** What the configuration files hold now (pjsip.conf endpoints, extensions.conf text). */
+  config(): { endpoints: readonly SimEndpoint[]; dialplan: string };
 }
 
 /** 'close': the session ends after the answer; 'async': the answer comes later, or never. */
@@ -96,6 +100,8 @@ function runAction(deps: ActionDeps, s: Session, m: Message, action: string, out
   const queueAction = queueActions.get(lower);
   if (queueAction) return queueAction(deps.queues, m, out);
   if (lower === 'coreshowchannels') return deps.calls.coreShowChannels(m, out);
+  if (lower === 'pjsipshowendpoints') return pjsipShowEndpoints(deps.config().endpoints, m, out);
+  if (lower === 'command') return command(deps.config().dialplan, m, out);
   const deviceAction = deviceStateActions.get(lower);
   if (deviceAction) return deviceAction(deps.devices, m, out);
   out.push(response(m, 'Error', `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));

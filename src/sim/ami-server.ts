@@ -10,13 +10,15 @@
  * Queue:<q>_avail, FullyBooted, SuccessfulAuth). Lamps (device-states.ts, hints.ts,
  * device-state-actions.ts): Setvar/Getvar of DEVICE_STATE(Custom:…), ExtensionState,
  * ExtensionStateList, dialplan hints (pattern hints made concrete on first look-up), DeviceStateChange
- * and ExtensionStatus events, and the `write =` class each action needs (authority.ts).
+ * and ExtensionStatus events, and the `write =` class each action needs (authority.ts). What a
+ * health check and an import read: PJSIPShowEndpoints (pjsip.ts), Command `dialplan show` over
+ * an extensions.conf text (dialplan.ts).
  *
  * Calls in queues are driven by the test (`callArrives`, src/sim/calls.ts): their agent-class events,
  * QueueStatus's QueueEntry and InCall, and CoreShowChannels.
  *
  * Not modelled: routing (who rings is the test's choice), the channels' own call events, Originate,
- * Command, Hangup, MD5 challenge login, realtime members, static members from queues.conf.
+ * other CLI commands, Hangup, MD5 challenge login, realtime members, static members from queues.conf.
  * Unknown actions get Asterisk's own "Invalid/unknown command" answer.
  *
  * Where each part lives: protocol.ts (wire format), sessions.ts (TCP), actions.ts and
@@ -28,13 +30,15 @@ import { type CallerOptions, SimCall, SimCalls } from './calls.js';
 import { DeviceStates } from './device-states.js';
 import { DEVICE_STATES, type DeviceStateName, toDeviceState } from './devices.js';
 import { EventQueue } from './events.js';
+import { shippedDialplan } from './dialplan.js';
 import { Faults, type SimMode } from './faults.js';
 import { type HintSpec, SHIPPED_HINTS } from './hints.js';
 import { type AmiMessage, actionName, stringsToMask } from './protocol.js';
 import { publicMember, Queues, type SimMember } from './queues.js';
+import type { SimEndpoint } from './pjsip.js';
 import { Sessions } from './sessions.js';
 
-export type { AmiMessage, CallerOptions, DeviceStateName, HintSpec, SimCall, SimMember, SimMode };
+export type { AmiMessage, CallerOptions, DeviceStateName, HintSpec, SimCall, SimEndpoint, SimMember, SimMode };
 
 export interface SimAsteriskOptions {
   /** Default 127.0.0.1. */
@@ -59,6 +63,10 @@ export interface SimAsteriskOptions {
   hints?: readonly HintSpec[];
   /** The account's manager.conf `write =` (e.g. `agent` refuses Setvar with Permission denied). Default 'all'. */
   write?: string;
+  /** pjsip.conf's endpoints (PJSIPShowEndpoints). Default none. */
+  endpoints?: SimEndpoint[];
+  /** extensions.conf as text (Command `dialplan show`). Default: the shipped dialplan/agentgate.conf. */
+  dialplan?: string;
 }
 
 /** Emits 'action' with each received action, as it is recorded in `actions`. */
@@ -71,6 +79,9 @@ export class SimAsterisk extends EventEmitter {
   secret: string;
   /** manager.conf `write =` of the account; may be changed on a running simulator. */
   write: string;
+  /** pjsip.conf's endpoints and extensions.conf's text; may be changed on a running simulator. */
+  endpoints: SimEndpoint[];
+  dialplan: string;
 
   private readonly faults = new Faults();
   private readonly sessions: Sessions;
@@ -88,6 +99,8 @@ export class SimAsterisk extends EventEmitter {
     this.authFailDelayMs = opts.authFailDelayMs ?? 50;
     this.authTimeoutMs = opts.authTimeoutMs ?? 30_000;
     this.write = opts.write ?? 'all';
+    this.endpoints = opts.endpoints ?? [];
+    this.dialplan = opts.dialplan ?? shippedDialplan();
     this.clock = opts.clock ?? Date.now;
     this.startedAt = this.clock();
     this.events = new EventQueue((flag, text) => {
@@ -114,6 +127,7 @@ export class SimAsterisk extends EventEmitter {
       startedAt: () => this.startedAt,
       devices: { devices: this.devices, globals: new Map() },
       writePermission: () => Math.max(0, stringsToMask(this.write)),
+      config: () => ({ endpoints: this.endpoints, dialplan: this.dialplan }),
       received: (action) => {
         this.actions.push(action);
         this.emit('action', action);

@@ -2,7 +2,7 @@
  * The write class (manager.conf `write =`) an action needs, as Asterisk registers it
  * (ast_manager_register_xml: app_queue's QueueAdd/Remove/Pause `agent`, QueueStatus/Summary none;
  * manager.c's Setvar `call`, Getvar/ExtensionState/ExtensionStateList `call,reporting`,
- * CoreShowChannels `system,reporting`). An action
+ * CoreShowChannels `system,reporting`, Command `command`; res_pjsip's PJSIPShowEndpoints `system`). An action
  * not listed needs none. Without it manager.c answers `Permission denied`.
  */
 import { stringsToMask } from './protocol.js';
@@ -11,6 +11,8 @@ const AGENT = stringsToMask('agent');
 const CALL = stringsToMask('call');
 const CALL_REPORTING = stringsToMask('call,reporting');
 const SYSTEM_REPORTING = stringsToMask('system,reporting');
+const SYSTEM = stringsToMask('system');
+const COMMAND = stringsToMask('command');
 
 const AUTHORITY: ReadonlyMap<string, number> = new Map([
   ['queueadd', AGENT],
@@ -21,6 +23,8 @@ const AUTHORITY: ReadonlyMap<string, number> = new Map([
   ['extensionstate', CALL_REPORTING],
   ['extensionstatelist', CALL_REPORTING],
   ['coreshowchannels', SYSTEM_REPORTING],
+  ['command', COMMAND],
+  ['pjsipshowendpoints', SYSTEM],
 ]);
 
 /** manager.c process_message(): `(writeperm & authority) || authority == 0`. `action` in lower case. */

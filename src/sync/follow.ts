@@ -22,13 +22,13 @@ export function follow(s: SessionRow, queue: string, live: QueueMember | undefin
     (into.remove ??= []).push(queue);
     into.events.push({ exten: s.exten, queue, kind: 'logoff', source });
   } else if (!rec && live) {
-    const q = { queue, paused: live.paused, reason: live.paused ? live.reason || null : null };
+    const q = { queue, paused: live.paused, reason: live.paused ? live.reason || null : null, actor: source };
     (into.add ??= []).push(q);
     after.push(q);
     into.events.push({ exten: s.exten, queue, kind: 'login', source });
     if (q.paused) into.events.push({ exten: s.exten, queue, kind: 'pause', reason: q.reason, source });
   } else if (rec && live && !sameMember(rec, live)) {
-    const q = { queue, paused: live.paused, reason: live.paused ? live.reason || null : null };
+    const q = { queue, paused: live.paused, reason: live.paused ? live.reason || null : null, actor: source };
     (into.pause ??= []).push(q);
     after.push(q);
     into.events.push({ exten: s.exten, queue, kind: q.paused ? 'pause' : 'unpause', reason: q.reason, source });

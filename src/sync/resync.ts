@@ -7,6 +7,7 @@ import { type SessionRow, allSessions } from '../commands/store.js';
 import { claimed } from './claimed.js';
 import { follow, sameMember } from './follow.js';
 import { releaseLease, takeLease } from './lease.js';
+import { unknownChanged } from './unknown.js';
 
 export interface ResyncReport {
   /** Members put back into Asterisk (it restarted, or lost them). */
@@ -67,7 +68,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync'): Promise
       report.unknown.push({ queue: m.queue, interface: m.interface, memberName: m.memberName });
     }
     report.lamps = (await deps.lamps.sweep(deps.db, keepLease)).set;
-    if (report.unknown.length) deps.log.warn({ unknown: report.unknown }, `${source}: Asterisk has members agentgate does not know; left alone`);
+    if (unknownChanged(deps.pbx, report.unknown) && report.unknown.length) deps.log.warn({ unknown: report.unknown }, `${source}: Asterisk has members agentgate does not know; left alone`);
     deps.log.info({ ...report, unknown: report.unknown.length }, `${source} done`);
     return report;
   } finally {

@@ -30,6 +30,8 @@ export interface Taken {
   queue: string | null;
   reason: string | null;
   source: string;
+  /** Who made it (CONTRACT §8). */
+  actor: string;
 }
 
 const NOW = `now as (select ${CLOCK_NOW} as t)`;
@@ -62,7 +64,7 @@ export async function takeDue(db: Knex, holder: string, limit: number, leaseMs: 
        from due cross join now join webhooks w on w.id = due.webhook left join events e on e.id = due.event
       where d.id = due.id
      returning d.id, d.webhook, w.url, w.secret, d.attempts, d.idempotency_key::text as idempotency_key, d.event, d.agent, d.queues,
-               e.kind, ${isoSql('e.at')} as at, e.exten, e.queue, e.reason, e.source`,
+               e.kind, ${isoSql('e.at')} as at, e.exten, e.queue, e.reason, e.source, e.actor`,
     [offsetMs, limit, holder, leaseMs / 1000],
   );
   return (rows as Taken[]).sort((a, b) => a.id - b.id);

@@ -16,5 +16,6 @@ export function deliveryBody(t: Taken): string {
     queues: t.queues,
     reason: t.reason,
     source: t.source,
+    actor: t.actor,
   });
 }

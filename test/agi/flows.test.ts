@@ -2,39 +2,24 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseAllowList } from '../../src/config.js';
-import { handleCall } from '../../src/agi/flows/route.js';
 import { PROMPTS } from '../../src/agi/prompts.js';
-import { createAgiServer } from '../../src/agi/server.js';
 import { type AgiCallOptions, type AgiCallRecord, callAgi } from '../support/agi-caller.js';
-import { type Harness, events, quietLog, startHarness } from '../support/harness.js';
+import { type Harness, events, startHarness } from '../support/harness.js';
+import { startPhoneServer } from '../support/phone-server.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
 let port: number;
-let server: ReturnType<typeof createAgiServer>;
+let server: Awaited<ReturnType<typeof startPhoneServer>>;
 const allPlayed = new Set<string>();
 
 before(async () => {
   h = await startHarness();
-  server = createAgiServer({
-    host: '127.0.0.1',
-    port: 0,
-    allow: parseAllowList('127.0.0.1/32'),
-    maxSessions: 5000,
-    // generous: 1,000 concurrent sessions below must complete on a loaded machine
-    envTimeoutMs: 60_000,
-    commandTimeoutMs: 60_000,
-    sessionTimeoutMs: 60_000,
-    logger: quietLog,
-    handler: async (session, log) => {
-      await handleCall(h.deps, session, log);
-    },
-  });
-  port = await server.listen();
+  server = await startPhoneServer(h.deps);
+  port = server.port;
 });
 after(async () => {
-  await server.close(1000);
+  await server.close();
   await h.close();
 });
 
@@ -140,10 +125,10 @@ describe('*51 pause, *52 unpause, *53 logoff, *54 status', () => {
     assert.deepEqual((await events(h.knex, '1001')).at(-1), { agent: '1001', exten: '2001', queue: null, kind: 'pause', reason: 'Almoco', source: 'phone' });
   });
 
-  test('*54 says paused, with the reason code', async () => {
+  test('*54 says paused, with the reason code in our own digit prompts', async () => {
     const rec = await phone({ script: 'status', callerId: '2001' });
-    assert.deepEqual(rec.played, [p('statusPaused'), p('reasonCode')]);
-    assert.deepEqual(rec.digitsSaid, ['1']);
+    assert.deepEqual(rec.played, [p('statusPaused'), p('reasonCode'), p('digit1')]);
+    assert.deepEqual(rec.digitsSaid, [], "no SAY DIGITS: Asterisk's core digits are English only");
     assert.deepEqual(result(rec), ['success', 'Status OK']);
   });
 
@@ -213,11 +198,13 @@ describe('IVR use (silent)', () => {
 });
 
 describe('languages and prompts', () => {
-  test('an English channel hears English; any other language is switched to pt_BR', async () => {
-    const en = await phone({ script: 'status', callerId: '2009', language: 'en' });
-    assert.ok(!en.commands.some((c) => c.includes('CHANNEL(language)')));
-    const es = await phone({ script: 'status', callerId: '2009', language: 'es' });
-    assert.ok(es.commands.includes('SET VARIABLE CHANNEL(language) pt_BR'));
+  test("Asterisk's default en and languages not shipped hear pt_BR; pt_BR and a chosen English variant are played as they are", async () => {
+    const setTo = (rec: AgiCallRecord) => rec.commands.filter((c) => c.startsWith('SET VARIABLE CHANNEL(language)'));
+    for (const [language, set] of [['en', ['SET VARIABLE CHANNEL(language) pt_BR']], ['es', ['SET VARIABLE CHANNEL(language) pt_BR']], ['pt_BR', []], ['en_US', []]] as const) {
+      const rec = await phone({ script: 'status', callerId: '2009', language });
+      assert.deepEqual(setTo(rec), set, language);
+      assert.ok(rec.commands.includes('GET VARIABLE CHANNEL(language)'), `${language}: read from the channel`);
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  DIGIT_PROMPTS,
   PROMPTS,
   PROMPT_LANGUAGES,
   promptFilePath,
@@ -96,8 +97,11 @@ describe('prompt names', () => {
     );
   });
 
-  test('channel language picks en for English, pt_BR for anything else', () => {
-    assert.equal(promptLanguage('en'), 'en');
+  test("channel language: Asterisk's default en and anything not shipped hear PROMPT_LANGUAGE, a chosen English variant en", () => {
+    assert.equal(promptLanguage('en'), 'pt_BR');
+    assert.equal(promptLanguage('en', 'en'), 'en');
+    assert.equal(promptLanguage('es', 'en'), 'en');
+    assert.equal(promptLanguage('pt_BR', 'en'), 'pt_BR');
     assert.equal(promptLanguage('en_US'), 'en');
     assert.equal(promptLanguage('EN-gb'), 'en');
     assert.equal(promptLanguage('pt_BR'), 'pt_BR');
@@ -176,6 +180,19 @@ describe('installPrompts', () => {
         assert.ok(copy.equals(original), `${lang}/${f} copied byte for byte`);
       }
     }
+  });
+
+  test('each language gets its own digits and its own unavailable prompt (what the dialplan plays)', async () => {
+    const target = await tempDir();
+    await installPrompts(target);
+    for (const lang of PROMPT_LANGUAGES) {
+      for (const key of [...DIGIT_PROMPTS, 'unavailable', 'extenNotIdentified'] as const) {
+        const copy = await readFile(promptFilePath(target, lang, PROMPTS[key]));
+        assert.ok(copy.equals(await readFile(promptFilePath(SHIPPED_SOUNDS_DIR, lang, PROMPTS[key]))), `${lang}/${PROMPTS[key]}`);
+      }
+    }
+    const one = (lang: string) => readFile(promptFilePath(target, lang, PROMPTS.digit1));
+    assert.ok(!(await one('en')).equals(await one('pt_BR')), '"one" and "um" are different recordings');
   });
 
   test('installing twice overwrites in place', async () => {

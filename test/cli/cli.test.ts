@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CONFIG_KEYS } from '../../src/config.js';
+import { agentgate } from '../support/cli.js';
 import { BASE_YAML } from '../support/paths.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const run = promisify(execFile);
 const dirs: string[] = [];
 const temp = () => {
   const d = mkdtempSync(join(tmpdir(), 'agentgate-cli-'));
@@ -20,18 +16,6 @@ const temp = () => {
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** Runs the CLI as an operator would; resolves with its exit code and output, whatever the code. */
-async function agentgate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { ...process.env, LOG_LEVEL: 'info', DATABASE_URL: '', ...env };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env: base });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('agentgate command line', { concurrency: 3 }, () => {
   test('--version prints the package version', async () => {

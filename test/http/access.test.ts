@@ -123,8 +123,11 @@ describe('/healthz and /readyz', () => {
   });
   test('/healthz answers anyone; HEAD on both answers without a body', async () => {
     assert.deepEqual(await inject({ url: '/healthz', remoteAddress: OUTSIDE }).then((r) => [r.status, r.body]), [200, { success: 'OK', status: 'ok' }]);
-    const head = await inject({ method: 'HEAD', url: '/readyz' });
-    assert.deepEqual([head.status, head.body], [200, undefined]);
+    // over the wire, as a client sees it (inject's HEAD handling varies with its version)
+    for (const url of ['/healthz', '/readyz']) {
+      const [head, ...more] = await rawHttp(port, `HEAD ${url} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, { head: true });
+      assert.deepEqual([head?.status, head?.body, more.length], [200, '', 0], url);
+    }
   });
 });
 

@@ -127,6 +127,7 @@ for (const mode of MODES) {
         queues: ['sales', 'support'],
         paused_queues: [],
         reason: null,
+        actor: null,
         since: 'string',
         call: null,
       });

@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { AmiSocket } from '../../src/ami/socket.js';
 import type { AmiMessage } from '../../src/ami/framer.js';
 import { lampDevice } from '../../src/lamps/state.js';
 import { SHIPPED_HINTS, expand, matches } from '../../src/sim/hints.js';
+import { dialplanContexts } from '../support/dialplan.js';
 import { type Harness, startHarness, until } from '../support/harness.js';
 import { call } from '../http/call.js';
 
-/** `[context]` → its lines, from the shipped dialplan. */
-function contexts(): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let current: string[] | undefined;
-  for (const raw of readFileSync(new URL('../../dialplan/agentgate.conf', import.meta.url), 'utf8').split('\n')) {
-    const line = raw.replace(/;.*$/, '').trimEnd();
-    const head = /^\[([^\]]+)\]/.exec(line);
-    if (head) out.set(head[1] as string, (current = []));
-    else if (current && line.trim() !== '') current.push(line);
-  }
-  return out;
-}
-const features = contexts().get('agentgate-features') ?? [];
+const features = dialplanContexts().get('agentgate-features') ?? [];
 
 test('the shipped dialplan has the lamp hints the simulated Asterisk is built with', () => {
   const hints = features.flatMap((l) => {

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { handleCall } from '../../src/agi/flows/route.js';
 import { PROMPTS } from '../../src/agi/prompts.js';
-import { createAgiServer } from '../../src/agi/server.js';
-import { parseAllowList } from '../../src/config.js';
 import { Keeper } from '../../src/sync/keeper.js';
-import { type AgiCallOptions, type AgiCallRecord, callAgi } from '../support/agi-caller.js';
-import { type Harness, amiBarrier, changesNothingIn, events, quietLog, startHarness, until } from '../support/harness.js';
+import { type AgiCallOptions, type AgiCallRecord, callAgi, digitPrompts as digits } from '../support/agi-caller.js';
+import { type Harness, amiBarrier, changesNothingIn, events, startHarness, until } from '../support/harness.js';
+import { startPhoneServer } from '../support/phone-server.js';
 import { call } from '../http/call.js';
 
 let h: Harness;
 let port: number;
-let server: ReturnType<typeof createAgiServer>;
+let server: Awaited<ReturnType<typeof startPhoneServer>>;
 let keeper: Keeper;
 
 before(async () => {
@@ -19,25 +17,13 @@ before(async () => {
   // Asterisk's events are applied (a supervisor's pause below), as in the service.
   keeper = new Keeper(h.deps, { reconcileMs: 0 });
   keeper.attach();
-  server = createAgiServer({
-    host: '127.0.0.1',
-    port: 0,
-    allow: parseAllowList('127.0.0.1/32'),
-    maxSessions: 100,
-    envTimeoutMs: 60_000,
-    commandTimeoutMs: 60_000,
-    sessionTimeoutMs: 60_000,
-    logger: quietLog,
-    handler: async (session, log) => {
-      await handleCall(h.deps, session, log);
-    },
-  });
-  port = await server.listen();
+  server = await startPhoneServer(h.deps);
+  port = server.port;
 });
 after(async () => {
   keeper.stop();
   await keeper.idle();
-  await server.close(1000);
+  await server.close();
   await h.close();
 });
 
@@ -92,8 +78,8 @@ describe('*55<another extension>: a supervisor’s key says that extension’s s
     assert.deepEqual((await api({ command: 'pause', agent: '1002', reason: 'Almoco' })).body, { success: 'Pause OK' });
     await amiBarrier(h);
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2002', callerId: '2004', extension: '*552002' }));
-    assert.deepEqual(rec.played, [p('extension'), p('agentPaused'), p('reasonCode')]);
-    assert.deepEqual(rec.digitsSaid, ['2002', '1']);
+    assert.deepEqual(rec.played, [p('extension'), ...digits('2002'), p('agentPaused'), p('reasonCode'), p('digit1')]);
+    assert.deepEqual(rec.digitsSaid, []);
     assert.deepEqual(result(rec), ['success', 'Status OK']);
   });
 
@@ -101,13 +87,12 @@ describe('*55<another extension>: a supervisor’s key says that extension’s s
     assert.deepEqual((await api({ command: 'unpause', agent: '1002' })).body, { success: 'Unpause OK' });
     await amiBarrier(h);
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2002', callerId: '2004', extension: '*552002' }));
-    assert.deepEqual(rec.played, [p('extension'), p('agentAvailable')]);
-    assert.deepEqual(rec.digitsSaid, ['2002']);
+    assert.deepEqual(rec.played, [p('extension'), ...digits('2002'), p('agentAvailable')]);
   });
 
   test('nobody logged in there: Agent not logged', async () => {
     const rec = await changesNothingIn(h, () => press({ script: 'toggle?exten=2009', callerId: '2004', extension: '*552009' }));
-    assert.deepEqual(rec.played, [p('extension'), p('agentNotLogged')]);
+    assert.deepEqual(rec.played, [p('extension'), ...digits('2009'), p('agentNotLogged')]);
     assert.deepEqual(result(rec), ['error', 'Agent not logged']);
   });
 

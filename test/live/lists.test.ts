@@ -14,9 +14,9 @@ before(async () => {
     { agent: '1003', exten: '2003', interface: 'Local/2003@from-queue/n', member_name: 'Ana Lima', since: '2026-11-25T10:10:00.123Z' },
   ]);
   await h.knex('session_queues').insert([
-    { agent: '1001', queue: 'support', paused: true, reason: 'Almoco' },
+    { agent: '1001', queue: 'support', paused: true, reason: 'Almoco', paused_by: 'key:floor-a' },
     { agent: '1002', queue: 'sales', paused: false },
-    { agent: '1003', queue: 'support', paused: true, reason: 'Banheiro' },
+    { agent: '1003', queue: 'support', paused: true, reason: 'Banheiro', paused_by: 'pbx' },
     { agent: '1003', queue: 'sales', paused: false },
   ]);
   await h.knex('events').insert([
@@ -38,10 +38,10 @@ describe('GET /api/agents', () => {
     assert.equal(r.type, 'application/json; charset=utf-8');
     assert.deepEqual(r.body, {
       agents: [
-        { agent: '1001', name: 'Maria Silva', state: 'paused', exten: '2001', queues: ['support'], paused_queues: ['support'], reason: 'Almoco', since: '2026-11-25T10:00:00.000Z', default_queues: ['support'], max_minutes: null, overdue: false, call: null },
-        { agent: '1002', name: 'João Souza', state: 'available', exten: '2002', queues: ['sales'], paused_queues: [], reason: null, since: '2026-11-25T10:05:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
-        { agent: '1003', name: 'Ana Lima', state: 'available', exten: '2003', queues: ['sales', 'support'], paused_queues: ['support'], reason: 'Banheiro', since: '2026-11-25T10:10:00.123Z', default_queues: ['sales', 'support'], max_minutes: null, overdue: false, call: null },
-        { agent: '1004', name: 'Pedro Rocha', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, since: '2026-11-25T09:00:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
+        { agent: '1001', name: 'Maria Silva', state: 'paused', exten: '2001', queues: ['support'], paused_queues: ['support'], reason: 'Almoco', actor: 'key:floor-a', since: '2026-11-25T10:00:00.000Z', default_queues: ['support'], max_minutes: null, overdue: false, call: null },
+        { agent: '1002', name: 'João Souza', state: 'available', exten: '2002', queues: ['sales'], paused_queues: [], reason: null, actor: null, since: '2026-11-25T10:05:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
+        { agent: '1003', name: 'Ana Lima', state: 'available', exten: '2003', queues: ['sales', 'support'], paused_queues: ['support'], reason: 'Banheiro', actor: 'pbx', since: '2026-11-25T10:10:00.123Z', default_queues: ['sales', 'support'], max_minutes: null, overdue: false, call: null },
+        { agent: '1004', name: 'Pedro Rocha', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, actor: null, since: '2026-11-25T09:00:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
       ],
     });
   });
@@ -119,12 +119,13 @@ describe('access', () => {
     });
   }
 
-  test('/wallboard: 403 with the page that asks for a token; 200 with one', async () => {
+  test('/wallboard: 403 with the page that asks for a token; 200 with one (its cookie)', async () => {
     const outside = await h.http.inject({ method: 'GET', url: '/wallboard', remoteAddress: '10.1.2.3' });
     assert.equal(outside.statusCode, 403);
     assert.equal(outside.headers['content-type'], 'text/html; charset=utf-8');
     assert.match(outside.body, /id="token-form"/);
-    assert.equal((await h.http.inject({ method: 'GET', url: '/wallboard?token=tok-123', remoteAddress: '10.1.2.3' })).statusCode, 200);
+    assert.equal((await h.http.inject({ method: 'GET', url: '/wallboard?token=tok-123', remoteAddress: '10.1.2.3' })).statusCode, 303, 'exchanged for a cookie');
+    assert.equal((await h.http.inject({ method: 'GET', url: '/wallboard', remoteAddress: '10.1.2.3', headers: { cookie: 'agentgate_key=tok-123' } })).statusCode, 200);
     assert.equal((await h.http.inject({ method: 'GET', url: '/wallboard', remoteAddress: '127.0.0.1' })).statusCode, 200);
     // the page's script and style hold no data: they load for the token prompt to work
     const js = await h.http.inject({ method: 'GET', url: '/wallboard/wallboard.js', remoteAddress: '10.1.2.3' });

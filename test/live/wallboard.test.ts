@@ -73,7 +73,7 @@ async function tileShows(page: Page, agent: string, queue: string, state: string
   for (const s of texts) assert.ok(text.includes(s), `tile ${agent}/${queue} shows "${s}": ${JSON.stringify(text)}`);
 }
 
-test('the wallboard asks for a token, then follows logins and pauses from HTTP, the phone and Asterisk live, and says when the feed is lost', async (t) => {
+test('the wallboard asks for a token (kept only in an HttpOnly cookie), then follows logins and pauses from HTTP, the phone and Asterisk live, and says when the feed is lost', async (t) => {
   if (!browser) return t.skip('no /usr/bin/chromium (apt-get install chromium)');
   const context = await browser.newContext({ locale: 'pt-BR', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -86,13 +86,20 @@ test('the wallboard asks for a token, then follows logins and pauses from HTTP, 
   await page.locator('#token').fill('wrong');
   await page.locator('#token').press('Enter');
   await page.getByText('Token recusado').waitFor({ timeout: 5000 });
+  assert.equal(new URL(page.url()).search, '', 'a refused token leaves the address bar as well');
   await page.locator('#token').fill(TOKEN);
   await page.locator('#token').press('Enter');
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: 5000 });
   assert.equal(await page.locator('#conn').innerText(), 'Ao vivo');
   await tileShows(page, '1004', '', 'logged_off', ['Pedro Rocha', 'Deslogado'], 5000);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('agentgate.token')), TOKEN, 'kept for the session');
-  assert.equal(await page.evaluate(() => localStorage.getItem('agentgate.token')), null, 'and nowhere else');
+  assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
+  const [cookie] = (await context.cookies()).filter((c) => c.name === 'agentgate_key');
+  assert.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', 'the key is kept in an HttpOnly, SameSite=Strict cookie');
+  assert.deepEqual(
+    await page.evaluate(() => [document.cookie, JSON.stringify({ ...sessionStorage }), JSON.stringify({ ...localStorage })].filter((x) => x.includes('tok-'))),
+    [],
+    'and nowhere a page script could read it',
+  );
   await page.screenshot({ path: join(shots, 'empty.png') });
 
   // logged in over HTTP

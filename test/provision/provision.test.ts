@@ -96,6 +96,8 @@ describe('provisioning', () => {
     ['an unquoted exten with a leading zero', 'extensions:\n  - { exten: 02005 }\n', /extensions\[0\] \(exten 2005\), field "exten": 02005 is read by YAML as the number 2005; write it in quotes \("02005"\)/],
     ['a "|" in a member name (queue_log field separator)', 'agents:\n  - { agent: "1009", name: "Ana | Lima" }\n', /agents\[0\] \(agent "1009"\), field "name": must not contain "\|"/],
     ['a "|" in a pause reason', 'pause_reasons:\n  - { code: 9, name: "a|b" }\n', /pause_reasons\[0\] \(code 9\), field "name": must not contain "\|"/],
+    ['a language agentgate ships no prompts for', 'agents:\n  - { agent: "1009", language: es }\n', /agents\[0\] \(agent "1009"\), field "language": language must be one of the shipped prompt languages: pt_BR, en/],
+    ['an extension language in another spelling', 'extensions:\n  - { exten: "2001", language: pt-br }\n', /extensions\[0\] \(exten "2001"\), field "language": language must be one of the shipped prompt languages/],
     ['an agent in a queue nobody provisioned', 'agents:\n  - { agent: "1001", queues: [nosuch] }\n', /agents\[0\] \(agent "1001"\), field "queues": queue "nosuch" is not provisioned/],
   ];
   for (const [what, text, message] of bad) {
@@ -114,6 +116,18 @@ describe('provisioning', () => {
       assert.deepEqual(await db.knex('queues').pluck('name'), before, 'nothing applied');
     });
   }
+
+  test('agents and extensions take a prompt language; listed without one, they have none', async () => {
+    await apply(BASE_YAML);
+    const path = file('languages.yaml', 'extensions:\n  - { exten: "2001", language: en }\nagents:\n  - { agent: "1002", name: "João Souza", language: pt_BR }\n');
+    const report = await apply(path);
+    assert.deepEqual([report.extensions.updated, report.agents.updated], [1, 1]);
+    assert.equal((await db.knex('extensions').where({ exten: '2001' }).first()).language, 'en');
+    assert.equal((await db.knex('agents').where({ login: '1002' }).first()).language, 'pt_BR');
+    assert.deepEqual((await apply(path)).agents, { created: 0, updated: 0, unchanged: 1, removed: 0 }, 'again: unchanged');
+    await apply(BASE_YAML);
+    assert.equal((await db.knex('extensions').where({ exten: '2001' }).first()).language, null);
+  });
 
   test("an agent's default queues may be given by the queue's number", async () => {
     await apply(BASE_YAML);

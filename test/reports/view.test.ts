@@ -56,7 +56,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the reports view asks for the token, draws the chart and downloads the API\'s CSV byte for byte', { skip, timeout: 60_000 }, async () => {
+test('the reports view asks for the token (kept only in an HttpOnly cookie), draws the chart and downloads the API\'s CSV byte for byte', { skip, timeout: 60_000 }, async () => {
   const context = await browser.newContext({ acceptDownloads: true, locale: 'en-US' });
   const page = await context.newPage();
   const query = 'from=2026-11-10&to=2026-11-10&tz=America/Sao_Paulo&group=agent';
@@ -64,6 +64,10 @@ test('the reports view asks for the token, draws the chart and downloads the API
 
   await page.locator('#token-form').waitFor({ state: 'visible' });
   assert.equal(await page.locator('h1').textContent(), 'Pause report', 'an en browser reads English');
+  await page.fill('#token', 'wrong');
+  await page.click('#token-form button[type=submit]');
+  await page.getByText('That token was refused.').waitFor();
+  assert.equal(new URL(page.url()).searchParams.has('token'), false, 'a refused token leaves the address bar as well');
   await page.fill('#token', 'tok-123');
   await page.click('#token-form button[type=submit]');
 
@@ -77,7 +81,19 @@ test('the reports view asks for the token, draws the chart and downloads the API
   const maria = await page.$$eval('#table tbody tr:first-child td', (td) => td.map((x) => x.textContent));
   const cell = (name: string) => maria[heads.indexOf(name)];
   assert.deepEqual([cell('Calls answered'), cell('Talk time'), cell('Missed rings')], ['1', '0:02:05', '0'], `${heads.join('|')} / ${maria.join('|')}`);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('agentgate.token')), 'tok-123', 'the token is kept for the tab');
+  const left = new URL(page.url()).searchParams;
+  assert.deepEqual([...left.keys()], ['from', 'to', 'tz', 'group'], 'the token leaves the address bar, the query stays');
+  assert.equal(left.get('tz'), 'America/Sao_Paulo');
+  const [cookie] = (await context.cookies()).filter((c) => c.name === 'agentgate_key');
+  assert.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', 'the key is kept in an HttpOnly, SameSite=Strict cookie');
+  assert.deepEqual(
+    await page.evaluate(() => [document.cookie, JSON.stringify({ ...sessionStorage }), JSON.stringify({ ...localStorage })].filter((x) => x.includes('tok-'))),
+    [],
+    'and nowhere a page script could read it',
+  );
+  await page.reload();
+  await page.locator('#chart svg rect[data-reason]').first().waitFor();
+  assert.equal(await page.locator('#token-form').isHidden(), true, 'a reload needs no token');
 
   const shot = join(dir, 'reports.png');
   await page.screenshot({ path: shot });

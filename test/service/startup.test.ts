@@ -90,6 +90,17 @@ describe('agentgate demo', () => {
       assert.deepEqual(await (await fetch(curl)).json(), { success: 'Login OK' });
       const status = await (await fetch(curl.replace('command=login', 'command=status'))).json();
       assert.equal((status as { state: string }).state, 'available');
+      // the printed addresses work: the TV's key reads and may change nothing, the panel answers
+      const tv = out.map((l) => /as a TV .*: (http:\S+)$/.exec(l)?.[1]).find(Boolean) as string;
+      const panel = out.map((l) => /^Agent panel: (http:\S+)/.exec(l)?.[1]).find(Boolean) as string;
+      assert.ok(tv && panel, out.join('\n'));
+      const exchanged = await fetch(tv, { redirect: 'manual' });
+      assert.equal(exchanged.status, 303);
+      const key = new URL(tv).searchParams.get('token') as string;
+      const asTv = (path: string) => fetch(new URL(path, tv), { headers: { authorization: `Bearer ${key}` } });
+      assert.equal((await asTv('/api/agents')).status, 200);
+      assert.equal((await asTv(new URL(curl).pathname + new URL(curl).search.replace('command=login', 'command=logoff'))).status, 403);
+      assert.equal((await fetch(panel)).status, 200);
     } finally {
       child.kill('SIGINT');
       await exited;

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { DIGIT_PROMPTS, PROMPTS } from '../../src/agi/prompts.js';
 
 /**
  * A simulated Asterisk for the FastAGI side: connects to our server, sends an `agi_*` block shaped
@@ -25,7 +26,7 @@ export interface AgiCallOptions {
   env?: Record<string, string>;
   /** Answers to GET DATA, in order; once used up, GET DATA times out. */
   dtmf?: DtmfAnswer[];
-  /** Channel variables for GET VARIABLE (`CALLERID(num)` defaults to the caller id). */
+  /** Channel variables for GET VARIABLE (`CALLERID(num)` defaults to the caller id, `CHANNEL(language)` to the language). */
   variables?: Record<string, string>;
   /** After answering this many commands the caller hangs up (`HANGUP` sent while idle). */
   hangupAfter?: number;
@@ -175,7 +176,7 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
     }
     sentAt = undefined;
   };
-  const vars: Record<string, string> = { 'CALLERID(num)': opts.callerId ?? '2001', ...opts.variables };
+  const vars: Record<string, string> = { 'CALLERID(num)': opts.callerId ?? '2001', 'CHANNEL(language)': opts.language ?? 'en', ...opts.variables };
   const dtmf = [...(opts.dtmf ?? [])];
   const socket = net.connect({ host: opts.host ?? '127.0.0.1', port, localAddress: opts.localAddress });
   let buffer = '';
@@ -318,4 +319,9 @@ export function startAgiCall(port: number, opts: AgiCallOptions): AgiCall {
 /** Places one simulated call; resolves with what the server did once it closes the connection. */
 export function callAgi(port: number, opts: AgiCallOptions): Promise<AgiCallRecord> {
   return startAgiCall(port, opts).done;
+}
+
+/** The prompts that say a number digit by digit (`2002` → digit-2, digit-0, digit-0, digit-2). */
+export function digitPrompts(number: string): string[] {
+  return [...number].map((d) => PROMPTS[DIGIT_PROMPTS[Number(d)] ?? 'digit0']);
 }

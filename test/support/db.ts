@@ -57,6 +57,22 @@ export async function freshDatabase(): Promise<TestDb> {
       },
     };
   }
+  const empty = await emptyDatabase();
+  const db = await openDatabase({ url: empty.url, dataDir: '' });
+  await migrate(db.knex);
+  return {
+    ...db,
+    url: empty.url,
+    server: true,
+    drop: async () => {
+      await db.close();
+      await empty.drop();
+    },
+  };
+}
+
+/** A database on the server with nothing in it, not even migrations; `drop()` removes it. */
+export async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `agentgate_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -66,15 +82,9 @@ export async function freshDatabase(): Promise<TestDb> {
   } finally {
     await admin.end();
   }
-  const url = dbUrl(name);
-  const db = await openDatabase({ url, dataDir: '' });
-  await migrate(db.knex);
   return {
-    ...db,
-    url,
-    server: true,
+    url: dbUrl(name),
     drop: async () => {
-      await db.close();
       const c = new pg.Client({ connectionString: ADMIN_URL });
       await c.connect();
       try {

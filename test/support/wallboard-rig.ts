@@ -25,7 +25,11 @@ export interface WallboardRig {
   close(): Promise<void>;
 }
 
-export async function startWallboardRig(opts: { provision: string; name: string }): Promise<WallboardRig> {
+/**
+ * `env`: more of the service's settings (e.g. an API_ALLOW the browser is outside of); `token`: the
+ * credential `command` presents, for a service that does not let the test's address in by itself.
+ */
+export async function startWallboardRig(opts: { provision: string; name: string; env?: Record<string, string>; token?: string }): Promise<WallboardRig> {
   const dir = mkdtempSync(join(tmpdir(), `agentgate-${opts.name}-`));
   const rig = { dir, browser: undefined } as WallboardRig;
   rig.close = async () => {
@@ -40,12 +44,13 @@ export async function startWallboardRig(opts: { provision: string; name: string 
   await applyProvision(rig.db.knex, readProvisionFile(opts.provision), { prune: false, path: opts.provision });
   rig.sim = await SimAsterisk.start({ username: 'agentgate', secret: 'wall' });
   rig.svc = await startService(
-    loadConfig({ DATABASE_URL: rig.db.url, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(rig.sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000' }),
+    loadConfig({ DATABASE_URL: rig.db.url, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(rig.sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000', ...opts.env }),
     quietLog,
   );
   await until(() => rig.svc.pbx.isConnected(), 'AMI connected');
   rig.command = async (params) => {
-    const res = await fetch(`http://127.0.0.1:${rig.svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`);
+    const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+    const res = await fetch(`http://127.0.0.1:${rig.svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`, { headers });
     return (await res.json()) as Record<string, string>;
   };
   rig.browser = await launchChromium();

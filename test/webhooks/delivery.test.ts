@@ -99,6 +99,8 @@ describe('webhook delivery', () => {
       queues: ['support'],
       reason: 'Almoco',
       source: 'http',
+      // the caller inside API_ALLOW without a key: recorded by its address
+      actor: 'ip:127.0.0.1',
     });
     assert.equal(pause.headers['content-type'], 'application/json; charset=utf-8');
     assert.match(String(pause.headers['x-agentgate-signature']), /^sha256=[0-9a-f]{64}$/);

@@ -22,7 +22,6 @@ const TEXT = {
   },
 };
 const COLORS = ['#24507a', '#d9822b', '#3a9a6b', '#b33d5b', '#7a5cb8', '#8c8c2a', '#2a8c8c', '#a0522d', '#5b6472'];
-const TOKEN_KEY = 'agentgate.token';
 const $ = (id) => document.getElementById(id);
 
 let lang = localStorage.getItem('agentgate.lang') || (navigator.language.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en');
@@ -37,25 +36,21 @@ function applyLanguage() {
   if (last) render(last);
 }
 
-function headers() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  return token ? { authorization: `Bearer ${token}` } : {};
-}
+/** The address still has a `token=` only when the server refused it (a valid one is exchanged for the cookie). */
+const refusedToken = new URL(location.href).searchParams.has('token');
 
 function query(format) {
   const p = new URLSearchParams({ from: $('from').value, to: $('to').value, tz: $('tz').value.trim(), group: $('group').value, format });
   return `/api/reports/pauses?${p}`;
 }
 
-/** Fetches with the token when there is one; a 403 asks for one. */
+/** Fetches with the page's cookie, which the browser sends by itself; a 403 asks for a token. */
 async function get(url) {
-  const res = await fetch(url, { headers: headers() });
+  const res = await fetch(url);
   if (res.status === 403) {
-    const had = sessionStorage.getItem(TOKEN_KEY);
-    sessionStorage.removeItem(TOKEN_KEY);
     $('token-form').hidden = false;
     $('token').focus();
-    throw new Error(had ? t('badToken') : t('tokenNeeded'));
+    throw new Error(refusedToken ? t('badToken') : t('tokenNeeded'));
   }
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
@@ -172,6 +167,11 @@ function drawTable(report) {
 }
 
 function init() {
+  if (refusedToken) {
+    const url = new URL(location.href);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
   const today = new Date();
   const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   const params = new URLSearchParams(location.search);
@@ -190,12 +190,12 @@ function init() {
     void show();
   });
   $('download').addEventListener('click', () => void download());
+  // the typed key goes to the server the way a bookmark's does: it sets the cookie and comes back without it
   $('token-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
-    $('token').value = '';
-    $('token-form').hidden = true;
-    void show();
+    const url = new URL(location.href);
+    url.searchParams.set('token', $('token').value.trim());
+    location.assign(url.pathname + url.search);
   });
   applyLanguage();
   void show();

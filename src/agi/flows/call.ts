@@ -3,20 +3,26 @@ import type { Deps } from '../../commands/deps.js';
 import type { By } from '../../commands/input.js';
 import type { PinGuard } from '../../commands/pin.js';
 import { type Outcome, OUTCOMES, messageOf } from '../../commands/outcomes.js';
-import { PROMPTS, type PromptName } from '../prompts.js';
-import { VARIABLES } from '../variables.js';
+import { agentLanguage } from '../caller.js';
+import { DIGIT_PROMPTS, PROMPTS, type PromptLanguage, type PromptName } from '../prompts.js';
+import { CHANNEL_LANGUAGE, VARIABLES } from '../variables.js';
 
 /** What a flow needs of a FastAGI session (AgiSession provides it). */
 export interface Call {
   readonly script: string;
   readonly params: URLSearchParams;
   readonly callerId: string;
+  /** `agi_channel`, e.g. `PJSIP/2001-00000025`. */
+  readonly channel: string;
+  /** `agi_language`: the channel's language when the AGI began. */
+  readonly language: string;
   readonly hungUp: boolean;
   answer(): Promise<unknown>;
   getData(file: string, timeoutMs: number, maxDigits: number): Promise<{ digits: string; timedOut: boolean }>;
   streamFile(file: string, escapeDigits?: string): Promise<unknown>;
-  sayDigits(digits: string): Promise<unknown>;
   setVariable(name: string, value: string): Promise<unknown>;
+  getVariable(name: string): Promise<string | undefined>;
+  verbose(message: string, level?: number): Promise<unknown>;
 }
 
 export interface FlowContext {
@@ -25,12 +31,14 @@ export interface FlowContext {
   log: Logger;
   /** `silent`: nothing is played and nothing asked; a missing parameter is an error. */
   silent: boolean;
-  /** The calling extension: the caller's number. */
+  /** The calling extension: the one whose device the channel is, else the caller's number (src/agi/caller.ts). */
   exten: string;
   /** Who the commands of this call are recorded as made by: the calling extension. */
   by: By;
   /** Wrong PINs allowed before a phone login is locked. */
   pinGuard: PinGuard;
+  /** The shipped language Asterisk plays this channel's prompts in now; `speakIn` changes it. */
+  playing: PromptLanguage;
 }
 
 export const DIGIT_TIMEOUT_MS = 6000;
@@ -38,6 +46,27 @@ export const TRIES = 3;
 
 export function play(ctx: FlowContext, prompt: PromptName): Promise<unknown> {
   return ctx.silent ? Promise.resolve() : ctx.call.streamFile(PROMPTS[prompt]);
+}
+
+/** Says a number digit by digit with our own digit prompts, in the prompts' language. */
+export async function sayNumber(ctx: FlowContext, digits: string): Promise<void> {
+  if (ctx.silent) return;
+  for (const d of digits) {
+    const prompt = DIGIT_PROMPTS[Number(d)];
+    if (/^[0-9]$/.test(d) && prompt) await ctx.call.streamFile(PROMPTS[prompt]);
+  }
+}
+
+/** From now on the prompts are played in `language` (nothing to do when they already are, or silent). */
+export async function speakIn(ctx: FlowContext, language: PromptLanguage | undefined): Promise<void> {
+  if (ctx.silent || language === undefined || language === ctx.playing) return;
+  await ctx.call.setVariable(CHANNEL_LANGUAGE, language);
+  ctx.playing = language;
+}
+
+/** Once the agent is known: its provisioned language, if it has one, wins over the extension's. */
+export async function speakAgentLanguage(ctx: FlowContext, agent: string): Promise<void> {
+  if (!ctx.silent) await speakIn(ctx, await agentLanguage(ctx.deps.db, agent));
 }
 
 /** Ends a flow: the channel variables first (they survive a hangup), then the outcome's prompt. */

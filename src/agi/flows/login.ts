@@ -2,7 +2,7 @@ import { agentForPhone, queueForPhone } from '../../commands/lookup.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { checkPhonePin, phoneLoginLocked, pinsInUse } from '../../commands/phone.js';
 import { runCommand } from '../../commands/run.js';
-import { type FlowContext, ask, finish } from './call.js';
+import { type FlowContext, ask, finish, speakAgentLanguage } from './call.js';
 
 /**
  * `*50` / `*50<queue number>`: asks the agent id, the PIN, and the queue unless it was dialed or
@@ -11,6 +11,7 @@ import { type FlowContext, ask, finish } from './call.js';
  * While any agent has a PIN, whether a number is an agent is not said before the PIN: an unknown
  * number is asked a PIN too and hears what a wrong PIN hears. Wrong PINs are counted per number
  * across calls; too many lock that number's phone login for a while (HTTP is not affected).
+ * The agent's own prompt language, if it has one, is spoken from the queue question on.
  */
 export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   const { deps, call, silent } = ctx;
@@ -45,6 +46,9 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
     });
     if (!pin.ok) return finish(ctx, pin.failure, pin.prompt);
   }
+  // Only now: while PINs are in use, a switch of language before the PIN would tell an agent's
+  // number from an unknown one.
+  if (info) await speakAgentLanguage(ctx, who);
 
   let queue: string | undefined = call.params.get('queue') || undefined;
   let queues: string[] | undefined;

@@ -2,11 +2,16 @@ import { agentOnExten, reasonForCode } from '../../commands/lookup.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { runCommand } from '../../commands/run.js';
 import { status } from '../../commands/status.js';
-import { type FlowContext, ask, finish } from './call.js';
+import { type FlowContext, ask, finish, speakAgentLanguage } from './call.js';
 
-/** The agent a phone command acts for: given in the query string, or the one on the calling extension. */
+/**
+ * The agent a phone command acts for: given in the query string, or the one on the calling
+ * extension; from here on the prompts are in that agent's language, if it has one.
+ */
 export async function phoneAgent(ctx: FlowContext): Promise<string | undefined> {
-  return ctx.call.params.get('agent') || (await agentOnExten(ctx.deps, ctx.exten));
+  const agent = ctx.call.params.get('agent') || (await agentOnExten(ctx.deps, ctx.exten));
+  if (agent) await speakAgentLanguage(ctx, agent);
+  return agent;
 }
 
 /** `*51` / `*51<reason code>`: asks the reason code (`#` alone: no reason) when it was not dialed. */

@@ -5,9 +5,10 @@ import { AgiClosedError, AgiHangupError } from '../errors.js';
 import { failureOutcome } from '../../commands/errors.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { DEFAULT_PIN_GUARD, type PinGuard } from '../../commands/pin.js';
-import { PROMPT_LANGUAGES, promptLanguage } from '../prompts.js';
+import { identifyCaller } from '../caller.js';
+import { type PromptLanguage, folderPlayed, promptLanguage } from '../prompts.js';
 import { CHANNEL_LANGUAGE } from '../variables.js';
-import { type Call, type FlowContext, finish } from './call.js';
+import { type Call, type FlowContext, finish, speakIn } from './call.js';
 import { loginFlow } from './login.js';
 import { pauseFlow, simpleFlow } from './pause.js';
 import { statusFlow } from './status.js';
@@ -24,30 +25,46 @@ const FLOWS: Record<string, (ctx: FlowContext) => Promise<Outcome>> = {
 
 export interface PhoneOptions {
   pinGuard?: PinGuard;
+  /** What a channel left at Asterisk's default `en` hears (PROMPT_LANGUAGE). */
+  promptLanguage?: PromptLanguage;
+  /** Whether a channel whose device no extension names is the extension of its caller number (AGI_CALLERID_FALLBACK). */
+  callerIdFallback?: boolean;
 }
 
 /** One FastAGI session: `agi://host:port/<script>?<parameters>` picks the flow. */
-export async function handleCall(deps: Deps, call: Call & { language?: string }, log: Logger, opts: PhoneOptions = {}): Promise<Outcome | undefined> {
+export async function handleCall(deps: Deps, call: Call, log: Logger, opts: PhoneOptions = {}): Promise<Outcome | undefined> {
   const silent = call.params.has('silent');
   const ctx: FlowContext = {
     deps,
     call,
     log: log.child({ agent: call.params.get('agent') ?? undefined }),
     silent,
+    // until the caller is identified (a failure before that is recorded as the caller number's)
     exten: call.callerId,
     by: phoneBy(call.callerId),
     pinGuard: opts.pinGuard ?? DEFAULT_PIN_GUARD,
+    playing: folderPlayed(call.language),
   };
   const flow = FLOWS[call.script];
   try {
+    let channelLanguage = call.language;
     if (!silent) {
       await call.answer();
-      // Shipped languages are played as they are; any other channel hears the default (pt_BR).
-      const lang = call.language ?? '';
-      if (!(PROMPT_LANGUAGES as readonly string[]).includes(lang) && promptLanguage(lang) !== 'en') {
-        await call.setVariable(CHANNEL_LANGUAGE, promptLanguage(lang));
-      }
+      channelLanguage = (await call.getVariable(CHANNEL_LANGUAGE)) ?? call.language;
+      ctx.playing = folderPlayed(channelLanguage);
     }
+    const caller = await identifyCaller(deps.db, deps.memberInterface, call, opts.callerIdFallback ?? true);
+    // the extension's language from the start; the flows switch to the agent's once it is known
+    await speakIn(ctx, (caller.exten !== undefined ? caller.language : undefined) ?? promptLanguage(channelLanguage, opts.promptLanguage));
+    if (caller.exten === undefined) {
+      const why = `agentgate: the channel ${call.channel} is no provisioned extension's device and AGI_CALLERID_FALLBACK is off`;
+      ctx.log.warn({ channel: call.channel, device: caller.device, callerId: call.callerId }, 'phone call refused: no extension names its device');
+      await call.verbose(why);
+      return await finish(ctx, { kind: 'extenNotExists' }, 'extenNotIdentified');
+    }
+    if (caller.also) ctx.log.warn({ channel: call.channel, exten: caller.exten, also: caller.also }, 'several extensions name this device; acting for one');
+    ctx.exten = caller.exten;
+    ctx.by = phoneBy(caller.exten);
     if (!flow) return await finish(ctx, { kind: 'argumentInvalid' });
     return await flow(ctx);
   } catch (err) {

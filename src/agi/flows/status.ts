@@ -2,7 +2,7 @@ import { codeOfReason } from '../../commands/lookup.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { runCommand } from '../../commands/run.js';
 import { PROMPTS, type PromptName } from '../prompts.js';
-import { type FlowContext, finish } from './call.js';
+import { type FlowContext, finish, sayNumber } from './call.js';
 import { phoneAgent } from './pause.js';
 
 /** What is said of each state: of one's own (`*54`), or of the agent on another extension (`*55<extension>`). */
@@ -28,7 +28,7 @@ export async function sayState(ctx: FlowContext, agent: string | undefined, whos
     const code = await codeOfReason(ctx.deps, reason);
     if (code !== undefined) {
       await ctx.call.streamFile(PROMPTS.reasonCode);
-      await ctx.call.sayDigits(String(code));
+      await sayNumber(ctx, String(code));
     }
   }
   return result;

@@ -3,7 +3,7 @@ import type { Outcome } from '../../commands/outcomes.js';
 import { isExten } from '../../commands/input.js';
 import { keyPress } from '../../commands/toggle.js';
 import { PROMPTS } from '../prompts.js';
-import { type FlowContext, finish } from './call.js';
+import { type FlowContext, finish, sayNumber } from './call.js';
 import { loginFlow } from './login.js';
 import { pauseFlow, phoneAgent, simpleFlow } from './pause.js';
 import { sayState } from './status.js';
@@ -21,7 +21,7 @@ export async function toggleFlow(ctx: FlowContext): Promise<Outcome> {
   if (dialed !== ctx.exten) {
     if (!ctx.silent) {
       await ctx.call.streamFile(PROMPTS.extension);
-      await ctx.call.sayDigits(dialed);
+      await sayNumber(ctx, dialed);
     }
     return sayState(ctx, await agentOnExten(ctx.deps, dialed), 'other');
   }
