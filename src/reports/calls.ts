@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Frame } from './fold.js';
+import { byPause } from './params.js';
 import type { ReportRow } from './pauses.js';
 
 /** Queue calls of one group of the report. */
@@ -13,10 +14,10 @@ export interface CallTally {
  * The report's call columns from `queue_calls` (sql/009_calls.sql), for the calls of agentgate's
  * agents: answered calls and their talk time, counted where the call was answered (by day: the local
  * day it was answered on, its whole talk time there); missed rings where the ring began. One
- * statement, grouped as the report is; none for group=reason (a call has no pause reason).
+ * statement, grouped as the report is; none for group=reason or group=actor (a call has no pause).
  */
 export async function callTallies(db: Knex, frame: Frame): Promise<Map<string, CallTally>> {
-  if (frame.group === 'reason' || frame.stop <= frame.start) return new Map();
+  if (byPause(frame.group) || frame.stop <= frame.start) return new Map();
   // by day: the index of the local day among the frame's bounds, as the pause fold cuts them
   const key = frame.group === 'agent' ? 'agent' : frame.group === 'queue' ? 'queue' : 'width_bucket(started, ?::timestamptz[])::text';
   const bindings: Knex.Value[] = frame.group === 'day' ? [`{${frame.bounds.map((b) => `"${new Date(b).toISOString()}"`).join(',')}}`] : [];
@@ -38,10 +39,10 @@ export async function callTallies(db: Knex, frame: Frame): Promise<Map<string, C
   return out;
 }
 
-/** Puts the call columns on each row (null for group=reason, 0 for a group without calls). */
+/** Puts the call columns on each row (null for group=reason and group=actor, 0 for a group without calls). */
 export function addCallColumns(group: Frame['group'], rows: ReportRow[], calls: Map<string, CallTally>): void {
   for (const row of rows) {
-    if (group === 'reason') {
+    if (byPause(group)) {
       row.calls_answered = null;
       row.talk_s = null;
       row.missed_rings = null;

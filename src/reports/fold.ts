@@ -1,4 +1,4 @@
-import type { Group } from './params.js';
+import { type Group, byPause } from './params.js';
 
 /** One row of the record, as the report reads it (`t` in ms since the epoch). */
 export interface ReportEvent {
@@ -7,6 +7,8 @@ export interface ReportEvent {
   kind: string;
   queue: string | null;
   reason: string | null;
+  /** Who started it, on a pause. */
+  actor?: string | null;
 }
 
 export interface Tally {
@@ -31,15 +33,22 @@ export interface Frame {
   days: string[];
 }
 
+/** A pause in force: since when, why, and who started it (`actor`, CONTRACT §8). */
+interface Pause {
+  since: number;
+  reason: string | null;
+  actor: string | null;
+}
+
 interface QueueState {
   inSince: number;
-  /** The pause in force in this queue: since when, and why. */
-  pause: { since: number; reason: string | null } | null;
+  /** The pause in force in this queue. */
+  pause: Pause | null;
 }
 
 interface AgentState {
   inSince: number | null;
-  pause: { since: number; reason: string | null } | null;
+  pause: Pause | null;
 }
 
 /**
@@ -56,7 +65,7 @@ interface AgentState {
  */
 export class PauseFold {
   readonly tallies = new Map<string, Tally>();
-  /** Logged-in time of every agent together: what group=reason compares paused time with. */
+  /** Logged-in time of every agent together: what group=reason and group=actor compare paused time with. */
   totalLoggedInMs = 0;
 
   constructor(private readonly frame: Frame) {}
@@ -64,24 +73,25 @@ export class PauseFold {
   /** `events` must be one agent's, ordered by time then id. */
   agent(agent: string, events: Iterable<ReportEvent>): void {
     const a = this.begin(agent);
-    for (const e of events) a.event(e.t, e.kind, e.queue, e.reason);
+    for (const e of events) a.event(e.t, e.kind, e.queue, e.reason, e.actor ?? null);
     a.end();
   }
 
   /** One agent's events, one at a time, in order (time, then id); then `end()`. */
-  begin(agent: string): { event(t: number, kind: string, queue: string | null, reason: string | null): void; end(): void } {
+  begin(agent: string): { event(t: number, kind: string, queue: string | null, reason: string | null, actor?: string | null): void; end(): void } {
     const queues = new Map<string, QueueState>();
     const me: AgentState = { inSince: null, pause: null };
     const byQueue = this.frame.group === 'queue';
 
-    const setPause = (queue: string, q: QueueState, t: number, paused: boolean, reason: string | null) => {
+    const setPause = (queue: string, q: QueueState, t: number, paused: boolean, reason: string | null, actor: string | null) => {
+      // a pause again for the same reason goes on: it stays whoever started it
       if (q.pause && paused && q.pause.reason === reason) return;
       // a queue's own pauses are tallied only when the report is by queue
       if (q.pause && byQueue) this.pauseSpan(queue, agent, q.pause, t);
-      q.pause = paused ? { since: t, reason } : null;
+      q.pause = paused ? { since: t, reason, actor } : null;
     };
 
-    const event = (t: number, kind: string, queue: string | null, reason: string | null) => {
+    const event = (t: number, kind: string, queue: string | null, reason: string | null, actor: string | null = null) => {
       switch (kind) {
         case 'login':
           if (queue !== null && !queues.has(queue)) queues.set(queue, { inSince: t, pause: null });
@@ -89,7 +99,7 @@ export class PauseFold {
         case 'logoff': {
           const q = queue === null ? undefined : queues.get(queue);
           if (q && queue !== null) {
-            setPause(queue, q, t, false, null);
+            setPause(queue, q, t, false, null, null);
             if (byQueue) this.inSpan(queue, agent, q.inSince, t);
             queues.delete(queue);
           }
@@ -98,10 +108,10 @@ export class PauseFold {
         case 'pause':
         case 'unpause': {
           const paused = kind === 'pause';
-          if (queue === null) for (const [name, q] of queues) setPause(name, q, t, paused, reason);
+          if (queue === null) for (const [name, q] of queues) setPause(name, q, t, paused, reason, actor);
           else {
             const q = queues.get(queue);
-            if (q) setPause(queue, q, t, paused, reason);
+            if (q) setPause(queue, q, t, paused, reason, actor);
           }
           break;
         }
@@ -130,7 +140,7 @@ export class PauseFold {
   private agentStep(agent: string, me: AgentState, queues: Map<string, QueueState>, t: number): void {
     const inNow = queues.size > 0;
     if (inNow && me.inSince === null) me.inSince = t;
-    let latest: { since: number; reason: string | null } | null = null;
+    let latest: Pause | null = null;
     if (inNow) {
       for (const q of queues.values()) {
         if (!q.pause) {
@@ -140,18 +150,18 @@ export class PauseFold {
         if (!latest || q.pause.since >= latest.since) latest = q.pause;
       }
     }
-    if (me.pause && (!latest || latest.reason !== me.pause.reason)) {
+    if (me.pause && (!latest || latest.reason !== me.pause.reason || latest.actor !== me.pause.actor)) {
       this.pauseSpan(null, agent, me.pause, t);
       me.pause = null;
     }
-    if (latest && !me.pause) me.pause = { since: t, reason: latest.reason };
+    if (latest && !me.pause) me.pause = { since: t, reason: latest.reason, actor: latest.actor };
     if (!inNow && me.inSince !== null) {
       this.inSpan(null, agent, me.inSince, t);
       me.inSince = null;
     }
   }
 
-  private key(window: number, agent: string, queue: string | null, reason: string | null): string {
+  private key(window: number, agent: string, queue: string | null, pause: Pause | null): string {
     switch (this.frame.group) {
       case 'agent':
         return agent;
@@ -160,7 +170,9 @@ export class PauseFold {
       case 'day':
         return this.frame.days[window] ?? '';
       case 'reason':
-        return reason ?? '';
+        return pause?.reason ?? '';
+      case 'actor':
+        return pause?.actor ?? '';
     }
   }
 
@@ -196,15 +208,15 @@ export class PauseFold {
 
   private inSpan(queue: string | null, agent: string, a: number, b: number): void {
     this.pieces(a, b, (w, ms) => {
-      if (this.frame.group === 'reason') this.totalLoggedInMs += ms;
+      if (byPause(this.frame.group)) this.totalLoggedInMs += ms;
       else this.tally(this.key(w, agent, queue, null)).loggedInMs += ms;
     });
   }
 
-  private pauseSpan(queue: string | null, agent: string, p: { since: number; reason: string | null }, b: number): void {
+  private pauseSpan(queue: string | null, agent: string, p: Pause, b: number): void {
     const reasonKey = p.reason ?? '';
     this.pieces(p.since, b, (w, ms) => {
-      const t = this.tally(this.key(w, agent, queue, p.reason));
+      const t = this.tally(this.key(w, agent, queue, p));
       t.pausedMs += ms;
       t.byReasonMs.set(reasonKey, (t.byReasonMs.get(reasonKey) ?? 0) + ms);
       if (ms > t.longestMs) t.longestMs = ms;
@@ -212,7 +224,7 @@ export class PauseFold {
     const { start, stop, bounds } = this.frame;
     if (p.since >= start && p.since < stop) {
       const w = this.frame.group === 'day' ? windowOf(bounds, p.since) : 0;
-      this.tally(this.key(w, agent, queue, p.reason)).pauses++;
+      this.tally(this.key(w, agent, queue, p)).pauses++;
     }
   }
 }

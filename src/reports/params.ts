@@ -1,6 +1,14 @@
 /** What a pause report is asked for, checked once for HTTP and the command line alike. */
-export const GROUPS = ['agent', 'reason', 'queue', 'day'] as const;
+export const GROUPS = ['agent', 'reason', 'queue', 'day', 'actor'] as const;
 export type Group = (typeof GROUPS)[number];
+
+/**
+ * Groups keyed by what a pause carries (its reason, who started it): their rows hold paused time
+ * only, compared with the logged-in time of everyone, and no queue calls (a call has neither).
+ */
+export function byPause(group: Group): group is 'reason' | 'actor' {
+  return group === 'reason' || group === 'actor';
+}
 export const FORMATS = ['json', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
 

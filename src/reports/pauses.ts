@@ -1,13 +1,15 @@
 import type { Knex } from 'knex';
 import { addCallColumns, callTallies } from './calls.js';
 import { type Frame, PauseFold, type Tally } from './fold.js';
-import { type Group, type ReportRequest, dayBounds } from './params.js';
+import { type Group, type ReportRequest, byPause, dayBounds } from './params.js';
 import { explainRecord, readRecord } from './record.js';
 
 export interface ReportRow {
   agent?: string;
   name?: string | null;
   reason?: string | null;
+  /** Who started the pauses of this row (group=actor); null: the record does not say. */
+  actor?: string | null;
   queue?: string;
   day?: string;
   logged_in_s: number;
@@ -22,7 +24,7 @@ export interface ReportRow {
   productive_paused_s: number;
   /** (paused − productive) / logged in, 4 decimals; null when nobody was logged in. */
   unproductive_paused_ratio: number | null;
-  /** Queue calls answered, their talk time, and rings not answered (src/reports/calls.ts); null by reason. */
+  /** Queue calls answered, their talk time, and rings not answered (src/reports/calls.ts); null by reason and by actor. */
   calls_answered: number | null;
   talk_s: number | null;
   missed_rings: number | null;
@@ -110,11 +112,11 @@ function rowsOf(group: Group, fold: PauseFold, names: Map<string, string>, produ
   const keys = [...fold.tallies.keys()].sort(byText);
   const rows = keys.map((key) => {
     const t = fold.tallies.get(key) as Tally;
-    const loggedInMs = group === 'reason' ? fold.totalLoggedInMs : t.loggedInMs;
+    const loggedInMs = byPause(group) ? fold.totalLoggedInMs : t.loggedInMs;
     let productiveMs = 0;
     for (const [r, ms] of t.byReasonMs) if (isProductive(r)) productiveMs += ms;
     const head: Partial<ReportRow> =
-      group === 'agent' ? { agent: key, name: names.get(key) ?? null } : group === 'reason' ? { reason: key === '' ? null : key } : group === 'queue' ? { queue: key } : { day: key };
+      group === 'agent' ? { agent: key, name: names.get(key) ?? null } : byPause(group) ? { [group]: key === '' ? null : key } : group === 'queue' ? { queue: key } : { day: key };
     return {
       ...head,
       logged_in_s: seconds(loggedInMs),

@@ -2,7 +2,7 @@
 const TEXT = {
   en: {
     title: 'Pause report', language: 'Language', from: 'From', to: 'To', tz: 'Time zone', group: 'By',
-    byAgent: 'agent', byReason: 'reason', byQueue: 'queue', byDay: 'day', show: 'Show', download: 'Download CSV',
+    byAgent: 'agent', byReason: 'reason', byQueue: 'queue', byDay: 'day', byActor: 'who paused', noActor: '(not recorded)', show: 'Show', download: 'Download CSV',
     tokenNeeded: 'This address needs an access token.', token: 'Token', useToken: 'Use token',
     loading: 'Loading…', empty: 'Nothing recorded in this range.', failed: 'The report could not be read', badToken: 'That token was refused.',
     noReason: '(no reason)', loggedIn: 'Logged in', paused: 'Paused', pauses: 'Pauses', longest: 'Longest pause', ratio: 'Paused / logged in',
@@ -12,7 +12,7 @@ const TEXT = {
   },
   'pt-BR': {
     title: 'Relatório de pausas', language: 'Idioma', from: 'De', to: 'Até', tz: 'Fuso horário', group: 'Por',
-    byAgent: 'agente', byReason: 'motivo', byQueue: 'fila', byDay: 'dia', show: 'Mostrar', download: 'Baixar CSV',
+    byAgent: 'agente', byReason: 'motivo', byQueue: 'fila', byDay: 'dia', byActor: 'quem pausou', noActor: '(não registrado)', show: 'Mostrar', download: 'Baixar CSV',
     tokenNeeded: 'Este endereço precisa de um token de acesso.', token: 'Token', useToken: 'Usar token',
     loading: 'Carregando…', empty: 'Nada registrado neste período.', failed: 'Não foi possível ler o relatório', badToken: 'Esse token foi recusado.',
     noReason: '(sem motivo)', loggedIn: 'Logado', paused: 'Em pausa', pauses: 'Pausas', longest: 'Pausa mais longa', ratio: 'Pausa / logado',
@@ -89,7 +89,7 @@ async function download() {
   }
 }
 
-const label = (report, row) => (report.group === 'agent' ? (row.name ? `${row.agent} · ${row.name}` : row.agent) : report.group === 'reason' ? (row.reason ?? t('noReason')) : row[report.group]);
+const label = (report, row) => (report.group === 'agent' ? (row.name ? `${row.agent} · ${row.name}` : row.agent) : report.group === 'reason' ? (row.reason ?? t('noReason')) : report.group === 'actor' ? (row.actor ?? t('noActor')) : row[report.group]);
 const reasonName = (r) => (r === null || r === '' ? t('noReason') : r);
 const hms = (s) => `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 
