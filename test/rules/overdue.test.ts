@@ -73,7 +73,7 @@ async function since(agent: string): Promise<number> {
 }
 
 const overdueEvents = (agent: string) =>
-  h.knex('events').select('agent', 'exten', 'queue', 'reason', 'source', 'detail').where({ agent, kind: 'pause_overdue' }).orderBy('id');
+  h.knex('events').select('agent', 'exten', 'queue', 'reason', 'source', 'actor', 'detail').where({ agent, kind: 'pause_overdue' }).orderBy('id');
 
 /** The agent's entry in /api/agents: agent, reason, max_minutes, overdue. */
 async function listed(agent: string): Promise<unknown[]> {
@@ -112,7 +112,7 @@ describe('pause rules, on a clock that only moves when told', () => {
     const rows = await overdueEvents('1001');
     assert.equal(rows.length, 1, 'the wake-up at the limit wrote it, once for the two instances');
     const { detail, ...row } = rows[0];
-    assert.deepEqual(row, { agent: '1001', exten: '2001', queue: null, reason: 'Almoco', source: 'policy' });
+    assert.deepEqual(row, { agent: '1001', exten: '2001', queue: null, reason: 'Almoco', source: 'policy', actor: 'policy' });
     assert.deepEqual(JSON.parse(detail), { max_minutes: 60, paused_minutes: 60, since: new Date(due - 60 * MIN).toISOString(), on_overrun: 'alert' });
     assert.equal(await run('status', '1001'), 'Status OK');
     const status = await runCommand(h.deps, { command: 'status', agent: '1001' }, HTTP_BY);
