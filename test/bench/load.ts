@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
 export const CYCLE = ['login', 'pause', 'unpause', 'logoff'] as const;
@@ -15,9 +16,9 @@ export function stepOf(worker: number, concurrency: number, slot: number): { ind
   return { index: worker + concurrency * (Math.floor(slot / CYCLE.length) % perWorker), command: CYCLE[slot % CYCLE.length] as string };
 }
 
-export function get(agent: http.Agent, port: number, path: string): Promise<{ status: number; body: string }> {
+export function get(agent: http.Agent, port: number, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -33,8 +34,8 @@ function url(index: number, command: string): string {
 
 const OK = /"success"/;
 
-/** Closed loop: `concurrency` clients, each running whole login → pause → unpause → logoff cycles. */
-export async function closedLoop(port: number, concurrency: number, count: number): Promise<LoadResult> {
+/** Closed loop: `concurrency` clients, each running whole login → pause → unpause → logoff cycles (with `headers`: a key, say). */
+export async function closedLoop(port: number, concurrency: number, count: number, headers: http.OutgoingHttpHeaders = {}): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const steps = Math.max(4, Math.round(count / concurrency / 4) * 4);
   const latencies: number[] = [];
@@ -45,7 +46,7 @@ export async function closedLoop(port: number, concurrency: number, count: numbe
       for (let slot = 0; slot < steps; slot++) {
         const { index, command } = stepOf(w, concurrency, slot);
         const t = performance.now();
-        const res = await get(agent, port, url(index, command));
+        const res = await get(agent, port, url(index, command), headers);
         latencies.push(performance.now() - t);
         if (!OK.test(res.body)) errors[res.body] = (errors[res.body] ?? 0) + 1;
       }
@@ -87,4 +88,20 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc, 100 ticks a second). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Several runs as one: their counts, times and latencies together. */
+export function together(rs: LoadResult[]): LoadResult {
+  return {
+    count: rs.reduce((a, r) => a + r.count, 0),
+    seconds: rs.reduce((a, r) => a + r.seconds, 0),
+    latencies: rs.flatMap((r) => r.latencies),
+    errors: Object.assign({}, ...rs.map((r) => r.errors)),
+  };
 }

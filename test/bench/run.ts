@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createKey } from '../../src/access/keys.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { pino } from 'pino';
@@ -24,13 +25,14 @@ import { resync } from '../../src/sync/resync.js';
 import { parseReportRequest } from '../../src/reports/params.js';
 import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
 import { startAgiCall } from '../support/agi-caller.js';
-import { type LoadResult, closedLoop, fixedRate, get, percentile } from './load.js';
+import { accessLoad, accessRow } from './access.js';
+import { type LoadResult, closedLoop, cpuMs, fixedRate, get, percentile, together } from './load.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The parts of the bench, in the order they run; `--only=a,b` runs some of them. */
-export const PARTS = ['http', 'feed', 'storm', 'lists', 'memory', 'reconcile', 'embedded', 'report'] as const;
+export const PARTS = ['http', 'feed', 'access', 'storm', 'lists', 'memory', 'reconcile', 'embedded', 'report'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -159,12 +161,14 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     await migrate(db.knex);
     await provision(db.knex, n.agents);
     await provisionListed(db.knex, n.listed - n.agents);
+    // the supervisor key the access part presents (created before the service starts)
+    const supervisorKey = want('access') ? await createKey(db.knex, { name: 'bench-supervisor', role: 'supervisor' }) : '';
     await db.close();
 
     sim = await start(['--import', 'tsx', 'test/bench/sim-process.ts'], {}, (l) => typeof l.port === 'number');
     const amiPort = String(sim.line.port);
     const serviceEnv = { HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: amiPort, AMI_USERNAME: 'agentgate', AMI_SECRET: 'bench', LOG_LEVEL: 'info', AGI_MAX_SESSIONS: '10000' };
-    if ((['http', 'feed', 'storm', 'memory'] as const).some(want)) {
+    if ((['http', 'feed', 'access', 'storm', 'memory'] as const).some(want)) {
       svc = await start(serviceArgs, { ...serviceEnv, DATABASE_URL: dbUrl }, (l) => l.msg === 'listening');
       await waitReady(Number(svc.line.http));
     }
@@ -204,6 +208,13 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       // run alone, the service first warms up as the HTTP part would have warmed it
       if (!want('http')) await closedLoop(httpPort, 8, n.perLevel);
       results.feedLoad = await feedLoad(httpPort, svc!.child.pid!, n, say);
+    }
+
+    // 1c. The same mix with a supervisor key beside the allow-listed caller's (no key): what access
+    // checks and the actor cost
+    if (want('access')) {
+      if (!want('http') && !want('feed')) await closedLoop(httpPort, 8, n.perLevel);
+      results.accessLoad = await accessLoad(httpPort, svc!.child.pid!, supervisorKey, n.perLevel, say);
     }
 
     // 2. Shift-start storm: every agent logs in by phone at once, typing its id
@@ -303,12 +314,6 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
   return results;
 }
 
-/** CPU time (user + system) a process has used so far, in ms (Linux: /proc, 100 ticks a second). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 /**
  * The HTTP mix at 8 clients without and with `feedClients` live-feed clients connected, two runs
  * each, interleaved (without, with, with, without) so that a machine getting busier or quieter
@@ -340,12 +345,7 @@ async function feedLoad(port: number, servicePid: number, n: { perLevel: number;
     bytes += got.bytes!;
     everyClientUpTo &&= got.minLastId === got.maxLastId;
   }
-  const both = (rs: LoadResult[]): LoadResult => ({
-    count: rs.reduce((a, r) => a + r.count, 0),
-    seconds: rs.reduce((a, r) => a + r.seconds, 0),
-    latencies: rs.flatMap((r) => r.latencies),
-    errors: Object.assign({}, ...rs.map((r) => r.errors)),
-  });
+  const both = together;
   const without = summary(both(runs.without));
   const withFeed = summary(both(runs.with));
   const perCommand = (mode: 'without' | 'with') => Math.round((cpu[mode] * 1000) / both(runs[mode]).count);
@@ -480,6 +480,7 @@ function table(r: Record<string, any>): string {
     r.reconcile && `| reconcile with ${r.reconcile.members} members (nothing to correct) | ${r.reconcile.ms} ms | |`,
     r.storm && `| storm: ${r.storm.logins} phone logins at once | ${r.storm.seconds} s, in service p50 ${r.storm.p50ms} ms, p99 ${r.storm.p99ms} ms (after the typed id: p50 ${r.storm.afterIdP50ms} ms, p99 ${r.storm.afterIdP99ms} ms), ${r.storm.failures} failures | ≤ 10 s, p99 ≤ 50 ms, 0 failures |`,
     r.feedLoad && `| HTTP mix, ${r.feedLoad.concurrency} clients, with ${r.feedLoad.clients} live-feed clients connected (their process niced) | ${r.feedLoad.with.perSecond}/s (×${r.feedLoad.ratio} of ${r.feedLoad.without.perSecond}/s without, runs interleaved), p99 ${r.feedLoad.with.p99ms} ms; service CPU ${r.feedLoad.serviceCpuUsPerCommand.with} µs per command (${r.feedLoad.serviceCpuUsPerCommand.without} without); ${r.feedLoad.megabytesSent} MB streamed | ≥ 0.9 × without |`,
+    r.accessLoad && accessRow(r.accessLoad),
     r.agentsList && `| \`/api/agents\`, ${r.agentsList.agents} agents (${r.agentsList.kilobytes} kB) | p50 ${r.agentsList.p50ms} ms, p99 ${r.agentsList.p99ms} ms | p99 ≤ 100 ms |`,
     r.memory && `| RSS at rest | ${r.memory.restMb} MB | |`,
     r.memory && `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,

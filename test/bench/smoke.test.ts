@@ -27,5 +27,7 @@ test('npm run bench works end to end (smoke: tiny counts)', async (t) => {
   assert.equal(r.feedLoad.with.errors, 0, 'the mix with live-feed clients connected succeeded');
   assert.ok(r.feedLoad.everyClientUpTo, 'every live-feed client got every event');
   assert.ok(r.agentsList.p99ms > 0);
+  assert.deepEqual([r.accessLoad.supervisor.errors, r.accessLoad.allowListed.errors], [0, 0], 'the mix with a supervisor key succeeded');
+  assert.match(table(r), /\| HTTP mix, 8 clients, with a supervisor key \|/);
   assert.match(table(r), /\| HTTP mix, 8 clients \|/);
 });
