@@ -48,8 +48,9 @@ describe('agentgate doctor', { concurrency: false }, () => {
 
   const doctor = (extra: Record<string, string> = {}, args: string[] = ['--sounds', sounds]) => agentgate(['doctor', ...args], { ...env, ...extra });
 
-  test('all good: every line ok, exit 0', async () => {
+  test('all good: every line ok, exit 0', async (t) => {
     const res = await doctor();
+    t.diagnostic(res.stdout);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.deepEqual(problems(res.stdout), []);
     for (const what of ['database', 'AMI login', 'AMI write classes', 'dialplan', 'FastAGI', 'prompts (pt_BR)', 'prompts (en)']) {
@@ -58,8 +59,9 @@ describe('agentgate doctor', { concurrency: false }, () => {
     assert.match(res.stdout, /^no problems found\n$/m);
   });
 
-  test('a wrong secret: the AMI login line names AMI_USERNAME and AMI_SECRET, exit 1', async () => {
+  test('a wrong secret: the AMI login line names AMI_USERNAME and AMI_SECRET, exit 1', async (t) => {
     const res = await doctor({ AMI_SECRET: 'wrong' });
+    t.diagnostic(res.stdout);
     assert.equal(res.code, 1);
     assert.deepEqual(problems(res.stdout).slice(0, 2), [
       'FAIL AMI login: AMI login refused: Authentication failed',
