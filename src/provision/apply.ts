@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { type Document, isPair, isSeq, parseDocument, visit } from 'yaml';
 import { hashPin, verifyPin } from '../commands/pin.js';
 import { KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
+import { applyPbxes } from './pbxes.js';
 import { applyWebhooks } from './webhooks.js';
 
 export class ProvisionError extends Error {}
@@ -75,15 +76,21 @@ function where(data: unknown, path: PropertyKey[]): string {
 
 function duplicates(file: ProvisionFile): string[] {
   const problems: string[] = [];
-  const check = <T>(section: Section, items: T[], key: (t: T) => string, label: string) => {
+  const check = <T extends object>(section: Section, items: T[], key: (t: T) => string, label: string) => {
     const seen = new Map<string, number>();
+    // across PBXs the message names both places (CONTRACT §9)
+    const on = (item: T | undefined) => {
+      const pbx = (item as { pbx?: string } | undefined)?.pbx;
+      return pbx === undefined ? '' : ` (pbx "${pbx}")`;
+    };
     items.forEach((item, i) => {
       const k = key(item);
       const first = seen.get(k);
-      if (first !== undefined) problems.push(`${section}[${i}]: ${label} ${JSON.stringify(k)} is already used by ${section}[${first}]`);
+      if (first !== undefined) problems.push(`${section}[${i}]${on(item)}: ${label} ${JSON.stringify(k)} is already used by ${section}[${first}]${on(items[first])}`);
       else seen.set(k, i);
     });
   };
+  check('pbxes', file.pbxes, (p) => p.name, 'name');
   check('queues', file.queues, (q) => q.name, 'name');
   check('queues', file.queues.filter((q) => q.number !== undefined), (q) => q.number ?? '', 'number');
   check('extensions', file.extensions, (e) => e.exten, 'exten');
@@ -98,7 +105,7 @@ const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, removed: 0 }
 
 /** Applies a validated file in one transaction: all of it, or nothing. */
 export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prune: boolean; path: string }): Promise<Report> {
-  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero(), webhooks: zero() };
+  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero(), webhooks: zero(), pbxes: zero() };
   const pinHashes = new Map<string, string | null>();
   // scrypt is slow on purpose: hash outside the transaction, reusing a stored hash that still matches.
   const stored = new Map<string, string | null>(
@@ -116,6 +123,7 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
       throw new ProvisionError(`${opts.path}: ${msg}`);
     };
 
+    await applyPbxes(trx, file, opts.prune, report.pbxes, fail);
     const queueNames = new Set(file.queues.map((q) => q.name));
     const knownQueues = new Set<string>([...queueNames, ...(await trx('queues').pluck('name'))]);
     // an agent's default queue may be given by its number, as callers dial it: `queues: [100]`
@@ -134,14 +142,14 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
     for (const q of file.queues) {
       // a number moving from one queue to another: free it first
       if (q.number) await trx('queues').where({ number: q.number }).whereNot({ name: q.name }).update({ number: null });
-      await upsert(trx, 'queues', { name: q.name }, { number: q.number ?? null, callcenter: q.callcenter }, report.queues);
+      await upsert(trx, 'queues', { name: q.name }, { number: q.number ?? null, callcenter: q.callcenter, pbx: q.pbx }, report.queues);
     }
     for (const e of file.extensions) {
       await upsert(
         trx,
         'extensions',
         { exten: e.exten },
-        { callcenter: e.callcenter, interface: e.interface ?? null, state_interface: e.state_interface ?? null, language: e.language ?? null },
+        { callcenter: e.callcenter, interface: e.interface ?? null, state_interface: e.state_interface ?? null, language: e.language ?? null, pbx: e.pbx },
         report.extensions,
       );
     }

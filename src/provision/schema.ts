@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROMPT_LANGUAGES } from '../agi/prompts.js';
+import { parseAllowList } from '../config.js';
 
 const digits = (what: string, secret = false) =>
   z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
@@ -44,6 +45,38 @@ const language = z.enum(PROMPT_LANGUAGES, {
 /** The event kinds a webhook may ask for. */
 export const WEBHOOK_EVENTS = ['login', 'logoff', 'pause', 'unpause', 'pause_overdue'] as const;
 
+/** A PBX (CONTRACT §9): where its AMI is, the variable holding its secret, the addresses its FastAGI comes from. */
+const pbxSchema = z.strictObject({
+  name: name('a PBX name'),
+  ami: z.strictObject({
+    host: z.string().trim().min(1, 'host must not be empty'),
+    port: z.number().int().min(1).max(65535).default(5038),
+    username: z.string().trim().min(1, 'username must not be empty'),
+    secret_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'secret_env names an environment variable (the secret itself never goes in the file)'),
+  }),
+  agi_from: z
+    .array(z.string().trim())
+    .default([])
+    .superRefine((cidrs, ctx) => {
+      for (const c of cidrs) {
+        try {
+          parseAllowList(c);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }
+    }),
+  // how a member on another PBX reaches this PBX's extensions: e.g. PJSIP/{exten}@trunk-b
+  remote_interface: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]+\/[^\s,|]{1,120}$/, 'must look like TECH/resource, e.g. PJSIP/{exten}@trunk-b')
+    .refine((t) => t.includes('{exten}'), 'must contain {exten}')
+    .optional(),
+});
+
 const webhookUrl = z
   .string()
   .trim()
@@ -59,13 +92,17 @@ const webhookUrl = z
 
 export const fileSchema = z
   .object({
+    pbxes: z.array(pbxSchema).default([]),
     queues: z
-      .array(z.strictObject({ name: name('a queue name'), number: digits('number').optional(), callcenter: z.boolean().default(true) }))
+      .array(
+        z.strictObject({ name: name('a queue name'), number: digits('number').optional(), callcenter: z.boolean().default(true), pbx: name('a PBX name').optional() }),
+      )
       .default([]),
     extensions: z
       .array(
         z.strictObject({
           exten: digits('exten'),
+          pbx: name('a PBX name').optional(),
           callcenter: z.boolean().default(true),
           interface: iface.optional(),
           state_interface: iface.optional(),
@@ -132,6 +169,7 @@ export type Section = keyof ProvisionFile;
 
 /** The field that identifies an entry, used in messages: `agents[2] (agent "1003")`. */
 export const KEY_OF: { [S in Section]: string } = {
+  pbxes: 'name',
   queues: 'name',
   extensions: 'exten',
   agents: 'agent',
