@@ -97,7 +97,7 @@ program
   .command('report')
   .description('reports from the record')
   .command('pauses')
-  .description('logged-in and paused time by agent, reason, queue or day (README, "Reports")')
+  .description('logged-in and paused time by agent, reason, queue or day (docs/supervisors.md, "Reports")')
   .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
   .option('--to <date>', 'last local day, inclusive (default: --from)')
   .option('--by <group>', 'agent, reason, queue, day or actor', 'agent')
@@ -123,7 +123,7 @@ program
     });
   });
 
-const keys = program.command('keys').description('API keys with roles: display, agent, supervisor, admin (README, "Who may do what")');
+const keys = program.command('keys').description('API keys with roles: display, agent, supervisor, admin (docs/access.md)');
 
 keys
   .command('create')

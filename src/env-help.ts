@@ -1,6 +1,6 @@
 import { CONFIG_KEYS, type Config } from './config.js';
 
-/** One line per variable for `agentgate serve --help`; the README's Configuration table says more. */
+/** One line per variable for `agentgate serve --help`; docs/configuration.md says more. */
 const MEANING: Record<keyof Config, string> = {
   DATABASE_URL: 'postgres://… of a Postgres server (unset: the embedded database in DATA_DIR)',
   DATA_DIR: 'where the embedded database lives (default ./data)',

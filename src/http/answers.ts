@@ -3,7 +3,7 @@ import { OUTCOMES } from '../commands/outcomes.js';
 /**
  * The answers HTTP gives on its own, before or instead of a command: access, routing, malformed
  * requests, health. Command answers live in OUTCOMES; where both say the same thing the string is
- * taken from there, so each wire string is written once. A test checks every row is in the README.
+ * taken from there, so each wire string is written once. A test checks every row is in docs/http-api.md.
  */
 export const HTTP_ANSWERS = {
   forbidden: { status: OUTCOMES.forbidden.http, body: { error: OUTCOMES.forbidden.message } },

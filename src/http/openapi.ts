@@ -135,7 +135,7 @@ const deliveryRow = {
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'agentgate', version: '0.1.0', description: 'Call-center agents in Asterisk queues. Answers and semantics: README.md.' },
+    info: { title: 'agentgate', version: '0.1.0', description: 'Call-center agents in Asterisk queues. Answers and semantics: docs/http-api.md.' },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A key (agentgate keys create) or an API_TOKENS entry; callers inside API_ALLOW need none' },

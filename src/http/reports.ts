@@ -12,7 +12,7 @@ export interface ReportRouteDeps {
   defaultZone: string;
 }
 
-/** `GET /api/reports/pauses`: the pause report as JSON or CSV (README, "Reports"). */
+/** `GET /api/reports/pauses`: the pause report as JSON or CSV (docs/supervisors.md, "Reports"). */
 export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): void {
   app.get('/api/reports/pauses', async (req, reply) => {
     let request;

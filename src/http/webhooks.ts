@@ -12,7 +12,7 @@ export const DELIVERIES_MAX = 1000;
 
 /**
  * `GET /api/webhooks/deliveries?status=pending|delivered|failed&limit=N&before=ID`: the outbox, newest
- * first (README, "Webhooks"). Access is the onRequest hook's, as for every /api route.
+ * first (docs/http-api.md, "Webhooks"). Access is the onRequest hook's, as for every /api route.
  */
 export function registerWebhooks(app: FastifyInstance, deps: WebhookRouteDeps): void {
   app.get('/api/webhooks/deliveries', async (req, reply) => {

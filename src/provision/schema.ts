@@ -127,7 +127,7 @@ export const fileSchema = z
           .strictObject({
             code: z.number().int().min(0).max(999_999_999),
             name: label(64),
-            // pause rules (README "Pause rules")
+            // pause rules (docs/supervisors.md, "Pause rules")
             max_minutes: z
               .number({ error: 'max_minutes must be a whole number of minutes, 1 to 1440' })
               .int('max_minutes must be a whole number of minutes, 1 to 1440')
@@ -144,7 +144,7 @@ export const fileSchema = z
           }),
       )
       .default([]),
-    // Events out (README, "Webhooks"): where to POST which transitions, signed with the secret.
+    // Events out (docs/http-api.md, "Webhooks"): where to POST which transitions, signed with the secret.
     webhooks: z
       .array(
         z.strictObject({

@@ -52,7 +52,7 @@ interface AgentState {
 }
 
 /**
- * Folds agents' events into per-group tallies. Semantics (README, "Reports"):
+ * Folds agents' events into per-group tallies. Semantics (docs/supervisors.md, "Reports"):
  * - a queue is in the session from its `login` to its `logoff`; a pause with a queue applies to that
  *   queue, one without to every queue of the session at that moment; a login starts a queue unpaused;
  * - group=queue counts each queue's own time; the other groups count the agent: logged in while in

@@ -1,7 +1,7 @@
 import type { Taken } from './outbox.js';
 
 /**
- * The JSON body of a delivery (README, "Webhooks"). Built from the event row and the outbox row, both
+ * The JSON body of a delivery (docs/http-api.md, "Webhooks"). Built from the event row and the outbox row, both
  * unchanging, so every attempt of one delivery sends the same bytes.
  */
 export function deliveryBody(t: Taken): string {

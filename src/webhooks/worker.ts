@@ -35,7 +35,7 @@ export interface WorkerOptions {
 }
 
 /**
- * Sends the outbox (README, "Webhooks"): at least once, in order per agent and webhook, from any
+ * Sends the outbox (docs/http-api.md, "Webhooks"): at least once, in order per agent and webhook, from any
  * number of instances. A delivery is taken under a lease in one statement, posted with no database
  * connection held, and its outcome recorded in another statement that applies only while the lease
  * is still this worker's. A worker that dies leaves leases that run out; another takes them up.
