@@ -4,8 +4,9 @@ import type { CallEvent, ChannelInfo, Pbx, QueueCalls } from '../ami/pbx.js';
 import { recordLegEnd } from './record.js';
 import { Takers } from './takers.js';
 import { Chains } from './chains.js';
+import { Legs, Waiting } from './legs.js';
 import { type Lost, rebuiltLegs, rebuiltWaiting, verifyLeg } from './rebuild.js';
-import type { AgentCall, CallState, CallView, Leg, QueueWaiting, Waiter } from './types.js';
+import type { AgentCall, CallView, Leg, QueueWaiting } from './types.js';
 
 export type { AgentCall, CallState, CallView, QueueWaiting } from './types.js';
 export { memberChannel } from './types.js';
@@ -34,8 +35,8 @@ export interface CallBoardDeps {
  * to `queue_calls` for reports.
  */
 export class CallBoard implements CallView {
-  private readonly legs = new Map<string, Leg[]>();
-  private readonly waiting = new Map<string, Map<string, Waiter>>();
+  private readonly legs = new Legs();
+  private readonly waiting = new Waiting();
   /** interface → its agent, looked up when a call reaches it; kept while it has one. */
   private readonly takers: Takers;
   /** interface → the last `call` announced (JSON), so a step is said once. */
@@ -66,9 +67,8 @@ export class CallBoard implements CallView {
   }
 
   attach(): void {
-    this.deps.pbx.on('call', this.listeners.call);
-    this.deps.pbx.on('connected', this.listeners.connected);
-    this.deps.pbx.on('disconnected', this.listeners.disconnected);
+    const { pbx } = this.deps;
+    pbx.on('call', this.listeners.call).on('connected', this.listeners.connected).on('disconnected', this.listeners.disconnected);
   }
 
   /** Resolves when every announcement and write under way is done (tests, shutdown). */
@@ -78,9 +78,7 @@ export class CallBoard implements CallView {
 
   stop(): void {
     if (this.stopped) return;
-    this.deps.pbx.off('call', this.listeners.call);
-    this.deps.pbx.off('connected', this.listeners.connected);
-    this.deps.pbx.off('disconnected', this.listeners.disconnected);
+    this.deps.pbx.off('call', this.listeners.call).off('connected', this.listeners.connected).off('disconnected', this.listeners.disconnected);
     this.release();
     this.stopped = true;
     this.generation++;
@@ -89,24 +87,20 @@ export class CallBoard implements CallView {
 
   forAgent(agent: string): AgentCall | null {
     const iface = this.takers.interfaceOf(agent);
-    return iface === undefined ? null : this.shown(iface);
+    return iface === undefined ? null : this.legs.shown(iface);
   }
 
   byAgent(): Record<string, AgentCall> {
     const out: Record<string, AgentCall> = {};
     for (const [agent, iface] of this.takers.interfaces()) {
-      const call = this.shown(iface);
+      const call = this.legs.shown(iface);
       if (call) out[agent] = call;
     }
     return out;
   }
 
   forQueue(queue: string): QueueWaiting {
-    const w = this.waiting.get(queue);
-    if (!w || w.size === 0) return { waiting: 0, longest_wait_s: 0 };
-    let oldest = Infinity;
-    for (const x of w.values()) oldest = Math.min(oldest, x.since);
-    return { waiting: w.size, longest_wait_s: Math.max(0, Math.floor((this.now() - oldest) / 1000)) };
+    return this.waiting.summary(queue, this.now());
   }
 
   /** Callers waiting, by queue (metrics). */
@@ -116,9 +110,7 @@ export class CallBoard implements CallView {
 
   /** Members talking on a queue call now (metrics). */
   onCall(): number {
-    let n = 0;
-    for (const legs of this.legs.values()) if (legs.some((l) => l.state === 'on_call')) n++;
-    return n;
+    return this.legs.onCall();
   }
 
   /**
@@ -137,23 +129,23 @@ export class CallBoard implements CallView {
     switch (ev.kind) {
       case 'join': {
         // (held over a rebuild, the snapshot may already have it, with its wait)
-        const w = this.waiters(ev.queue);
+        const w = this.waiting.of(ev.queue);
         if (w.has(ev.uniqueid)) return;
         w.set(ev.uniqueid, { since: now - (ev.holdS ?? 0) * 1000 });
         this.sayQueue(ev.queue);
         return;
       }
       case 'leave': {
-        if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
+        if (this.waiting.of(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
         // Answered, a member's AgentConnect follows at once. A caller that left any other way (a
         // key pressed) leaves its members ringing with no event of theirs: they are let go shortly.
-        const ringing = this.legsOf(ev.uniqueid).filter((l) => l.state === 'ringing');
+        const ringing = this.legs.ofCall(ev.uniqueid).filter((l) => l.state === 'ringing');
         if (ringing.length) this.work.later(this.deps.leftGraceMs ?? 3000, () => this.drop(ringing));
         return;
       }
       case 'abandon':
-        if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
-        this.drop(this.legsOf(ev.uniqueid).filter((l) => l.state === 'ringing'));
+        if (this.waiting.of(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
+        this.drop(this.legs.ofCall(ev.uniqueid).filter((l) => l.state === 'ringing'));
         return;
       case 'called':
         if (!iface) return;
@@ -162,13 +154,13 @@ export class CallBoard implements CallView {
       case 'connect':
         if (!iface) return;
         // ringall: the others rang for this caller and were hung up without an event
-        this.drop(this.legsOf(ev.uniqueid).filter((l) => l.interface !== iface));
-        if (this.waiters(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
+        this.drop(this.legs.ofCall(ev.uniqueid).filter((l) => l.interface !== iface));
+        if (this.waiting.of(ev.queue).delete(ev.uniqueid)) this.sayQueue(ev.queue);
         this.put(iface, { interface: iface, queue: ev.queue, uniqueid: ev.uniqueid, linkedid: ev.linkedid, state: 'on_call', caller: ev.callerNum, callerName: ev.callerName, since: now, agent: this.takers.agentFor(iface) });
         return;
       case 'dump':
         // the member answered then hung up before being connected; the others were hung up already
-        this.drop(this.legsOf(ev.uniqueid));
+        this.drop(this.legs.ofCall(ev.uniqueid));
         return;
       case 'complete':
       case 'ringNoAnswer': {
@@ -274,45 +266,13 @@ export class CallBoard implements CallView {
     for (const ev of held) this.step(ev);
   }
 
-  private shown(iface: string): AgentCall | null {
-    const legs = this.legs.get(iface) ?? [];
-    const latest = (state: CallState) => legs.filter((l) => l.state === state).at(-1);
-    const leg = latest('on_call') ?? latest('ringing');
-    if (!leg) return null;
-    return { state: leg.state, queue: leg.queue, caller: leg.caller, caller_name: leg.callerName, since: leg.since === null ? null : new Date(leg.since).toISOString() };
-  }
-
-  private waiters(queue: string): Map<string, Waiter> {
-    let w = this.waiting.get(queue);
-    if (!w) {
-      w = new Map();
-      this.waiting.set(queue, w);
-    }
-    return w;
-  }
-
-  private legsOf(uniqueid: string): Leg[] {
-    return [...this.legs.values()].flat().filter((l) => l.uniqueid === uniqueid);
-  }
-
-  /** A leg starts or changes (one per caller and member). */
   private put(iface: string, leg: Leg): void {
-    const legs = (this.legs.get(iface) ?? []).filter((l) => l.uniqueid !== leg.uniqueid && !(leg.state === 'on_call' && l.rebuilt && l.queue === leg.queue));
-    this.legs.set(iface, [...legs, leg]);
+    this.legs.put(iface, leg);
     this.sayCall(iface);
   }
 
   private drop(gone: Leg[]): void {
-    const ifaces = new Set<string>();
-    for (const leg of gone) {
-      const legs = this.legs.get(leg.interface);
-      if (!legs?.includes(leg)) continue;
-      const rest = legs.filter((l) => l !== leg);
-      if (rest.length) this.legs.set(leg.interface, rest);
-      else this.legs.delete(leg.interface);
-      ifaces.add(leg.interface);
-    }
-    for (const iface of ifaces) this.sayCall(iface);
+    for (const iface of this.legs.drop(gone)) this.sayCall(iface);
   }
 
   private sayQueue(queue: string): void {
@@ -323,7 +283,7 @@ export class CallBoard implements CallView {
 
   /** The member's call as it is now, announced once its agent is known (in order, per member). */
   private sayCall(iface: string): void {
-    const call = this.shown(iface);
+    const call = this.legs.shown(iface);
     const text = JSON.stringify(call);
     if ((this.said.get(iface) ?? 'null') === text) return;
     if (call) this.said.set(iface, text);
@@ -335,7 +295,4 @@ export class CallBoard implements CallView {
       if (!this.legs.has(iface)) this.takers.forget(iface, agent);
     });
   }
-
-
-
 }

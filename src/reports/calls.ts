@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Frame } from './fold.js';
 import { byPause } from './params.js';
-import type { ReportRow } from './pauses.js';
+import type { ReportRow } from './row.js';
 
 /** Queue calls of one group of the report. */
 export interface CallTally {

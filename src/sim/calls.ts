@@ -12,54 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EventQueue } from './events.js';
 import { FLAG, idLine, listComplete, type Message, response } from './protocol.js';
-import { findMember, type Member, type Queue, type Queues } from './queues.js';
+import { callerFields, hms, legFields, memberFields, position, sec } from './call-fields.js';
+import type { Caller, CallerOptions, Leg, RingOptions } from './model.js';
+import { findMember, type Queues } from './queues.js';
 
-export interface CallerOptions {
-  /** Default 5511999990000 and Cliente, as in the capture. */
-  callerNum?: string;
-  callerName?: string;
-  /** The caller's channel; default `Local/<queue>@queue-caller-<n>;2` like the capture's. */
-  channel?: string;
-  uniqueid?: string;
-  linkedid?: string;
-  context?: string;
-  exten?: string;
-}
-
-export interface RingOptions {
-  /** The member's new channel; default from its interface (`Local/2002@from-queue-<n>;1`, `PJSIP/2001-<n>`). */
-  channel?: string;
-  uniqueid?: string;
-}
-
-/** One member being rung for a caller, then talking to it. */
-interface Leg {
-  member: Member;
-  channel: string;
-  uniqueid: string;
-  context: string;
-  ringStart: number;
-  up: boolean;
-}
-
-/** A queue_ent: the caller's channel in a queue, with the members rung for it. */
-export interface Caller {
-  queue: Queue;
-  channel: string;
-  uniqueid: string;
-  linkedid: string;
-  callerNum: string;
-  callerName: string;
-  context: string;
-  exten: string;
-  /** When it joined (ms), and its position then. */
-  start: number;
-  opos: number;
-  legs: Leg[];
-  /** Connected: the member's leg, when, the caller's hold time then, the bridge. */
-  answered?: { leg: Leg; at: number; holdS: number; bridge: string };
-  ended: boolean;
-}
+export type { Caller, CallerOptions, RingOptions } from './model.js';
 
 export class SimCalls {
   private readonly active = new Set<Caller>();
@@ -328,78 +285,3 @@ export class SimCall {
 }
 
 /** The caller's channel snapshot (manager.c ast_manager_build_channel_state_string_prefix). */
-function callerFields(c: Caller, prefix: '' | 'Dest'): Array<[string, string]> {
-  return snapshot(prefix, {
-    channel: c.channel,
-    state: 6,
-    callerNum: c.callerNum,
-    callerName: c.callerName,
-    context: c.context,
-    exten: c.exten,
-    priority: '2',
-    uniqueid: c.uniqueid,
-    linkedid: c.linkedid,
-  });
-}
-
-/** The member's channel: it carries the caller's id, as the capture's does. */
-function legFields(c: Caller, leg: Leg, prefix: '' | 'Dest'): Array<[string, string]> {
-  return snapshot(prefix, {
-    channel: leg.channel,
-    state: leg.up ? 6 : 0,
-    callerNum: c.callerNum,
-    callerName: c.callerName,
-    context: leg.context,
-    exten: c.exten,
-    priority: '1',
-    uniqueid: leg.uniqueid,
-    linkedid: c.linkedid,
-  });
-}
-
-const STATE_DESC: Record<number, string> = { 0: 'Down', 4: 'Ring', 5: 'Ringing', 6: 'Up' };
-
-function snapshot(
-  p: string,
-  s: { channel: string; state: number; callerNum: string; callerName: string; context: string; exten: string; priority: string; uniqueid: string; linkedid: string },
-): Array<[string, string]> {
-  return [
-    [`${p}Channel`, s.channel],
-    [`${p}ChannelState`, String(s.state)],
-    [`${p}ChannelStateDesc`, STATE_DESC[s.state] ?? 'Unknown'],
-    [`${p}CallerIDNum`, s.callerNum || '<unknown>'],
-    [`${p}CallerIDName`, s.callerName || '<unknown>'],
-    [`${p}ConnectedLineNum`, s.callerNum || '<unknown>'],
-    [`${p}ConnectedLineName`, s.callerName || '<unknown>'],
-    [`${p}Language`, 'en'],
-    [`${p}AccountCode`, ''],
-    [`${p}Context`, s.context],
-    [`${p}Exten`, s.exten],
-    [`${p}Priority`, s.priority],
-    [`${p}Uniqueid`, s.uniqueid],
-    [`${p}Linkedid`, s.linkedid],
-  ];
-}
-
-function memberFields(m: Member): Array<[string, string]> {
-  return [
-    ['Queue', m.queue.name],
-    ['Interface', m.interface],
-    ['MemberName', m.memberName],
-  ];
-}
-
-function position(c: Caller): number {
-  return c.queue.callers.indexOf(c) + 1;
-}
-
-/** time_t: Asterisk counts these in whole seconds of the wall clock. */
-function sec(ms: number): number {
-  return Math.floor(ms / 1000);
-}
-
-function hms(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
-}

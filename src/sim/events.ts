@@ -1,6 +1,6 @@
 import { DEVICE_STATES } from './devices.js';
 import { eventText, FLAG } from './protocol.js';
-import type { Member } from './queues.js';
+import type { Member } from './model.js';
 
 interface PendingEvent {
   flag: number;

@@ -3,7 +3,7 @@ import { deviceKey, DS } from './devices.js';
 import { type EventQueue, memberBlob } from './events.js';
 import { bucketOrder, MEMBER_BUCKETS, memberHash, QUEUE_BUCKETS, strCaseHash } from './ordering.js';
 import { FLAG } from './protocol.js';
-import type { Caller } from './calls.js';
+import type { Member, Queue } from './model.js';
 
 export interface SimMember {
   queue: string;
@@ -22,34 +22,7 @@ export interface SimMember {
   inCall: boolean;
 }
 
-export interface Member {
-  queue: Queue;
-  interface: string;
-  memberName: string;
-  stateInterface: string;
-  penalty: number;
-  paused: boolean;
-  reason: string;
-  loginTime: number;
-  lastPause: number;
-  status: number;
-  callsTaken: number;
-  lastCall: number;
-  wrapuptime: number;
-  ringinuse: boolean;
-  seq: number;
-  /** Answered a call of this queue that has not ended (QueueStatus `InCall`; src/sim/calls.ts). */
-  inCall: boolean;
-}
-
-export interface Queue {
-  name: string;
-  members: Member[];
-  seq: number;
-  ringinuse: boolean;
-  /** Callers waiting, in order (position 1 first); src/sim/calls.ts moves them. */
-  callers: Caller[];
-}
+export type { Member, Queue } from './model.js';
 
 export interface NewMember {
   queue: string;
