@@ -148,7 +148,7 @@ export class Metrics {
     try {
       const [agents, queues, intents] = await Promise.all([
         db.raw(`select (select count(*)::int from agents) as agents, count(*)::int as logged_in, count(*) filter (where paused)::int as paused
-                  from (select bool_and(q.paused) as paused from agent_sessions s join session_queues q on q.agent = s.agent group by s.agent) x`),
+                  from (select all_paused as paused from agent_pause) x`),
         db.raw(`select queue, paused, count(*)::int as n from session_queues group by queue, paused`),
         db.raw(`select count(*) filter (where deadline > clock_timestamp())::int as pending, count(*) filter (where deadline <= clock_timestamp())::int as in_doubt from intents`),
       ]);

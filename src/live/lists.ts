@@ -26,20 +26,12 @@ export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: 
   return rows[0]?.list ?? '[]';
 }
 
-// Each aggregate below reads its rows in the order of its sorted subquery, so none sorts on its
-// own (an aggregate with its own ORDER BY sorts once per group: once per agent). Each agent's fixed
+// The agent's own state (paused in every queue; the reason and actor of the first paused queue) is
+// the view `agent_pause` (migration 014), as for the overdue pauses and the metrics. Each agent's fixed
 // part (`list_head`, `default_queues_json`) and a logged-off agent's last logoff are kept ready by
 // Postgres (migration 010).
 const AGENTS = `
-    WITH sq AS (
-      SELECT sq.agent,
-             json_agg(sq.queue) AS queues,
-             coalesce(json_agg(sq.queue) FILTER (WHERE sq.paused), '[]') AS paused_queues,
-             (array_agg(sq.reason) FILTER (WHERE sq.paused))[1] AS reason,
-             (array_agg(sq.paused_by) FILTER (WHERE sq.paused))[1] AS actor,
-             bool_and(sq.paused) AS all_paused
-        FROM (SELECT * FROM session_queues ORDER BY agent, queue) sq GROUP BY sq.agent
-    ), a AS (
+    WITH sq AS (SELECT * FROM agent_pause), a AS (
       SELECT a.login, a.list_head, a.default_queues_json, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason, sq.actor,
              CASE WHEN s.agent IS NULL THEN 'logged_off' WHEN sq.all_paused THEN 'paused' ELSE 'available' END AS state
         FROM agents a

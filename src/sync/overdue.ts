@@ -14,10 +14,9 @@ import { isoSql } from '../db/iso.js';
 // whole read free while no reason has a limit.
 const OVERDUE = `
   p AS (
-    SELECT q.agent, (array_agg(q.reason ORDER BY q.queue) FILTER (WHERE q.paused))[1] AS reason
-      FROM session_queues q
-     WHERE EXISTS (SELECT 1 FROM pause_reasons x WHERE x.max_minutes IS NOT NULL)
-     GROUP BY q.agent HAVING bool_and(q.paused)
+    SELECT q.agent, q.reason
+      FROM agent_pause q
+     WHERE q.all_paused AND EXISTS (SELECT 1 FROM pause_reasons x WHERE x.max_minutes IS NOT NULL)
   ), o AS (
     SELECT s.agent, s.exten, s.since, s.overdue_for, r.name AS reason, r.max_minutes, r.on_overrun,
            s.since + make_interval(mins => r.max_minutes) AS due

@@ -140,6 +140,20 @@ describe('/metrics', () => {
     assert.deepEqual((await agentApi(app, { command: 'logoff', agent: '1001' })).json(), { success: 'Logoff OK' });
   });
 
+  test('an agent paused in one of its two queues is available in the list and in the metrics alike; paused in both, paused in both', async () => {
+    const paused = async () => sample((await get('/metrics')).body, 'agentgate_agents', { state: 'paused' }) ?? 0;
+    const entry = async () => ((await get('/api/agents')).json() as { agents: Array<Record<string, unknown>> }).agents.find((a) => a.agent === '1003')!;
+    const start = await paused();
+    for (const queue of ['support', 'sales']) assert.deepEqual((await agentApi(app, { command: 'login', agent: '1003', exten: '2003', queue })).json(), { success: 'Login OK' });
+    // what a pause made on Asterisk in one queue leaves in the record
+    await h.knex('session_queues').where({ agent: '1003', queue: 'sales' }).update({ paused: true, reason: 'Supervisor' });
+    assert.deepEqual([(await entry()).state, (await entry()).paused_queues, await paused()], ['available', ['sales'], start]);
+    assert.deepEqual((await agentApi(app, { command: 'pause', agent: '1003', reason: 'Almoco' })).json(), { success: 'Pause OK' });
+    const e = await entry();
+    assert.deepEqual([e.state, e.reason, await paused()], ['paused', 'Almoco', start + 1]);
+    assert.deepEqual((await agentApi(app, { command: 'logoff', agent: '1003' })).json(), { success: 'Logoff OK' });
+  });
+
   test('agentgate_sync_corrections_total counts what this instance\'s reconcile corrected; events written by others do not count', async () => {
     assert.deepEqual((await agentApi(app, { command: 'login', agent: '1002', exten: '2002', queue: 'sales' })).json(), { success: 'Login OK' });
     assert.deepEqual((await agentApi(app, { command: 'pause', agent: '1002', reason: 'Almoco' })).json(), { success: 'Pause OK' });
