@@ -62,6 +62,6 @@ export function outcome<K extends Exclude<OutcomeKind, 'pbxError' | 'statusOk'>>
 
 /** The exact string of CONTRACT §2: what HTTP puts in `success`/`error` and AGI in AGENTGATE_MESSAGE. */
 export function messageOf(o: Outcome): string {
-  return o.kind === 'pbxError' ? `PBX error: ${o.detail}` : OUTCOMES[o.kind].message;
+  return o.kind === 'pbxError' ? `${OUTCOMES.pbxError.message}: ${o.detail}` : OUTCOMES[o.kind].message;
 }
 

@@ -1,14 +1,15 @@
+import { HTTP_ANSWERS } from './answers.js';
 import { accessPaths } from './openapi-access.js';
 import { PAGES } from './pages.js';
 import { OUTCOMES, type OutcomeKind } from '../commands/outcomes.js';
 import { GROUPS } from '../reports/params.js';
 import { DELIVERY_STATUSES } from '../webhooks/outbox.js';
 
-/** Answers /api/agent.php gives besides the outcome table: access, shutdown, unreadable input. */
+/** Answers /api/agent.php gives besides the outcome table: shutdown, unreadable input (HTTP's own table). */
 export const AGENT_API_EXTRA = {
-  shuttingDown: { status: 503, body: { error: 'Service unavailable' } },
-  tooLarge: { status: 413, body: { error: 'Argument list invalid' } },
-  unsupportedType: { status: 415, body: { error: 'Argument list invalid' } },
+  shuttingDown: HTTP_ANSWERS.shuttingDown,
+  tooLarge: HTTP_ANSWERS.bodyTooLarge,
+  unsupportedType: HTTP_ANSWERS.unsupportedType,
 } as const;
 
 const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, detail: { type: 'string' } } };
@@ -19,8 +20,9 @@ const secured = [{}, { bearer: [] }, { token: [] }];
 /** Example body of each outcome, as /api/agent.php sends it. */
 export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
-  if (kind === 'pbxError') return { error: 'PBX error: Unable to add interface: No such queue' };
-  if (kind === 'statusOk') return { success: 'Status OK', agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
+  // (Asterisk's own words follow the outcome's, as outcomeBody puts them)
+  if (kind === 'pbxError') return { error: `${o.message}: Unable to add interface: No such queue` };
+  if (kind === 'statusOk') return { [o.result]: o.message, agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 
