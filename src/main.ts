@@ -44,7 +44,11 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
     stopping = true;
     log.info({ signal }, 'shutting down');
     const exit = (code: number) => {
-      flushLogs(log);
+      try {
+        flushLogs(log);
+      } catch {
+        // stdout is gone (its reader died): the exit must not wait for it or fail on it
+      }
       process.exit(code);
     };
     // the backstop depends on nothing (no log flush, no socket): a stuck stdout cannot keep us alive

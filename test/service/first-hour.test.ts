@@ -136,4 +136,25 @@ describe('what a new user tripped on', () => {
       svc.child.kill('SIGKILL');
     }
   });
+
+  test('a shutdown stuck on a command ends by itself after the grace period, even with its stdout gone', async (t) => {
+    if (!h.db.url) return t.skip('needs a Postgres server');
+    const svc = await serve({ DATABASE_URL: h.db.url, AMI_PORT: String(h.sim.port), AMI_SECRET: 'test-secret', AMI_TIMEOUT_MS: '60000', SHUTDOWN_GRACE_MS: '100' });
+    try {
+      await until(async () => (await fetch(`${svc.base}/readyz`)).status === 200, 'ready');
+      h.sim.mode = 'silent'; // the command waits for an answer that does not come
+      const pending = fetch(`${svc.base}/api/agent.php?command=login&agent=1001&exten=2001&queue=support`).catch(() => undefined);
+      await until(() => h.sim.actionsOf('QueueAdd').length > 0, 'the command under way');
+      // nobody reads its log any more: a log write or flush must not keep it alive
+      svc.child.stdout!.destroy();
+      svc.child.stderr!.destroy();
+      svc.child.kill('SIGTERM');
+      const code = await svc.exited;
+      assert.notEqual(code, 0, 'a shutdown cut short is not a clean stop');
+      await pending;
+    } finally {
+      h.sim.mode = 'normal';
+      svc.child.kill('SIGKILL');
+    }
+  });
 });
