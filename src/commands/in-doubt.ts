@@ -22,7 +22,7 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
     const events = did.length
       ? [{ exten: session?.exten ?? intent.exten, queue: null, kind: 'reverted' as const, source, detail: JSON.stringify({ intent: id, action: intent.action, queues: intent.queues, did }) }]
       : [];
-    await settle(db, id, claims.holder, { events }, false);
+    await settle(db, id, claims.holder, { events }, false, session);
     log.info({ intent: id, agent: intent.agent, action: intent.action, did }, did.length ? 'in-doubt action reverted' : 'in-doubt action had not been applied');
     return true;
   } catch (err) {

@@ -174,6 +174,16 @@ export interface Change {
 }
 
 /**
+ * A change that takes away every queue of the session (`before`, as the claim read it: nothing
+ * else writes the session meanwhile) ends the session. The settle deletes it then, and the lamp
+ * goes dark: both ask this.
+ */
+export function endsSession(before: SessionRow | undefined, change: Change): boolean {
+  const remove = change.remove ?? [];
+  return remove.length > 0 && (before?.queues.length ?? 0) <= remove.length;
+}
+
+/**
  * The one writer of the record: the changes, their events and the end of the intent, in one
  * statement that applies only while the intent is still `holder`'s. False when it was not (another
  * instance took it over after its deadline): nothing was written. `own` marks the events with the
@@ -184,8 +194,8 @@ export interface Change {
  * on `intents.agent` makes it wait), and its settle takes its ids after that (the events sequence
  * hands them out one at a time: no CACHE). The webhook outbox relies on it (`takeDue`).
  */
-export async function settle(db: Knex, id: number, holder: string, change: Change, own: boolean): Promise<boolean> {
-  const remaining = (change.remove ?? []).length;
+export async function settle(db: Knex, id: number, holder: string, change: Change, own: boolean, before: SessionRow | undefined): Promise<boolean> {
+  const ends = endsSession(before, change);
   const { rows } = await db.raw(
     `with i as (delete from intents where id = ? and holder = ? returning agent),
      ns as (insert into agent_sessions (agent, exten, interface, state_interface, member_name)
@@ -200,13 +210,11 @@ export async function settle(db: Knex, id: number, holder: string, change: Chang
      pq as (update session_queues q set paused = x.paused, reason = x.reason, paused_by = case when x.paused then x.actor end
               from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text, actor text)
              where q.agent = i.agent and q.queue = x.queue),
-     gone as (select count(*) as n from session_queues q, i where q.agent = i.agent),
-     rq as (delete from session_queues q using i where q.agent = i.agent and q.queue = any(?::text[])
-              and (select n from gone) > ?),
-     ds as (delete from agent_sessions s using i where s.agent = i.agent and ?::boolean and (select n from gone) <= ?),
+     rq as (delete from session_queues q using i where q.agent = i.agent and q.queue = any(?::text[]) and not ?::boolean),
+     ds as (delete from agent_sessions s using i where s.agent = i.agent and ?::boolean),
      us as (update agent_sessions s set since = case when ?::boolean then now() else s.since end,
                                         overdue_for = case when ?::boolean then s.since else s.overdue_for end
-              from i where s.agent = i.agent and (?::boolean or ?::boolean) and (select n from gone) > ?),
+              from i where s.agent = i.agent and (?::boolean or ?::boolean) and not ?::boolean),
      ev as (insert into events (agent, exten, queue, kind, reason, source, actor, intent, detail)
             select i.agent, x.exten, x.queue, x.kind, x.reason, x.source, coalesce(x.actor, x.source), ?, x.detail
               from i, jsonb_to_recordset(?::jsonb) as x(exten text, queue text, kind text, reason text, source text, actor text, detail text))
@@ -219,14 +227,13 @@ export async function settle(db: Knex, id: number, holder: string, change: Chang
       JSON.stringify(change.add ?? []),
       JSON.stringify(change.pause ?? []),
       change.remove ?? [],
-      remaining,
-      remaining > 0,
-      remaining,
+      ends,
+      ends,
       Boolean(change.since),
       Boolean(change.overdue),
       Boolean(change.since),
       Boolean(change.overdue),
-      remaining,
+      ends,
       own ? id : null,
       JSON.stringify(change.events.map((e) => ({ reason: null, detail: null, ...e }))),
     ],

@@ -87,7 +87,7 @@ async function record(deps: Deps, what: object, claim: Claimed, decision: Decisi
   const change = decision.change as Change;
   for (let attempt = 0; ; attempt++) {
     try {
-      if (await settle(db, id, claims.holder, change, true)) {
+      if (await settle(db, id, claims.holder, change, true, claim.session)) {
         afterCommit(deps, claim.session, change);
         return decision.outcome;
       }

@@ -1,4 +1,4 @@
-import type { Change } from '../commands/intents.js';
+import { type Change, endsSession } from '../commands/intents.js';
 import { pausedEverywhere } from '../commands/state.js';
 import type { QueueState, SessionRow } from '../commands/store.js';
 
@@ -33,7 +33,7 @@ export function lampOf(queues: readonly QueueState[] | undefined): LampState {
 
 /**
  * The extension and its lamp once `change` is settled over the session the claim read (`before`):
- * the same arithmetic as the settle statement (a session whose every queue is removed is gone).
+ * a session whose every queue is removed is gone (`endsSession`, as the settle says it).
  * Undefined when the change touches no extension.
  */
 export function lampAfter(before: SessionRow | undefined, change: Change): { exten: string; state: LampState } | undefined {
@@ -42,7 +42,7 @@ export function lampAfter(before: SessionRow | undefined, change: Change): { ext
   let queues: QueueState[] = [...(before?.queues ?? [])];
   for (const q of change.add ?? []) queues.push(q);
   for (const p of change.pause ?? []) queues = queues.map((q) => (q.queue === p.queue ? p : q));
-  const remove = change.remove ?? [];
-  if (remove.length > 0) queues = (before?.queues.length ?? 0) <= remove.length ? [] : queues.filter((q) => !remove.includes(q.queue));
+  if (endsSession(before, change)) queues = [];
+  else queues = queues.filter((q) => !(change.remove ?? []).includes(q.queue));
   return { exten, state: lampOf(queues) };
 }

@@ -31,7 +31,7 @@ export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => P
         await endClaim(deps, claim.id, false);
         return 'unchanged';
       }
-      if (!(await settle(db, claim.id, claims.holder, change, false))) return 'late';
+      if (!(await settle(db, claim.id, claims.holder, change, false, claim.session))) return 'late';
       afterCommit(deps, claim.session, change);
       return 'settled';
     } finally {
