@@ -14,6 +14,7 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
   let svc: Service | undefined;
   let requested: string | undefined;
   let stopping = false;
+  let forced: NodeJS.Timeout | undefined;
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
@@ -39,10 +40,13 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
     if (!svc) {
       requested = signal;
       log.info({ signal }, 'stopping once started');
+      // a start that never ends (a migration lock never granted, a database that went away) must not keep us
+      backstop();
       return;
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
+    backstop();
     const exit = (code: number) => {
       try {
         flushLogs(log);
@@ -51,12 +55,6 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
       }
       process.exit(code);
     };
-    // the backstop depends on nothing (no log flush, no socket): a stuck stdout cannot keep us alive
-    const force = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_GRACE_MS + 5000);
-    force.unref();
     svc.close().then(
       () => {
         log.info('stopped');
@@ -67,5 +65,15 @@ export async function runServe(config: Config, prepare?: (svc: Service) => Promi
         exit(1);
       },
     );
+  }
+
+  /** Armed at the first signal; depends on nothing (no log flush, no socket): a stuck stdout cannot keep us alive. */
+  function backstop(): void {
+    if (forced) return;
+    forced = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000);
+    forced.unref();
   }
 }

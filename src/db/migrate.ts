@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 export const SQL_DIR = new URL('../../sql/', import.meta.url);
 
 // Any constant: every instance takes the same transaction lock before looking at the schema.
-const MIGRATION_LOCK = 7_346_001;
+export const MIGRATION_LOCK = 7_346_001;
 
 export interface Migration {
   id: string;

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { AmiPbx } from '../../src/ami/client.js';
+import { MIGRATION_LOCK } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/log.js';
 import { resync } from '../../src/sync/resync.js';
 import { SimAsterisk } from '../support/asterisk.js';
@@ -134,6 +138,30 @@ describe('what a new user tripped on', () => {
     } finally {
       h.sim.mode = 'normal';
       svc.child.kill('SIGKILL');
+    }
+  });
+
+  test('a SIGTERM while the start is stuck (the migration lock held elsewhere) still ends the process after the grace period', async (t) => {
+    if (!h.db.url) return t.skip('needs a Postgres server');
+    // another instance in the middle of migrating, for ever
+    const trx = await h.knex.transaction();
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve'], {
+      env: { ...process.env, DATABASE_URL: h.db.url, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(h.sim.port), AMI_SECRET: 'test-secret', SHUTDOWN_GRACE_MS: '100', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const lines: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+    try {
+      await until(() => lines.some((l) => l.includes('database opened')), 'the start under way, waiting for the migration lock');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 1);
+      assert.ok(lines.some((l) => l.includes('stopping once started')) && lines.some((l) => l.includes('shutdown took too long')), lines.slice(-3).join('\n'));
+    } finally {
+      child.kill('SIGKILL');
+      await trx.rollback();
     }
   });
 
