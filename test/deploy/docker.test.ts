@@ -48,5 +48,5 @@ test("the image's data directory belongs to the image's user", () => {
 
 test('the shipped dialplan points to documents that are in the repository', () => {
   const conf = readFileSync(root('dialplan/agentgate.conf'), 'utf8');
-  assert.doesNotMatch(conf, /CONTRACT/, 'CONTRACT.md is not shipped; the README has the answer table');
+  assert.doesNotMatch(conf, /CONTRACT/, 'CONTRACT.md is not shipped; docs/http-api.md has the answer table');
 });

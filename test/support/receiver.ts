@@ -9,7 +9,7 @@ export interface Received {
   body: Record<string, unknown> & { idempotency_key: string; event_id: number; agent: string; kind: string };
   raw: string;
   headers: IncomingMessage['headers'];
-  /** Whether the signature checked out as a receiver checks it (README, "Webhooks"). */
+  /** Whether the signature checked out as a receiver checks it (docs/http-api.md, "Webhooks"). */
   signed: boolean;
   /** What it was answered: a status, or `held` / `dropped`. */
   answer: number | 'held' | 'dropped';
@@ -111,7 +111,7 @@ export class Receiver {
   }
 }
 
-/** The README's check, written out as a receiver would: HMAC of `timestamp.body`, and a recent timestamp. */
+/** The check of docs/http-api.md ("Webhooks"), written out as a receiver would: HMAC of `timestamp.body`, and a recent timestamp. */
 function verify(secret: string, headers: IncomingMessage['headers'], body: string): boolean {
   const timestamp = String(headers['x-agentgate-timestamp'] ?? '');
   const given = String(headers['x-agentgate-signature'] ?? '');

@@ -84,7 +84,7 @@ describe('webhook delivery', () => {
     assert.ok(failedOnce.length >= 1);
     assert.ok(failedOnce.every((d) => d.last_error === null), 'a delivered row keeps no error');
 
-    // the payload, as the README documents it
+    // the payload, as docs/http-api.md documents it
     const pause = r.accepted().find((g) => g.body.agent === '1001' && g.body.kind === 'pause')!;
     const event = await h.knex('events').where({ id: pause.body.event_id }).first();
     const key = (await h.knex('webhook_deliveries').where({ webhook, event: event.id }).first()).idempotency_key;
