@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Knex } from 'knex';
+import { Batcher } from './batch.js';
+import { isDatabaseDown } from './errors.js';
+import { type ClaimAnswer, type ClaimItem, type ClaimSpec, type SettleItem, claimMany, settleMany } from './intents.js';
+
+/**
+ * How many claim (and settle) statements of this process run at once, and how many commands one
+ * carries at most. Under load the rest wait here, together, for the next statement: a handful of
+ * connections carries the load instead of each command queueing for one of the pool's.
+ */
+const IN_FLIGHT = 4;
+const PER_STATEMENT = 100;
 
 /**
  * This process's side of the in-doubt registry: its holder name in `intents`, the AMI timeout its
@@ -13,7 +25,34 @@ export class Claims {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly held = new Map<string, number>();
 
+  /** Per database handle (a test may give one process's commands another path to Postgres). */
+  private readonly batchers = new WeakMap<Knex, { claim: Batcher<ClaimItem, ClaimAnswer>; settle: Batcher<SettleItem, boolean> }>();
+
   constructor(readonly timeoutMs: number) {}
+
+  /** Claims the agent of `spec` (a statement shared with the other claims waiting at this moment). */
+  claim(db: Knex, template: string, spec: ClaimSpec): Promise<ClaimAnswer> {
+    return this.batches(db).claim.submit({ spec, template });
+  }
+
+  /** Settles an intent of this holder's (a statement shared with the other settles waiting now). */
+  settle(db: Knex, item: Omit<SettleItem, 'holder'>): Promise<boolean> {
+    return this.batches(db).settle.submit({ ...item, holder: this.holder });
+  }
+
+  private batches(db: Knex) {
+    let b = this.batchers.get(db);
+    if (!b) {
+      const alone = (e: unknown) => !isDatabaseDown(e);
+      b = {
+        // in the agents' order: two instances' statements take the agents' rows in the same order
+        claim: new Batcher((items) => claimMany(db, this.holder, this.timeoutMs, items), IN_FLIGHT, PER_STATEMENT, alone, (i) => i.spec.agent),
+        settle: new Batcher((items) => settleMany(db, items), IN_FLIGHT, PER_STATEMENT, alone),
+      };
+      this.batchers.set(db, b);
+    }
+    return b;
+  }
 
   serial<T>(agent: string, fn: () => Promise<T>): Promise<T> {
     const run = (this.chains.get(agent) ?? Promise.resolve()).then(fn);

@@ -65,19 +65,42 @@ export interface IntentRow {
 const GRACE_MS = 1000;
 
 export async function tryClaim(db: Knex, holder: string, timeoutMs: number, template: string, spec: ClaimSpec): Promise<ClaimAnswer> {
-  const { rows } = await db.raw('select agentgate_claim(?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?::jsonb) as c', [
-    spec.agent,
-    spec.exten ?? null,
-    spec.action,
-    spec.source,
-    holder,
-    timeoutMs * Math.max(1, spec.actions) + GRACE_MS,
-    spec.queues ?? [],
-    spec.reason ?? null,
+  return (await claimMany(db, holder, timeoutMs, [{ spec, template }]))[0] as ClaimAnswer;
+}
+
+/** One claim of `claimMany`: `template` is the member interface `{exten}` makes (`memberInterface`). */
+export interface ClaimItem {
+  spec: ClaimSpec;
+  template: string;
+}
+
+/**
+ * Claims for several agents in one statement (one `agentgate_claim` per spec, in the order given:
+ * callers sort by agent, so two instances' statements take the agents' rows in the same order).
+ */
+export async function claimMany(db: Knex, holder: string, timeoutMs: number, items: ClaimItem[]): Promise<ClaimAnswer[]> {
+  const rows = items.map(({ spec, template }, k) => ({
+    k,
     template,
-    JSON.stringify(spec.want ?? {}),
-  ]);
-  const c = json(rows[0].c) as Record<string, unknown>;
+    agent: spec.agent,
+    exten: spec.exten ?? null,
+    action: spec.action,
+    source: spec.source,
+    ms: timeoutMs * Math.max(1, spec.actions) + GRACE_MS,
+    queues: spec.queues ?? [],
+    reason: spec.reason ?? null,
+    want: spec.want ?? {},
+  }));
+  const { rows: out } = await db.raw(
+    `select x.k, agentgate_claim(x.agent, x.exten, x.action, x.source, ?, x.ms, x.queues, x.reason, x.template, x.want) as c
+       from jsonb_to_recordset(?::jsonb) as x(k int, template text, agent text, exten text, action text, source text, ms int, queues text[], reason text, want jsonb)`,
+    [holder, JSON.stringify(rows)],
+  );
+  const byK = new Map<number, unknown>((out as Array<{ k: number; c: unknown }>).map((r) => [Number(r.k), r.c]));
+  return items.map(({ spec }, k) => claimAnswer(json(byK.get(k)) as Record<string, unknown>, spec));
+}
+
+function claimAnswer(c: Record<string, unknown>, spec: ClaimSpec): ClaimAnswer {
   if (!c.agent) return { kind: 'noAgent' };
   if (c.claimed === null || c.claimed === undefined) {
     const busy = (c.busy ?? {}) as { id?: number; expired?: boolean; wait_ms?: number };
@@ -183,6 +206,15 @@ export function endsSession(before: SessionRow | undefined, change: Change): boo
   return remove.length > 0 && (before?.queues.length ?? 0) <= remove.length;
 }
 
+/** One settle of `settleMany`: the intent, its holder, the change, and the session the claim read. */
+export interface SettleItem {
+  id: number;
+  holder: string;
+  change: Change;
+  own: boolean;
+  before: SessionRow | undefined;
+}
+
 /**
  * The one writer of the record: the changes, their events and the end of the intent, in one
  * statement that applies only while the intent is still `holder`'s. False when it was not (another
@@ -195,50 +227,61 @@ export function endsSession(before: SessionRow | undefined, change: Change): boo
  * hands them out one at a time: no CACHE). The webhook outbox relies on it (`takeDue`).
  */
 export async function settle(db: Knex, id: number, holder: string, change: Change, own: boolean, before: SessionRow | undefined): Promise<boolean> {
-  const ends = endsSession(before, change);
-  const { rows } = await db.raw(
-    `with i as (delete from intents where id = ? and holder = ? returning agent),
+  return (await settleMany(db, [{ id, holder, change, own, before }]))[0] as boolean;
+}
+
+/**
+ * `settle` for several intents (of different agents: an agent has one intent at a time) in one
+ * statement, so one commit carries them all; each applies only while it is still its holder's.
+ * The events of each settle take their ids in their order.
+ */
+export async function settleMany(db: Knex, items: SettleItem[]): Promise<boolean[]> {
+  const rows = items.map(({ id, holder, change, own, before }) => ({
+    id,
+    holder,
+    own,
+    ends: endsSession(before, change),
+    creates: change.create !== undefined,
+    create: change.create ?? {},
+    add: change.add ?? [],
+    pause: change.pause ?? [],
+    remove: change.remove ?? [],
+    since: Boolean(change.since),
+    overdue: Boolean(change.overdue),
+    events: change.events.map((e) => ({ reason: null, detail: null, ...e })),
+  }));
+  const { rows: out } = await db.raw(
+    `with x as (select * from jsonb_to_recordset(?::jsonb) as x(id bigint, holder text, own boolean, ends boolean, creates boolean, "create" jsonb,
+                                                                add jsonb, pause jsonb, remove text[], since boolean, overdue boolean, events jsonb)),
+     i as (delete from intents t using x where t.id = x.id and t.holder = x.holder returning t.id, t.agent),
+     ix as (select x.*, i.agent from i join x on x.id = i.id),
      ns as (insert into agent_sessions (agent, exten, interface, state_interface, member_name)
-            select i.agent, x.exten, x.interface, x.state_interface, x.member_name
-              from i, jsonb_to_record(?::jsonb) as x(exten text, interface text, state_interface text, member_name text)
-             where ?::boolean),
+            select ix.agent, c.exten, c.interface, c.state_interface, c.member_name
+              from ix, jsonb_to_record(ix."create") as c(exten text, interface text, state_interface text, member_name text)
+             where ix.creates),
      aq as (insert into session_queues (agent, queue, paused, reason, paused_by)
-            select i.agent, x.queue, x.paused, x.reason,
+            select ix.agent, a.queue, a.paused, a.reason,
                    -- a queue joined while paused everywhere: the pause it joins is the one already running
-                   case when x.paused then coalesce(x.actor, (select p.paused_by from session_queues p where p.agent = i.agent and p.paused limit 1)) end
-              from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text, actor text)),
-     pq as (update session_queues q set paused = x.paused, reason = x.reason, paused_by = case when x.paused then x.actor end
-              from i, jsonb_to_recordset(?::jsonb) as x(queue text, paused boolean, reason text, actor text)
-             where q.agent = i.agent and q.queue = x.queue),
-     rq as (delete from session_queues q using i where q.agent = i.agent and q.queue = any(?::text[]) and not ?::boolean),
-     ds as (delete from agent_sessions s using i where s.agent = i.agent and ?::boolean),
-     us as (update agent_sessions s set since = case when ?::boolean then now() else s.since end,
-                                        overdue_for = case when ?::boolean then s.since else s.overdue_for end
-              from i where s.agent = i.agent and (?::boolean or ?::boolean) and not ?::boolean),
+                   case when a.paused then coalesce(a.actor, (select p.paused_by from session_queues p where p.agent = ix.agent and p.paused limit 1)) end
+              from ix, jsonb_to_recordset(ix.add) as a(queue text, paused boolean, reason text, actor text)),
+     pq as (update session_queues q set paused = p.paused, reason = p.reason, paused_by = case when p.paused then p.actor end
+              from ix, jsonb_to_recordset(ix.pause) as p(queue text, paused boolean, reason text, actor text)
+             where q.agent = ix.agent and q.queue = p.queue),
+     rq as (delete from session_queues q using ix where q.agent = ix.agent and q.queue = any(ix.remove) and not ix.ends),
+     ds as (delete from agent_sessions s using ix where s.agent = ix.agent and ix.ends),
+     us as (update agent_sessions s set since = case when ix.since then now() else s.since end,
+                                        overdue_for = case when ix.overdue then s.since else s.overdue_for end
+              from ix where s.agent = ix.agent and (ix.since or ix.overdue) and not ix.ends),
      ev as (insert into events (agent, exten, queue, kind, reason, source, actor, intent, detail)
-            select i.agent, x.exten, x.queue, x.kind, x.reason, x.source, coalesce(x.actor, x.source), ?, x.detail
-              from i, jsonb_to_recordset(?::jsonb) as x(exten text, queue text, kind text, reason text, source text, actor text, detail text))
-     select count(*)::int as n from i`,
-    [
-      id,
-      holder,
-      JSON.stringify(change.create ?? {}),
-      change.create !== undefined,
-      JSON.stringify(change.add ?? []),
-      JSON.stringify(change.pause ?? []),
-      change.remove ?? [],
-      ends,
-      ends,
-      Boolean(change.since),
-      Boolean(change.overdue),
-      Boolean(change.since),
-      Boolean(change.overdue),
-      ends,
-      own ? id : null,
-      JSON.stringify(change.events.map((e) => ({ reason: null, detail: null, ...e }))),
-    ],
+            select ix.agent, e.exten, e.queue, e.kind, e.reason, e.source, coalesce(e.actor, e.source), case when ix.own then ix.id end, e.detail
+              from ix, jsonb_array_elements(ix.events) with ordinality as j(v, n),
+                   jsonb_to_record(j.v) as e(exten text, queue text, kind text, reason text, source text, actor text, detail text)
+             order by ix.id, j.n)
+     select id from i`,
+    [JSON.stringify(rows)],
   );
-  return rows[0].n === 1;
+  const applied = new Set((out as Array<{ id: string | number }>).map((r) => Number(r.id)));
+  return items.map((item) => applied.has(item.id));
 }
 
 /** After a settle whose answer never came: did it commit? */

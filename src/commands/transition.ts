@@ -2,7 +2,7 @@ import { PbxUnavailable } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import { failureOutcome, isDatabaseDown } from './errors.js';
 import { settleInDoubt } from './in-doubt.js';
-import { type Change, type ClaimSpec, type Claimed, abandon, release, settle, settledBefore, tryClaim } from './intents.js';
+import { type Change, type ClaimSpec, type Claimed, abandon, release, settledBefore } from './intents.js';
 import { type Outcome, outcome } from './outcomes.js';
 import type { SessionRow } from './store.js';
 
@@ -66,7 +66,7 @@ export async function claimAgent(deps: Deps, spec: ClaimSpec): Promise<Claimed |
   const giveUp = performance.now() + claims.timeoutMs * (spec.actions + 4) + 5000;
   let pauseMs = 2;
   for (;;) {
-    const answer = await tryClaim(db, claims.holder, claims.timeoutMs, memberInterface, spec);
+    const answer = await claims.claim(db, memberInterface, spec);
     if (answer.kind === 'noAgent') return undefined;
     if (answer.kind === 'claimed') return answer.claim;
     if (answer.expired) {
@@ -87,7 +87,7 @@ async function record(deps: Deps, what: object, claim: Claimed, decision: Decisi
   const change = decision.change as Change;
   for (let attempt = 0; ; attempt++) {
     try {
-      if (await settle(db, id, claims.holder, change, true, claim.session)) {
+      if (await claims.settle(db, { id, change, own: true, before: claim.session })) {
         afterCommit(deps, claim.session, change);
         return decision.outcome;
       }

@@ -236,9 +236,13 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       const stormSeconds = (performance.now() - stormStart) / 1000;
       const inService = calls.map((c) => c.serviceMs);
       const failures = calls.filter((c) => c.variablesSet.AGENTGATE_RESULT !== 'success').length;
-      // The first two turns (connect → ANSWER → GET DATA) are the 1,000 connections arriving in the same
-      // instant; what follows the typed id is the login itself.
-      const afterId = calls.map((c) => c.turnsMs.slice(2).reduce((a, b) => a + b, 0));
+      // The turns up to the id's question (connect → ANSWER → the channel's language → GET DATA) are the
+      // 1,000 connections arriving in the same instant; what follows the typed id is the login itself.
+      // Turn k ends with the server's command k, so the turns after the id's question begin at its index + 1.
+      const afterId = calls.map((c) => {
+        const asked = c.commands.findIndex((cmd) => cmd.startsWith('GET DATA agentgate/enter-agent'));
+        return asked < 0 ? Number.NaN : c.turnsMs.slice(asked + 1).reduce((a, b) => a + b, 0);
+      });
       // /api/agents now: the storm left its agents logged in, the rest of the provisioned ones are off.
       if (want('lists')) results.agentsList = await listCost(httpPort, n.lists, n.listed, say);
 

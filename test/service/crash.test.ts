@@ -62,7 +62,7 @@ test('killed after Asterisk answered, before the settle reached Postgres: the sa
   const first = await serve(env(viaProxy.toString()));
   try {
     await ready(first.base);
-    const held = pg.hold('toServer', 'delete from intents where id');
+    const held = pg.hold('toServer', 'delete from intents t using x');
     const answer = command(first.base, { command: 'login', agent: '1002', exten: '2002', queue: 'sales' }).catch(() => 'no answer');
     await held;
     assert.ok(sim.members().some((m) => m.interface === 'SIP/2002'), 'Asterisk applied it');

@@ -43,7 +43,9 @@ export function parsePrometheus(text: string): Sample[] {
       rest = rest.slice(l[0].length);
     }
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw fail('bad value');
+    // Prometheus reads values with Go's ParseFloat, which takes NaN in any case: prom-client writes
+    // `Nan` (the event loop's lag before its first sample).
+    if (Number.isNaN(value) && m[3]?.toLowerCase() !== 'nan') throw fail('bad value');
     out.push({ name, labels, value });
   }
   return out;

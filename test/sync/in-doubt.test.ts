@@ -113,7 +113,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
     url.port = String(pg.port);
     const db = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 4 }, log: { warn() {}, error() {}, debug() {}, deprecate() {} } });
     try {
-      const cut = pg.cutAfter('delete from intents where id');
+      const cut = pg.cutAfter('delete from intents t using x');
       const answer = messageOf(await runCommand({ ...h.deps, db }, { command: 'login', agent: '1003', exten: '2003', queue: 'sales' }, HTTP_BY));
       await cut;
       assert.equal(answer, 'Login OK');
