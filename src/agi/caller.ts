@@ -73,6 +73,6 @@ export async function agentLanguage(db: Knex, login: string): Promise<PromptLang
 }
 
 /** A stored language agentgate does not ship (written by hand) is ignored rather than played as English. */
-function known(language: unknown): PromptLanguage | undefined {
+export function known(language: unknown): PromptLanguage | undefined {
   return isPromptLanguage(language) ? language : undefined;
 }

@@ -95,7 +95,7 @@ export async function claimMany(db: Knex, holder: string, timeoutMs: number, ite
     `select x.k, agentgate_claim(x.agent, x.exten, x.action, x.source, ?, x.ms, x.queues, x.reason, x.template, x.want) as c
        from jsonb_to_recordset(?::jsonb) as x(k int, template text, agent text, exten text, action text, source text, ms int, queues text[], reason text, want jsonb)`,
     [holder, JSON.stringify(rows)],
-  );
+  ).options({ name: 'agentgate_claim' });
   const byK = new Map<number, unknown>((out as Array<{ k: number; c: unknown }>).map((r) => [Number(r.k), r.c]));
   return items.map(({ spec }, k) => claimAnswer(json(byK.get(k)) as Record<string, unknown>, spec));
 }
@@ -279,7 +279,7 @@ export async function settleMany(db: Knex, items: SettleItem[]): Promise<boolean
              order by ix.id, j.n)
      select id from i`,
     [JSON.stringify(rows)],
-  );
+  ).options({ name: 'agentgate_settle' });
   const applied = new Set((out as Array<{ id: string | number }>).map((r) => Number(r.id)));
   return items.map((item) => applied.has(item.id));
 }

@@ -6,10 +6,10 @@ import { agentWithDefaults, findAgent, findQueue, findReasonByCode, reasonCode, 
  * Read-only questions the phone asks while collecting a command's arguments (is this a valid answer
  * to the prompt?). The command itself still decides the outcome.
  */
-export async function agentForPhone(deps: Deps, login: string): Promise<{ needsPin: boolean; defaultQueues: string[] } | undefined> {
+export async function agentForPhone(deps: Deps, login: string): Promise<{ needsPin: boolean; defaultQueues: string[]; language: string | null } | undefined> {
   const agent = await agentWithDefaults(deps.db, login);
   if (!agent) return undefined;
-  return { needsPin: agent.pin_hash !== null, defaultQueues: agent.queues };
+  return { needsPin: agent.pin_hash !== null, defaultQueues: agent.queues, language: agent.language };
 }
 
 export async function pinMatches(deps: Deps, login: string, pin: string): Promise<boolean> {

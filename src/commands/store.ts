@@ -92,10 +92,10 @@ export async function reasonCode(q: Q, name: string): Promise<number | undefined
   return row?.code as number | undefined;
 }
 
-/** An agent with its default queues, in one round trip. */
-export async function agentWithDefaults(q: Q, login: string): Promise<(AgentRow & { queues: string[] }) | undefined> {
+/** An agent with its default queues and its prompt language, in one round trip. */
+export async function agentWithDefaults(q: Q, login: string): Promise<(AgentRow & { queues: string[]; language: string | null }) | undefined> {
   const { rows } = await q.raw(
-    `select a.login, a.name, a.pin_hash,
+    `select a.login, a.name, a.pin_hash, a.language,
             coalesce((select array_agg(d.queue order by d.queue) from agent_queues d where d.agent = a.login), '{}') as queues
        from agents a where a.login = ?`,
     [login],

@@ -3,7 +3,7 @@ import type { Deps } from '../../commands/deps.js';
 import type { By } from '../../commands/input.js';
 import type { PinGuard } from '../../commands/pin.js';
 import { type Outcome, OUTCOMES, messageOf } from '../../commands/outcomes.js';
-import { agentLanguage } from '../caller.js';
+import { agentLanguage, known } from '../caller.js';
 import { DIGIT_PROMPTS, PROMPTS, type PromptLanguage, type PromptName } from '../prompts.js';
 import { CHANNEL_LANGUAGE, VARIABLES } from '../variables.js';
 
@@ -64,9 +64,12 @@ export async function speakIn(ctx: FlowContext, language: PromptLanguage | undef
   ctx.playing = language;
 }
 
-/** Once the agent is known: its provisioned language, if it has one, wins over the extension's. */
-export async function speakAgentLanguage(ctx: FlowContext, agent: string): Promise<void> {
-  if (!ctx.silent) await speakIn(ctx, await agentLanguage(ctx.deps.db, agent));
+/**
+ * Once the agent is known: its provisioned language, if it has one, wins over the extension's.
+ * `stored`: the agent's language column when the flow has already read it.
+ */
+export async function speakAgentLanguage(ctx: FlowContext, agent: string, stored?: string | null): Promise<void> {
+  if (!ctx.silent) await speakIn(ctx, stored !== undefined ? known(stored) : await agentLanguage(ctx.deps.db, agent));
 }
 
 /** Ends a flow: the channel variables first (they survive a hangup), then the outcome's prompt. */

@@ -17,12 +17,14 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   const { deps, call, silent } = ctx;
   let agent = call.params.get('agent') || undefined;
   const guarded = !silent && (await pinsInUse(deps));
+  // what the id's question looked up, so the answer is not read twice
+  let found: Awaited<ReturnType<typeof agentForPhone>>;
   if (!agent) {
     if (silent) return finish(ctx, { kind: 'agentNotSpecified' });
     const got = await ask<string>(ctx, 'enterAgent', 10, async (digits) => {
       if (digits === '') return { retry: 'invalidEntry', failure: { kind: 'agentNotSpecified' } };
       // with PINs in use the PIN question decides; without, there is nothing to hide
-      if (!guarded && !(await agentForPhone(deps, digits))) return { retry: 'agentNotExists', failure: { kind: 'agentNotExists' } };
+      if (!guarded && !(found = await agentForPhone(deps, digits))) return { retry: 'agentNotExists', failure: { kind: 'agentNotExists' } };
       return { value: digits };
     });
     if (!got.ok) return finish(ctx, got.failure, got.prompt);
@@ -30,7 +32,7 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   }
 
   const who = agent;
-  const info = await agentForPhone(deps, who);
+  const info = found ?? (await agentForPhone(deps, who));
   // The PIN is asked whenever the agent has one (or may have one: an unknown number while PINs are
   // in use), however the id arrived; a silent IVR has already decided who the caller is.
   if (guarded && (info === undefined || info.needsPin)) {
@@ -48,7 +50,7 @@ export async function loginFlow(ctx: FlowContext): Promise<Outcome> {
   }
   // Only now: while PINs are in use, a switch of language before the PIN would tell an agent's
   // number from an unknown one.
-  if (info) await speakAgentLanguage(ctx, who);
+  if (info) await speakAgentLanguage(ctx, who, info.language);
 
   let queue: string | undefined = call.params.get('queue') || undefined;
   let queues: string[] | undefined;
