@@ -27,12 +27,13 @@ import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
 import { startAgiCall } from '../support/agi-caller.js';
 import { accessLoad, accessRow } from './access.js';
 import { type LoadResult, closedLoop, cpuMs, fixedRate, get, percentile, together } from './load.js';
+import { writeCosts } from './writes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The parts of the bench, in the order they run; `--only=a,b` runs some of them. */
-export const PARTS = ['http', 'feed', 'access', 'storm', 'lists', 'memory', 'reconcile', 'embedded', 'report'] as const;
+export const PARTS = ['http', 'feed', 'access', 'storm', 'lists', 'memory', 'reconcile', 'writes', 'embedded', 'report'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -286,6 +287,12 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       say(`reconcile with ${members} members: ${JSON.stringify(results.reconcile)}`);
     }
 
+    // 4b. What each write of a command costs, one piece taken away at a time (its own database)
+    if (want('writes')) {
+      say('… writes: one command at a time, with and without each trigger, index, the report text and the lamp');
+      results.writes = await writeCosts(ADMIN_URL, amiPort, opts.smoke ? 40 : 800, say);
+    }
+
     // 5. Embedded database against the server, at one concurrency
     if (want('embedded')) {
       say(`… embedded database: opening PGlite and provisioning ${n.agents} agents, then ${n.perLevel} commands`);
@@ -491,6 +498,7 @@ function table(r: Record<string, any>): string {
     r.agentsList && `| \`/api/agents\`, ${r.agentsList.agents} agents (${r.agentsList.kilobytes} kB) | p50 ${r.agentsList.p50ms} ms, p99 ${r.agentsList.p99ms} ms | p99 ≤ 100 ms |`,
     r.memory && `| RSS at rest | ${r.memory.restMb} MB | |`,
     r.memory && `| RSS with ${r.memory.idleSessions} idle FastAGI sessions | ${r.memory.idleMb} MB | ≤ 200 MB |`,
+    ...((r.writes ?? []) as any[]).map((w) => `| one command at a time, ${w.variant} | p50 ${w.without.commandMs} ms (claim ${w.without.claimMs}, settle ${w.without.settleMs}) against ${w.shipped.commandMs} ms as shipped (claim ${w.shipped.claimMs}, settle ${w.shipped.settleMs}): ${w.costUs} µs a command | |`),
     r.embedded && `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms${r.embedded.postgres ? ` (Postgres: ${r.embedded.postgres.perSecond}/s)` : ''} | |`,
     r.report && reportRow(r.report),
   ].filter(Boolean);
