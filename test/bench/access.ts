@@ -1,4 +1,4 @@
-import { closedLoop, cpuMs, percentile, together, type LoadResult } from './load.js';
+import { closedLoop, interleaved, percentile, type LoadResult } from './load.js';
 
 const LEVEL = 8;
 
@@ -13,16 +13,12 @@ function figures(r: LoadResult) {
  * is the figure the rest of the machine moves least.
  */
 export async function accessLoad(port: number, servicePid: number, key: string, perLevel: number, say: (l: string) => void): Promise<Record<string, unknown>> {
-  const runs: Record<'allowListed' | 'supervisor', LoadResult[]> = { allowListed: [], supervisor: [] };
-  const cpu = { allowListed: 0, supervisor: 0 };
-  for (const mode of ['allowListed', 'supervisor', 'supervisor', 'allowListed'] as const) {
-    const before = cpuMs(servicePid);
-    runs[mode].push(await closedLoop(port, LEVEL, perLevel, mode === 'supervisor' ? { authorization: `Bearer ${key}` } : {}));
-    cpu[mode] += cpuMs(servicePid) - before;
-  }
-  const allowListed = figures(together(runs.allowListed));
-  const supervisor = figures(together(runs.supervisor));
-  const perCommand = (mode: keyof typeof runs) => Math.round((cpu[mode] * 1000) / together(runs[mode]).count);
+  const by = await interleaved(servicePid, ['allowListed', 'supervisor'], (mode, timed) =>
+    timed(() => closedLoop(port, LEVEL, perLevel, mode === 'supervisor' ? { authorization: `Bearer ${key}` } : {})),
+  );
+  const allowListed = figures(by.allowListed.result);
+  const supervisor = figures(by.supervisor.result);
+  const perCommand = (mode: keyof typeof by) => by[mode].cpuUsPerCommand;
   const ratio = +(supervisor.perSecond / allowListed.perSecond).toFixed(2);
   say(`http c=${LEVEL} with a supervisor key: ${supervisor.perSecond}/s p99 ${supervisor.p99ms} ms vs ${allowListed.perSecond}/s allow-listed (×${ratio}); service CPU ${perCommand('supervisor')} µs/command vs ${perCommand('allowListed')}`);
   return { concurrency: LEVEL, allowListed, supervisor, ratio, serviceCpuUsPerCommand: { allowListed: perCommand('allowListed'), supervisor: perCommand('supervisor') } };

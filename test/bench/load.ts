@@ -105,3 +105,32 @@ export function together(rs: LoadResult[]): LoadResult {
     errors: Object.assign({}, ...rs.map((r) => r.errors)),
   };
 }
+
+/**
+ * Two ways of running the same load, twice each, interleaved (a, b, b, a) so that a machine that
+ * gets busier or quieter meanwhile weighs on both. `run` does one run of `mode` and times its load
+ * with `timed`, which also counts the service's CPU time during it (the figure the rest of the
+ * machine moves least). Per mode: both runs joined, and the service's CPU µs per command.
+ */
+export async function interleaved<M extends string>(
+  servicePid: number,
+  modes: [M, M],
+  run: (mode: M, timed: (load: () => Promise<LoadResult>) => Promise<void>) => Promise<void>,
+): Promise<Record<M, { result: LoadResult; cpuUsPerCommand: number }>> {
+  const [a, b] = modes;
+  const runs = new Map<M, LoadResult[]>([[a, []], [b, []]]);
+  const cpu = new Map<M, number>([[a, 0], [b, 0]]);
+  for (const mode of [a, b, b, a]) {
+    await run(mode, async (load) => {
+      const before = cpuMs(servicePid);
+      runs.get(mode)?.push(await load());
+      cpu.set(mode, (cpu.get(mode) ?? 0) + cpuMs(servicePid) - before);
+    });
+  }
+  const out = {} as Record<M, { result: LoadResult; cpuUsPerCommand: number }>;
+  for (const mode of modes) {
+    const result = together(runs.get(mode) ?? []);
+    out[mode] = { result, cpuUsPerCommand: Math.round(((cpu.get(mode) ?? 0) * 1000) / result.count) };
+  }
+  return out;
+}

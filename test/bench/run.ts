@@ -26,7 +26,7 @@ import { parseReportRequest } from '../../src/reports/params.js';
 import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
 import { startAgiCall } from '../support/agi-caller.js';
 import { accessLoad, accessRow } from './access.js';
-import { type LoadResult, closedLoop, cpuMs, fixedRate, get, percentile, together } from './load.js';
+import { type LoadResult, closedLoop, fixedRate, get, interleaved, percentile } from './load.js';
 import { writeCosts } from './writes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -338,18 +338,14 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
  */
 async function feedLoad(port: number, servicePid: number, n: { perLevel: number; feedClients: number }, say: (l: string) => void): Promise<Record<string, unknown>> {
   const level = 8;
-  const runs: Record<'without' | 'with', LoadResult[]> = { without: [], with: [] };
-  const cpu = { without: 0, with: 0 };
   let bytes = 0;
   let everyClientUpTo = true;
-  for (const mode of ['without', 'with', 'with', 'without'] as const) {
+  const by = await interleaved(servicePid, ['without', 'with'], async (mode, timed) => {
     const watchers =
       mode === 'with' ? await start(['--import', 'tsx', 'test/bench/feed-clients.ts', String(port), String(n.feedClients)], {}, (l) => l.connected === n.feedClients) : undefined;
     if (watchers) setPriority(watchers.child.pid!, 19);
-    const before = cpuMs(servicePid);
-    runs[mode].push(await closedLoop(port, level, n.perLevel));
-    cpu[mode] += cpuMs(servicePid) - before;
-    if (!watchers) continue;
+    await timed(() => closedLoop(port, level, n.perLevel));
+    if (!watchers) return;
     const delivered = new Promise<Record<string, number>>((resolve) => {
       createInterface({ input: watchers.child.stdout! }).on('line', (l) => l.includes('"done"') && resolve(JSON.parse(l)));
     });
@@ -358,11 +354,10 @@ async function feedLoad(port: number, servicePid: number, n: { perLevel: number;
     const got = await delivered;
     bytes += got.bytes!;
     everyClientUpTo &&= got.minLastId === got.maxLastId;
-  }
-  const both = together;
-  const without = summary(both(runs.without));
-  const withFeed = summary(both(runs.with));
-  const perCommand = (mode: 'without' | 'with') => Math.round((cpu[mode] * 1000) / both(runs[mode]).count);
+  });
+  const without = summary(by.without.result);
+  const withFeed = summary(by.with.result);
+  const perCommand = (mode: 'without' | 'with') => by[mode].cpuUsPerCommand;
   const ratio = +(withFeed.perSecond / without.perSecond).toFixed(2);
   say(
     `http c=${level} with ${n.feedClients} feed clients: ${withFeed.perSecond}/s p99 ${withFeed.p99ms} ms vs ${without.perSecond}/s without (×${ratio}); ` +
