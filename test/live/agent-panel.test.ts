@@ -132,6 +132,43 @@ test('the panel: sign in, log in to the default queues, pause with a reason, unp
   }
 });
 
+test('an answer asked for before "Sign out" and arriving after it does not bring the panel back', async (t) => {
+  if (!browser) return t.skip(SKIP);
+  const { context, page, errors } = await openPanel(port);
+  try {
+    await signIn(page, '1001', '1234');
+    await stateShows(page, 'logged_off');
+    // the next /agent/me is answered by the service at once but reaches the page only when let go
+    let letGo!: () => void;
+    const released = new Promise<void>((r) => (letGo = r));
+    let answered!: () => void;
+    const served = new Promise<void>((r) => (answered = r));
+    await page.route('**/agent/me', async (route) => {
+      const response = await route.fetch();
+      answered();
+      await released;
+      await route.fulfill({ response });
+    }, { times: 1 });
+    // a change made elsewhere: the live stream makes the panel ask /agent/me again
+    const origin = `http://127.0.0.1:${port}`;
+    assert.match(await (await fetch(`${origin}/api/agent.php?command=login&agent=1001&exten=2001&queue=support`)).text(), /Login OK/);
+    await served;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const late = page.waitForResponse('**/agent/me');
+    letGo();
+    await late;
+    // a request made after the late answer is read back only once the page has handled that answer
+    await page.evaluate(() => fetch('/healthz').then((r) => r.text()));
+    assert.equal(await page.getByRole('button', { name: 'Sign in' }).isVisible(), true, 'the sign-in form stays');
+    assert.equal(await page.locator('#panel').isVisible(), false, 'the panel of the signed-out agent is not shown');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await fetch(`http://127.0.0.1:${port}/api/agent.php?command=logoff&agent=1001`);
+  }
+});
+
 test('a state change made elsewhere shows on the panel live', async (t) => {
   if (!browser) return t.skip(SKIP);
   const { context, page } = await openPanel(port);

@@ -34,7 +34,9 @@ const t = (key) => TEXT[lang][key] ?? TEXT.en[key] ?? key;
 const $ = (id) => document.getElementById(id);
 
 /** What the panel knows: the last /agent/me, the feed, the timers. */
-const ui = { me: undefined, shownState: undefined, reasonsKey: '', events: undefined, tick: undefined, idleCheck: undefined };
+// `signedOut` counts the returns to the sign-in form: an answer asked for before one arrives late
+// and is dropped, so a panel never comes back after "Sign out"
+const ui = { me: undefined, shownState: undefined, reasonsKey: '', events: undefined, tick: undefined, idleCheck: undefined, signedOut: 0 };
 
 /** A refusal that means the sign-in is gone: back to the form, saying why. */
 class SignedOut extends Error {
@@ -58,6 +60,7 @@ async function call(method, url, body) {
 }
 
 function showSignIn(message) {
+  ui.signedOut += 1;
   ui.me = undefined;
   ui.shownState = undefined;
   ui.events?.close();
@@ -82,12 +85,16 @@ function failed(err) {
   target.textContent = t('unreachable');
 }
 
+/** Shows the panel as /agent/me says it is; false when the agent signed out while it asked. */
 async function loadMe() {
+  const asked = ui.signedOut;
   const { status, data } = await call('GET', '/agent/me');
+  if (asked !== ui.signedOut) return false; // signed out meanwhile: the form stays
   if (status !== 200) throw new Error(data.error ?? String(status));
   ui.me = data;
   render();
   watchIdle();
+  return true;
 }
 
 /** An idle session ends on the server; the panel notices it without waiting for the agent's next click. */
@@ -202,7 +209,7 @@ function follow() {
     // a stream refused (401) is not retried by the browser: /agent/me says whether the sign-in is gone
     if (events.readyState === EventSource.CLOSED) {
       ui.events = undefined;
-      loadMe().then(follow, failed);
+      loadMe().then((shown) => shown && follow(), failed);
     }
   };
 }
@@ -235,8 +242,7 @@ function wire() {
       if (status === 200) {
         $('signin-message').textContent = '';
         $('panel-message').textContent = '';
-        await loadMe();
-        follow();
+        if (await loadMe()) follow();
       } else showSignIn(status === 429 ? t('pinLocked') : t('pinWrong'));
     } catch (err) {
       failed(err);
@@ -275,5 +281,5 @@ function wire() {
 
 wire();
 loadMe()
-  .then(follow)
+  .then((shown) => shown && follow())
   .catch((err) => (err instanceof SignedOut && !err.expired ? showSignIn() : failed(err)));
