@@ -3,6 +3,7 @@ import type { Outcome } from './outcomes.js';
 import { outcome } from './outcomes.js';
 import { findAgent, findSession, lastLogoff } from './store.js';
 import { failureOutcome } from './errors.js';
+import { pendingView } from './floor.js';
 import { pauseActor, pauseReason, pausedEverywhere, pausedQueues } from './state.js';
 
 /** Where the agent is now; reads only, so it takes no lock. */
@@ -25,6 +26,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
           actor: null,
           since: since ? new Date(since).toISOString() : null,
           call: null,
+          pending_pause: null,
         },
       };
     }
@@ -40,6 +42,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
         actor: pauseActor(session.queues),
         since: new Date(session.since).toISOString(),
         call: deps.calls?.forAgent(agent.login) ?? null,
+        pending_pause: await pendingView(deps.db, agent.login),
       },
     };
   } catch (err) {
