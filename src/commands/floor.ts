@@ -69,8 +69,8 @@ export async function pendingQueue(db: Knex, limit = 200): Promise<PendingRow[]>
 }
 
 /** As `status` shows it. */
-export async function pendingView(db: Knex, agent: string): Promise<PendingPause | null> {
+export async function pendingView(db: Knex, agent: string): Promise<PendingPause | undefined> {
   const { rows } = await db.raw(`select reason, ${isoSql('since')} as since, kind = 'approval' as approval from pending_pauses where agent = ?`, [agent]);
   const r = rows[0];
-  return r ? { reason: r.reason ?? null, since: r.since, approval: Boolean(r.approval) } : null;
+  return r ? { reason: r.reason ?? null, since: r.since, approval: Boolean(r.approval) } : undefined;
 }

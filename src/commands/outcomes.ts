@@ -58,8 +58,11 @@ export interface AgentStatus {
   since: string | null;
   /** The queue call ringing or under way on the agent's phone (live state from Asterisk), or null. */
   call: AgentCall | null;
-  /** A pause waiting (CONTRACT §10): for room under a queue's floor, or for a supervisor's yes (`approval`). */
-  pending_pause: PendingPause | null;
+  /**
+   * A pause waiting (CONTRACT §10): for room under a queue's floor, or for a supervisor's yes
+   * (`approval`). Only there while one waits, so the answer of an agent without one is as before.
+   */
+  pending_pause?: PendingPause;
 }
 
 export interface PendingPause {

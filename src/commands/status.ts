@@ -26,10 +26,10 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
           actor: null,
           since: since ? new Date(since).toISOString() : null,
           call: null,
-          pending_pause: null,
         },
       };
     }
+    const pending = await pendingView(deps.db, agent.login);
     return {
       kind: 'statusOk',
       status: {
@@ -42,7 +42,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
         actor: pauseActor(session.queues),
         since: new Date(session.since).toISOString(),
         call: deps.calls?.forAgent(agent.login) ?? null,
-        pending_pause: await pendingView(deps.db, agent.login),
+        ...(pending ? { pending_pause: pending } : {}),
       },
     };
   } catch (err) {

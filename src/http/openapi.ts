@@ -22,7 +22,7 @@ export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
   // (Asterisk's own words follow the outcome's, as outcomeBody puts them)
   if (kind === 'pbxError') return { error: `${o.message}: Unable to add interface: No such queue` };
-  if (kind === 'statusOk') return { [o.result]: o.message, agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null, pending_pause: null };
+  if (kind === 'statusOk') return { [o.result]: o.message, agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 
@@ -95,15 +95,10 @@ const agentItem = {
     overdue: { type: 'boolean', description: 'this pause was recorded overdue' },
     call: agentCall,
     pending_pause: {
-      oneOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          required: ['reason', 'since', 'approval'],
-          properties: { reason: { type: ['string', 'null'] }, since: { type: 'string', format: 'date-time' }, approval: { type: 'boolean', description: 'waiting for a yes (true) or under a floor (false)' } },
-        },
-      ],
-      description: 'a pause waiting: queued under a queue floor (wait=1) or asking a supervisor (docs/pauses.md)',
+      type: 'object',
+      required: ['reason', 'since', 'approval'],
+      properties: { reason: { type: ['string', 'null'] }, since: { type: 'string', format: 'date-time' }, approval: { type: 'boolean', description: 'waiting for a yes (true) or under a floor (false)' } },
+      description: 'only while a pause waits: queued under a queue floor (wait=1) or asking a supervisor (docs/pauses.md)',
     },
   },
 };

@@ -56,7 +56,7 @@ async function api(params: Record<string, string>, key?: string): Promise<unknow
   const res = await h.http.inject({ method: 'GET', url: `/api/agent.php?${new URLSearchParams(params)}`, remoteAddress: '10.9.9.9', headers });
   return res.json();
 }
-const status = async () => (await api({ command: 'status', agent: '1001' }, keys.lead)) as { state: string; reason: string | null; pending_pause: { reason: string; approval: boolean } | null };
+const status = async () => (await api({ command: 'status', agent: '1001' }, keys.lead)) as { state: string; reason: string | null; pending_pause?: { reason: string; approval: boolean } };
 const lastEvent = async (kind: string) => h.knex('events').where({ agent: '1001', kind }).orderBy('id', 'desc').first();
 
 describe('reasons that need a yes', () => {
@@ -80,7 +80,7 @@ describe('reasons that need a yes', () => {
 
     assert.deepEqual(await api({ command: 'approve', agent: '1001' }, keys.lead), { success: 'Pause approved' });
     const now = await status();
-    assert.deepEqual([now.state, now.reason, now.pending_pause], ['paused', 'Medico', null]);
+    assert.deepEqual([now.state, now.reason, now.pending_pause], ['paused', 'Medico', undefined]);
     assert.ok(h.sim.members().some((m) => m.interface === 'PJSIP/2001' && m.paused && m.reason === 'Medico'), 'Asterisk has the pause');
     assert.equal((await lastEvent('pause_approved')).actor, 'key:lead');
     assert.equal((await lastEvent('pause')).actor, 'agent:1001', 'the pause is the agent\'s own');
@@ -91,11 +91,11 @@ describe('reasons that need a yes', () => {
   test('denied by a supervisor, or by the timeout (actor policy), the agent stays available', async () => {
     assert.deepEqual(await api({ command: 'pause', agent: '1001', reason: '7' }, keys.maria), { success: 'Pause requested' });
     assert.deepEqual(await api({ command: 'deny', agent: '1001' }, keys.lead), { success: 'Pause denied' });
-    assert.deepEqual([(await status()).state, (await status()).pending_pause], ['available', null]);
+    assert.deepEqual([(await status()).state, (await status()).pending_pause], ['available', undefined]);
     assert.equal((await lastEvent('pause_denied')).actor, 'key:lead');
 
     assert.deepEqual(await api({ command: 'pause', agent: '1001', reason: 'Curso' }, keys.maria), { success: 'Pause requested' });
-    await until(async () => (await status()).pending_pause === null, 'the request timed out');
+    await until(async () => (await status()).pending_pause === undefined, 'the request timed out');
     const denied = await lastEvent('pause_denied');
     assert.deepEqual([denied.reason, denied.source, denied.actor], ['Curso', 'policy', 'policy']);
     assert.equal((await status()).state, 'available');

@@ -102,6 +102,7 @@ describe('a floor per queue', () => {
     assert.equal((queued.pending_pause as { reason: string }).reason, 'Banheiro');
     const list = (await h.http.inject({ method: 'GET', url: '/api/agents' })).json() as { agents: Array<{ agent: string; pending_pause: unknown }> };
     assert.deepEqual(list.agents.find((x) => x.agent === b.agent)?.pending_pause, queued.pending_pause, '/api/agents carries it too');
+    assert.ok(list.agents.filter((x) => x.agent !== b.agent).every((x) => !('pending_pause' in x)), 'and only where one waits');
 
     // 1. an unpause on the other instance
     let t0 = performance.now();
@@ -110,7 +111,7 @@ describe('a floor per queue', () => {
     const afterUnpause = performance.now() - t0;
     const began = await h.knex('events').where({ agent: b.agent, kind: 'pause' }).orderBy('id', 'desc').first();
     assert.deepEqual([began.reason, began.source, began.actor], ['Banheiro', 'http', 'ip:127.0.0.1'], 'as the agent asked it');
-    assert.equal((await state(b.agent)).pending_pause, null);
+    assert.equal((await state(b.agent)).pending_pause, undefined);
 
     // 2. a phone login: a is the last one available and queues; c logs in from its phone
     assert.deepEqual(await http({ command: 'pause', agent: a.agent, wait: '1' }), { success: 'Pause queued' });
@@ -137,12 +138,12 @@ describe('a floor per queue', () => {
     await until(async () => (await state(d.agent)).state === 'paused', 'the first queued took the slot');
     await pending.idle();
     assert.equal((await state(b.agent)).state, 'available', 'the second still waits');
-    assert.notEqual((await state(b.agent)).pending_pause, null);
+    assert.notEqual((await state(b.agent)).pending_pause, undefined);
 
     // cancelled by its unpause: nothing asked of Asterisk, the record says so
     const before = h.sim.actionsOf('QueuePause').length;
     assert.deepEqual(await http({ command: 'unpause', agent: b.agent }), { success: 'Unpause OK' });
-    assert.equal((await state(b.agent)).pending_pause, null);
+    assert.equal((await state(b.agent)).pending_pause, undefined);
     assert.equal(h.sim.actionsOf('QueuePause').length, before);
     const kinds = await h.knex('events').where({ agent: b.agent }).whereIn('kind', ['pause_queued', 'pause_cancelled']).orderBy('id').pluck('kind');
     assert.deepEqual(kinds.slice(-2), ['pause_queued', 'pause_cancelled']);
