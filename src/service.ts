@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Keeper } from './sync/keeper.js';
 import { PausePolicy } from './sync/policy.js';
+import { PendingPauses } from './sync/pending.js';
 import { Presence } from './sync/presence.js';
 import { WebhookWorker } from './webhooks/worker.js';
 
@@ -97,6 +98,8 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   keeper.attach();
   const policy = new PausePolicy(deps);
   policy.attach();
+  const pending = new PendingPauses(deps);
+  pending.start();
 
   const feed = new EventFeed(deps);
   feedClients = () => feed.clientCount();
@@ -145,8 +148,9 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   const stopJobs = async () => {
     keeper.stop();
     policy.stop();
+    pending.stop();
     calls.stop();
-    await Promise.all([keeper.idle(), policy.idle(), calls.idle()]);
+    await Promise.all([keeper.idle(), policy.idle(), pending.idle(), calls.idle()]);
     await presence.stop();
   };
   let httpPort: number;

@@ -22,9 +22,13 @@ export function withOwnAgent(raw: RawCommand, p: Principal | undefined): RawComm
  * - supervisor: agents logged into one of its queues, or with one among their default queues (all
  *   when it has none); a login only into its queues; a pause only with a reason;
  * - admin: everything.
+ * `approve` / `deny` (CONTRACT §10) are a supervisor's or an admin's only: never the phone's, an
+ * agent's or a display's.
  */
 export async function authorize(db: Knex, p: Principal | undefined, cmd: Command): Promise<Outcome | undefined> {
-  if (!p) return undefined;
+  const decides = cmd.name === 'approve' || cmd.name === 'deny';
+  if (!p) return decides ? outcome('forbidden') : undefined;
+  if (decides && p.role !== 'admin' && p.role !== 'supervisor') return outcome('forbidden');
   switch (p.role) {
     case 'admin':
       return undefined;
@@ -55,4 +59,16 @@ async function agentInScope(db: Knex, agent: string, scope: readonly string[]): 
     [agent, [...scope], agent, [...scope]],
   );
   return Boolean(rows[0]?.yes);
+}
+
+/**
+ * Whether a pause by this caller skips the queues' floors and the reasons' approval (CONTRACT §10):
+ * a supervisor's or an admin's key (or the wallboard's cookie that carries one), and agentgate's own
+ * pause rules. An allow-listed caller without a key is the drop-in integration acting for agents,
+ * so its pauses are held to the floor like the agents' own; the phone and the panel always are.
+ */
+export function pausesFreely(p: Principal | undefined, source: string): boolean {
+  if (source === 'policy') return true;
+  if (!p || p.via === 'address') return false;
+  return p.role === 'admin' || p.role === 'supervisor';
 }

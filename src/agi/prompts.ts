@@ -36,6 +36,10 @@ export const PROMPTS = {
   pbxError: 'agentgate/pbx-error',
   databaseUnavailable: 'agentgate/database-unavailable',
   internalError: 'agentgate/internal-error',
+  // a queue's floor and reasons that need a yes (CONTRACT §10)
+  pauseNotAllowed: 'agentgate/pause-not-allowed',
+  pauseQueued: 'agentgate/pause-queued',
+  pauseRequested: 'agentgate/pause-requested',
   // status
   statusLoggedOff: 'agentgate/status-logged-off',
   statusAvailable: 'agentgate/status-available',

@@ -20,8 +20,8 @@ export interface By {
 
 /** A feature code dialed from an extension. */
 export const phoneBy = (exten: string): By => ({ source: 'phone', actor: `phone:${exten}` });
-export type CommandName = 'login' | 'logoff' | 'pause' | 'unpause' | 'status';
-export const COMMANDS: readonly CommandName[] = ['login', 'logoff', 'pause', 'unpause', 'status'];
+export type CommandName = 'login' | 'logoff' | 'pause' | 'unpause' | 'status' | 'approve' | 'deny';
+export const COMMANDS: readonly CommandName[] = ['login', 'logoff', 'pause', 'unpause', 'status', 'approve', 'deny'];
 
 /** What an adapter hands over, untouched: any shape a caller could send. */
 export interface RawCommand {
@@ -30,6 +30,8 @@ export interface RawCommand {
   exten?: unknown;
   queue?: unknown;
   reason?: unknown;
+  /** pause: `1` queues a pause a queue's floor refuses (CONTRACT §10); `0` or absent refuses it. */
+  wait?: unknown;
   /** Several queues at once: only the phone sets it, for an agent's default queues. */
   queues?: readonly string[];
 }
@@ -37,9 +39,10 @@ export interface RawCommand {
 export type Command =
   | { name: 'login'; agent: string; exten: string; queues: string[] }
   | { name: 'logoff'; agent: string }
-  | { name: 'pause'; agent: string; reason: string | null }
+  | { name: 'pause'; agent: string; reason: string | null; wait: boolean }
   | { name: 'unpause'; agent: string }
-  | { name: 'status'; agent: string };
+  | { name: 'status'; agent: string }
+  | { name: 'approve' | 'deny'; agent: string };
 
 export const MAX_REASON = 64;
 const MAX_VALUE = 256;
@@ -86,7 +89,9 @@ export function parseCommand(raw: RawCommand): Command | Outcome {
     case 'pause': {
       const reason = text(raw.reason);
       if (reason === INVALID || (typeof reason === 'string' && !validReason(reason))) return outcome('argumentInvalid');
-      return { name, agent, reason: reason === MISSING ? null : reason };
+      const wait = text(raw.wait);
+      if (wait !== MISSING && wait !== '0' && wait !== '1') return outcome('argumentInvalid');
+      return { name, agent, reason: reason === MISSING ? null : reason, wait: wait === '1' };
     }
     default:
       return { name, agent };

@@ -10,6 +10,15 @@ export const OUTCOMES = {
   logoffOk: { result: 'success', message: 'Logoff OK', http: 200, prompt: 'logoffOk' },
   pauseOk: { result: 'success', message: 'Pause OK', http: 200, prompt: 'pauseOk' },
   unpauseOk: { result: 'success', message: 'Unpause OK', http: 200, prompt: 'unpauseOk' },
+  /** CONTRACT §10: a queue's floor (`min_available`) refused it; `wait=1` queues it instead. */
+  pauseNotAllowed: { result: 'error', message: 'Pause not allowed now', http: 200, prompt: 'pauseNotAllowed' },
+  pauseQueued: { result: 'success', message: 'Pause queued', http: 200, prompt: 'pauseQueued' },
+  /** The reason needs a supervisor's yes: nothing changed yet. */
+  pauseRequested: { result: 'success', message: 'Pause requested', http: 200, prompt: 'pauseRequested' },
+  pauseApproved: { result: 'success', message: 'Pause approved', http: 200, prompt: 'pauseOk' },
+  pauseDenied: { result: 'success', message: 'Pause denied', http: 200, prompt: 'argumentInvalid' },
+  /** approve / deny of an agent with no pause waiting for a yes. */
+  noPauseRequested: { result: 'error', message: 'No pause requested', http: 200, prompt: 'argumentInvalid' },
   statusOk: { result: 'success', message: 'Status OK', http: 200, prompt: 'statusAvailable' },
   commandNotSpecified: { result: 'error', message: 'Command not specified', http: 400, prompt: 'argumentInvalid' },
   argumentInvalid: { result: 'error', message: 'Argument list invalid', http: 400, prompt: 'argumentInvalid' },
@@ -49,6 +58,18 @@ export interface AgentStatus {
   since: string | null;
   /** The queue call ringing or under way on the agent's phone (live state from Asterisk), or null. */
   call: AgentCall | null;
+  /**
+   * A pause waiting (CONTRACT §10): for room under a queue's floor, or for a supervisor's yes
+   * (`approval`). Only there while one waits, so the answer of an agent without one is as before.
+   */
+  pending_pause?: PendingPause;
+}
+
+export interface PendingPause {
+  reason: string | null;
+  since: string;
+  /** true: waiting for a supervisor's yes; false: queued under a queue's floor. */
+  approval: boolean;
 }
 
 export type Outcome =

@@ -1,4 +1,5 @@
-import { authorize, withOwnAgent } from '../access/scope.js';
+import { authorize, pausesFreely, withOwnAgent } from '../access/scope.js';
+import { approve, deny } from './approval.js';
 import type { Deps } from './deps.js';
 import { type By, type RawCommand, type Source, COMMANDS, parseCommand } from './input.js';
 import { login } from './login.js';
@@ -40,10 +41,14 @@ async function dispatch(deps: Deps, raw: RawCommand, by: By): Promise<Outcome> {
     case 'logoff':
       return logoff(deps, { ...cmd, source, actor });
     case 'pause':
-      return pause(deps, { ...cmd, source, actor });
+      return pause(deps, { ...cmd, source, actor, free: pausesFreely(by.principal, source) });
     case 'unpause':
       return unpause(deps, { ...cmd, source, actor });
     case 'status':
       return status(deps, cmd);
+    case 'approve':
+      return approve(deps, { agent: cmd.agent, source, actor });
+    case 'deny':
+      return deny(deps, { agent: cmd.agent, source, actor });
   }
 }

@@ -3,6 +3,7 @@ import type { Outcome } from './outcomes.js';
 import { outcome } from './outcomes.js';
 import { findAgent, findSession, lastLogoff } from './store.js';
 import { failureOutcome } from './errors.js';
+import { pendingView } from './floor.js';
 import { pauseActor, pauseReason, pausedEverywhere, pausedQueues } from './state.js';
 
 /** Where the agent is now; reads only, so it takes no lock. */
@@ -28,6 +29,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
         },
       };
     }
+    const pending = await pendingView(deps.db, agent.login);
     return {
       kind: 'statusOk',
       status: {
@@ -40,6 +42,7 @@ export async function status(deps: Deps, input: { agent: string }): Promise<Outc
         actor: pauseActor(session.queues),
         since: new Date(session.since).toISOString(),
         call: deps.calls?.forAgent(agent.login) ?? null,
+        ...(pending ? { pending_pause: pending } : {}),
       },
     };
   } catch (err) {

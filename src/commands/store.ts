@@ -37,7 +37,19 @@ export interface SessionRow {
   since: Date;
   queues: QueueState[];
 }
-export type EventKind = 'login' | 'logoff' | 'pause' | 'unpause' | 'reverted' | 'pause_overdue';
+export type EventKind =
+  | 'login'
+  | 'logoff'
+  | 'pause'
+  | 'unpause'
+  | 'reverted'
+  | 'pause_overdue'
+  // CONTRACT §10: a pause queued under a queue's floor, and ended before it began; a reason that needs a yes
+  | 'pause_queued'
+  | 'pause_cancelled'
+  | 'pause_requested'
+  | 'pause_approved'
+  | 'pause_denied';
 
 export function findAgent(q: Q, login: string): Promise<AgentRow | undefined> {
   return q<AgentRow>('agents').select('login', 'name', 'pin_hash').where({ login }).first();

@@ -36,12 +36,12 @@ export function agentApiAnswers(): Map<number, Record<string, { value: unknown }
 }
 
 function agentOperation(method: 'get' | 'post') {
-  const params = ['command', 'agent', 'exten', 'queue', 'reason', 'token'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
+  const params = ['command', 'agent', 'exten', 'queue', 'reason', 'wait', 'token'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
   const responses = Object.fromEntries(
     [...agentApiAnswers()].sort(([a], [b]) => a - b).map(([status, examples]) => [String(status), { description: `HTTP ${status}`, content: json({ type: 'object' }, examples) }]),
   );
   return {
-    summary: 'Agent commands: login, logoff, pause, unpause, status (drop-in for agent.php)',
+    summary: 'Agent commands: login, logoff, pause, unpause, status (drop-in for agent.php); approve, deny (supervisors)',
     security: secured,
     parameters: params,
     ...(method === 'post'
@@ -94,6 +94,12 @@ const agentItem = {
     max_minutes: { type: ['integer', 'null'], description: "the limit of the pause's reason (pause rules)" },
     overdue: { type: 'boolean', description: 'this pause was recorded overdue' },
     call: agentCall,
+    pending_pause: {
+      type: 'object',
+      required: ['reason', 'since', 'approval'],
+      properties: { reason: { type: ['string', 'null'] }, since: { type: 'string', format: 'date-time' }, approval: { type: 'boolean', description: 'waiting for a yes (true) or under a floor (false)' } },
+      description: 'only while a pause waits: queued under a queue floor (wait=1) or asking a supervisor (docs/pauses.md)',
+    },
   },
 };
 const queueItem = {

@@ -29,7 +29,7 @@ export interface Page {
 export const PAGES: Page[] = [
   { url: '/wallboard', folder: 'wallboard', summary: 'The live wallboard', assets: ['wallboard.js', 'i18n.js', 'dom.js', 'tiles.js', 'feed.js', 'actions.js', 'wallboard.css'] },
   { url: '/wallboard/reports', folder: 'reports', summary: 'The pause report view', assets: ['reports.js', 'reports.css'] },
-  { url: '/agent', folder: 'agent', summary: "The agent panel: one agent's own state and commands", assets: ['agent.js', 'agent.css'] },
+  { url: '/agent', folder: 'agent', summary: "The agent panel: one agent's own state and commands", assets: ['agent.js', 'pending.js', 'agent.css'] },
 ];
 
 /** Every URL the pages answer, for the route table and the OpenAPI document. */

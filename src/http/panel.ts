@@ -87,6 +87,7 @@ export function registerPanel(app: FastifyInstance, r: PanelRoutes): void {
         queue: many ? undefined : body.queue,
         queues: many?.every((q) => typeof q === 'string') ? (many as string[]) : undefined,
         reason: body.reason,
+        wait: body.wait,
       },
       req.principal as Principal,
     );

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** The parameters a command reads; anything else in a request is ignored. */
-export const PARAMS = ['command', 'agent', 'exten', 'queue', 'reason'] as const;
+export const PARAMS = ['command', 'agent', 'exten', 'queue', 'reason', 'wait'] as const;
 
 /**
  * Query strings and form bodies, read as PHP reads them: a repeated key keeps its last value (JSON

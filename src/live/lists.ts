@@ -55,8 +55,12 @@ const AGENTS = `
              -- pause rules: the limit of the reason shown, and whether this pause was recorded overdue
              ',"max_minutes":' || coalesce(pr.max_minutes::text, 'null') ||
              ',"overdue":' || (a.state = 'paused' AND a.overdue_for IS NOT DISTINCT FROM a.since)::text ||
-             ',"call":' || coalesce((?::jsonb -> a.login)::text, 'null') || '}' AS item
+             ',"call":' || coalesce((?::jsonb -> a.login)::text, 'null') ||
+             -- a pause waiting (docs/pauses.md): queued under a floor, or asking for a yes; only while one waits
+             CASE WHEN pp.agent IS NULL THEN '' ELSE
+               ',"pending_pause":' || json_build_object('reason', pp.reason, 'since', ${isoSql('pp.since')}, 'approval', pp.kind = 'approval')::text END || '}' AS item
         FROM a
+        LEFT JOIN pending_pauses pp ON pp.agent = a.login
         LEFT JOIN agent_last_logoff l ON a.exten IS NULL AND l.agent = a.login
         LEFT JOIN pause_reasons pr ON lower(pr.name) = lower(a.reason)
        WHERE (?::text IS NULL OR a.state = ?::text)

@@ -142,7 +142,7 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
     for (const q of file.queues) {
       // a number moving from one queue to another: free it first
       if (q.number) await trx('queues').where({ number: q.number }).whereNot({ name: q.name }).update({ number: null });
-      await upsert(trx, 'queues', { name: q.name }, { number: q.number ?? null, callcenter: q.callcenter, pbx: q.pbx }, report.queues);
+      await upsert(trx, 'queues', { name: q.name }, { number: q.number ?? null, callcenter: q.callcenter, pbx: q.pbx, min_available: q.min_available ?? null }, report.queues);
     }
     for (const e of file.extensions) {
       await upsert(
@@ -171,7 +171,8 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
     for (const r of file.pause_reasons) {
       await trx('pause_reasons').whereRaw('lower(name) = lower(?)', [r.name]).whereNot({ code: r.code }).delete();
       const rules = { max_minutes: r.max_minutes ?? null, productive: r.productive, on_overrun: r.on_overrun };
-      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name, ...rules }, report.pause_reasons);
+      const asks = { approval: r.approval, approval_timeout_s: r.approval_timeout_s };
+      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name, ...rules, ...asks }, report.pause_reasons);
     }
 
     await applyWebhooks(trx, file.webhooks, opts.prune, report.webhooks);

@@ -43,7 +43,18 @@ const language = z.enum(PROMPT_LANGUAGES, {
 });
 
 /** The event kinds a webhook may ask for. */
-export const WEBHOOK_EVENTS = ['login', 'logoff', 'pause', 'unpause', 'pause_overdue'] as const;
+export const WEBHOOK_EVENTS = [
+  'login',
+  'logoff',
+  'pause',
+  'unpause',
+  'pause_overdue',
+  'pause_queued',
+  'pause_cancelled',
+  'pause_requested',
+  'pause_approved',
+  'pause_denied',
+] as const;
 
 /** A PBX (CONTRACT §9): where its AMI is, the variable holding its secret, the addresses its FastAGI comes from. */
 const pbxSchema = z.strictObject({
@@ -95,7 +106,19 @@ export const fileSchema = z
     pbxes: z.array(pbxSchema).default([]),
     queues: z
       .array(
-        z.strictObject({ name: name('a queue name'), number: digits('number').optional(), callcenter: z.boolean().default(true), pbx: name('a PBX name').optional() }),
+        z.strictObject({
+          name: name('a queue name'),
+          number: digits('number').optional(),
+          callcenter: z.boolean().default(true),
+          pbx: name('a PBX name').optional(),
+          // a floor (docs/pauses.md): a pause that would leave fewer available members is refused or queued
+          min_available: z
+            .number({ error: 'min_available must be a whole number of agents, 0 to 10000' })
+            .int('min_available must be a whole number of agents, 0 to 10000')
+            .min(0, 'min_available must be a whole number of agents, 0 to 10000')
+            .max(10_000, 'min_available must be a whole number of agents, 0 to 10000')
+            .optional(),
+        }),
       )
       .default([]),
     extensions: z
@@ -136,6 +159,14 @@ export const fileSchema = z
               .optional(),
             productive: z.boolean({ error: 'productive must be true or false' }).default(false),
             on_overrun: z.enum(['alert', 'unpause'], { error: 'on_overrun must be alert or unpause' }).default('alert'),
+            // reasons that need a yes (docs/pauses.md)
+            approval: z.boolean({ error: 'approval must be true or false' }).default(false),
+            approval_timeout_s: z
+              .number({ error: 'approval_timeout_s must be a whole number of seconds, 1 to 86400' })
+              .int('approval_timeout_s must be a whole number of seconds, 1 to 86400')
+              .min(1, 'approval_timeout_s must be a whole number of seconds, 1 to 86400')
+              .max(86_400, 'approval_timeout_s must be a whole number of seconds, 1 to 86400')
+              .default(300),
           })
           .superRefine((r, ctx) => {
             if (r.on_overrun === 'unpause' && r.max_minutes === undefined) {

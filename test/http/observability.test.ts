@@ -259,6 +259,27 @@ describe('/openapi.json', () => {
           await dead.destroy();
         }
       },
+      pauseNotAllowed: async () => {
+        // a floor no pause can keep
+        await h.knex('queues').where({ name: 'sales' }).update({ min_available: 1000 });
+        await call({ command: 'login', agent: '1002', exten: '2002', queue: 'sales' });
+        record('pauseNotAllowed', await call({ command: 'pause', agent: '1002', reason: 'Almoco' }));
+      },
+      pauseQueued: async () => {
+        record('pauseQueued', await call({ command: 'pause', agent: '1002', reason: 'Almoco', wait: '1' }));
+        assert.deepEqual((await call({ command: 'unpause', agent: '1002' })).json(), { success: 'Unpause OK' }, 'the unpause cancels it');
+        await h.knex('queues').where({ name: 'sales' }).update({ min_available: null });
+        await h.knex('pause_reasons').insert({ code: 77, name: 'Ask', approval: true });
+      },
+      pauseRequested: async () => record('pauseRequested', await call({ command: 'pause', agent: '1002', reason: 'Ask' })),
+      noPauseRequested: async () => record('noPauseRequested', await call({ command: 'deny', agent: '1003' })),
+      pauseDenied: async () => record('pauseDenied', await call({ command: 'deny', agent: '1002' })),
+      pauseApproved: async () => {
+        await call({ command: 'pause', agent: '1002', reason: 'Ask' });
+        record('pauseApproved', await call({ command: 'approve', agent: '1002' }));
+        await call({ command: 'logoff', agent: '1002' });
+        await h.knex('pause_reasons').where({ code: 77 }).delete();
+      },
       internalError: async () => {
         // a database without agentgate's schema: a failure that is nobody's fault but a bug's
         const url = new URL(process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');

@@ -4,6 +4,8 @@
 // The names of the controls (Agent, PIN, Extension, Reason, Sign in, Log in, Pause, Unpause,
 // Log off, Sign out) are the contract's (CONTRACT §8) and stay as they are in every language.
 
+import { drawPending, waitLabel } from './pending.js';
+
 const TEXT = {
   en: {
     signInTitle: 'Agent panel', queues: 'Queues',
@@ -123,6 +125,7 @@ function render() {
     info.textContent = reason?.max_minutes ? `${t('reason')}: ${name} · ${t('limit')} ${reason.max_minutes} ${t('minutes')}` : `${t('reason')}: ${name}`;
   }
 
+  drawPending(st, $('pending'), $('panel-message'), lang);
   $('login').hidden = state !== 'logged_off';
   $('pause').hidden = state !== 'available';
   $('actions').hidden = state === 'logged_off';
@@ -232,6 +235,7 @@ async function command(body, button) {
 function wire() {
   document.documentElement.lang = lang === 'pt_BR' ? 'pt-BR' : 'en';
   for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  $('wait-text').textContent = waitLabel(lang);
 
   $('signin').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -265,7 +269,7 @@ function wire() {
   });
   $('pause').addEventListener('submit', (e) => {
     e.preventDefault();
-    command({ command: 'pause', reason: $('reason').value }, e.submitter ?? $('pause').querySelector('button'));
+    command({ command: 'pause', reason: $('reason').value, ...($('wait').checked ? { wait: '1' } : {}) }, e.submitter ?? $('pause').querySelector('button'));
   });
   $('unpause').addEventListener('click', () => command({ command: 'unpause' }, $('unpause')));
   $('logoff').addEventListener('click', () => command({ command: 'logoff' }, $('logoff')));

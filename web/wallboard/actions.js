@@ -1,4 +1,5 @@
-// A supervisor's commands on the tiles: Pause (with a reason), Unpause and Log off, for the agents
+// A supervisor's commands on the tiles: Pause (with a reason), Unpause and Log off, and Approve /
+// Deny for a pause that asks for a yes (docs/pauses.md), for the agents
 // in the credential's scope. The server decides (src/access/scope.ts); the buttons only spare a
 // display key, or a supervisor outside its queues, a refusal it could not act on.
 
@@ -37,6 +38,10 @@ export function drawActions(tile, agent, state) {
     b.addEventListener('click', run);
     box.append(b);
   };
+  if (agent.pending_pause?.approval) {
+    button('Approve', () => send(agent.agent, { command: 'approve' }));
+    button('Deny', () => send(agent.agent, { command: 'deny' }));
+  }
   if (agent.paused_queues.length < agent.queues.length) button('Pause', () => askReason(agent));
   if (agent.paused_queues.length > 0) button('Unpause', () => send(agent.agent, { command: 'unpause' }));
   button('Log off', () => (agent.call ? confirmLogoff(agent) : send(agent.agent, { command: 'logoff' })));

@@ -63,6 +63,14 @@ function drawTile({ agent, state }, queue) {
   if (state === 'available' && agent.paused_queues.length > 0) {
     tile.append(el('div', 'partial', `${t('pausedIn')} ${agent.paused_queues.join(', ')}`));
   }
+  // a pause waiting (docs/pauses.md): under a queue's floor, or for a supervisor's yes
+  const pending = agent.pending_pause;
+  if (pending && state !== 'logged_off') {
+    const box = el('div', `pending${pending.approval ? ' asks' : ''}`, `${t(pending.approval ? 'pendingAsk' : 'pendingFloor')}${pending.reason ? `: ${pending.reason}` : ''}`);
+    box.dataset.since = pending.since;
+    tile.dataset.pending = pending.approval ? 'approval' : 'floor';
+    tile.append(box);
+  }
   if (state !== 'logged_off' || agent.since) {
     const clock = el('div', 'clock');
     clock.append(el('span', 'timer', ''));

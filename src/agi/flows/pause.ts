@@ -1,8 +1,10 @@
 import { agentOnExten, reasonForCode } from '../../commands/lookup.js';
-import type { Outcome } from '../../commands/outcomes.js';
+import { type Outcome, messageOf } from '../../commands/outcomes.js';
+import { PROMPTS } from '../prompts.js';
+import { VARIABLES } from '../variables.js';
 import { runCommand } from '../../commands/run.js';
 import { status } from '../../commands/status.js';
-import { type FlowContext, ask, finish, speakAgentLanguage } from './call.js';
+import { DIGIT_TIMEOUT_MS, type FlowContext, ask, finish, speakAgentLanguage } from './call.js';
 
 /**
  * The agent a phone command acts for: given in the query string, or the one on the calling
@@ -32,7 +34,17 @@ export async function pauseFlow(ctx: FlowContext): Promise<Outcome> {
       reason = got.value;
     }
   }
-  return finish(ctx, await runCommand(ctx.deps, { command: 'pause', agent, reason }, ctx.by));
+  // `wait=1` in the AGI address (an IVR) queues a pause a queue's floor holds back, as over HTTP
+  const wait = ctx.call.params.get('wait') ?? undefined;
+  const result = await runCommand(ctx.deps, { command: 'pause', agent, reason, wait }, ctx.by);
+  if (result.kind === 'pauseNotAllowed' && !ctx.silent && !ctx.call.hungUp) {
+    // The prompt says why and offers a key: 1 queues the pause (CONTRACT §10).
+    await ctx.call.setVariable(VARIABLES.message, messageOf(result));
+    const { digits } = await ctx.call.getData(PROMPTS.pauseNotAllowed, DIGIT_TIMEOUT_MS, 1);
+    if (digits === '1') return finish(ctx, await runCommand(ctx.deps, { command: 'pause', agent, reason, wait: '1' }, ctx.by));
+    return finish(ctx, result, 'goodbye');
+  }
+  return finish(ctx, result);
 }
 
 /** `*52` and `*53`: act for the agent on the calling extension. */
