@@ -1,9 +1,11 @@
+import { clockNow, databaseClock } from '../clock.js';
 import type { Deps } from '../commands/deps.js';
 import { deny } from '../commands/approval.js';
 import { dropPending, floorShort, pendingQueue } from '../commands/floor.js';
 import type { Source } from '../commands/input.js';
 import { messageOf } from '../commands/outcomes.js';
 import { pause } from '../commands/pause.js';
+import { Coalesced } from '../coalesce.js';
 
 export interface PendingOptions {
   /** How often it looks (CONTRACT §10: a queued pause starts within 1 s of the change that allows it). */
@@ -25,9 +27,14 @@ export interface PendingOptions {
 export class PendingPauses {
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly job = new Coalesced(
+    () => this.runOnce(),
+    () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.request(), this.tickMs);
+      this.timer.unref?.();
+    },
+  );
 
   constructor(
     private readonly deps: Deps,
@@ -42,30 +49,15 @@ export class PendingPauses {
 
   /** Looks now; asks made while a look is on fold into one more after it. */
   request(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.request();
-      } else if (!this.stopped) {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.request(), this.tickMs);
-        this.timer.unref?.();
-      }
-    });
+    this.job.request();
   }
 
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.job.idle();
   }
 
   stop(): void {
-    this.stopped = true;
+    this.job.stop();
     clearTimeout(this.timer);
   }
 
@@ -74,10 +66,9 @@ export class PendingPauses {
     try {
       const rows = await pendingQueue(db);
       if (!rows.length) return;
-      const now = await db.raw('select clock_timestamp() as at');
-      const at = new Date(now.rows[0].at).getTime();
+      const at = (await clockNow(db, databaseClock)).getTime();
       for (const row of rows) {
-        if (this.stopped) return;
+        if (this.job.isStopped) return;
         if (row.kind === 'approval') {
           if (row.expires_at && row.expires_at.getTime() <= at) {
             const result = await deny(this.deps, { agent: row.agent, source: 'policy', actor: 'policy', expired: true });

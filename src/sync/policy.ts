@@ -3,6 +3,7 @@ import type { Deps } from '../commands/deps.js';
 import { messageOf } from '../commands/outcomes.js';
 import { unpause } from '../commands/pause.js';
 import { nextOverdueAt, overrunsToEnd } from './overdue.js';
+import { Coalesced } from '../coalesce.js';
 import { recordOverdue } from './record-overdue.js';
 
 export interface PolicyOptions {
@@ -28,9 +29,8 @@ export class PausePolicy {
   private readonly clock: Clock;
   private readonly tickMs: number;
   private timer: unknown;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  /** Each run sets its own next wake-up. */
+  private readonly job = new Coalesced(() => this.runOnce());
 
   constructor(
     private readonly deps: Deps,
@@ -50,27 +50,16 @@ export class PausePolicy {
 
   /** Looks now; runs asked for while one is on fold into one more after it. */
   request(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.request();
-      }
-    });
+    this.job.request();
   }
 
   /** Resolves when no run is on (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.job.idle();
   }
 
   stop(): void {
-    this.stopped = true;
+    this.job.stop();
     this.deps.pbx.off('connected', this.onConnected);
     this.clock.clearTimeout(this.timer);
   }
@@ -85,7 +74,7 @@ export class PausePolicy {
       for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
       if (pbx.isConnected()) {
         for (const o of await overrunsToEnd(db, at)) {
-          if (this.stopped) break;
+          if (this.job.isStopped) break;
           const result = await unpause(this.deps, { agent: o.agent, source: 'policy', only: { since: o.since } });
           if (result.kind === 'unpauseOk') log.info({ agent: o.agent }, 'overdue pause ended by its rule');
           else if (result.kind !== 'agentAlreadyAvailable' && result.kind !== 'agentNotLogged') {
@@ -100,7 +89,7 @@ export class PausePolicy {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'pause rules: could not look at the pauses; trying again at the next tick');
     }
-    if (this.stopped) return;
+    if (this.job.isStopped) return;
     this.clock.clearTimeout(this.timer);
     this.timer = this.clock.setTimeout(() => this.request(), wakeMs);
   }

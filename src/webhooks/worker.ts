@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { type Clock, databaseClock } from '../clock.js';
+import { Coalesced } from '../coalesce.js';
 import { type Backoff, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js';
 import { type Taken, forgetFinished, giveBack, markDelivered, markFailed, takeDue } from './outbox.js';
 import { deliveryBody } from './payload.js';
@@ -49,8 +50,16 @@ export class WebhookWorker {
   private timer: unknown;
   private forgetTimer: unknown;
   private forgetting: Promise<void> | undefined;
-  private ticking: Promise<void> | undefined;
-  private again = false;
+  /** One look at the outbox at a time; then the next poll. */
+  private readonly job = new Coalesced(
+    () => {
+      this.o.clock.clearTimeout(this.timer);
+      return this.tick();
+    },
+    () => {
+      this.timer = this.o.clock.setTimeout(() => this.wake(), this.o.pollMs);
+    },
+  );
   private stopped = false;
   private lastError = '';
   /** Webhooks whose last attempt from this process failed: logged when they start and stop failing. */
@@ -92,30 +101,14 @@ export class WebhookWorker {
 
   /** Looks at the outbox now (new rows, a retry that came due, a slot that freed). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.o.clock.clearTimeout(this.timer);
-    this.ticking = this.tick().finally(() => {
-      this.ticking = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else {
-        this.timer = this.o.clock.setTimeout(() => this.wake(), this.o.pollMs);
-      }
-    });
+    if (!this.stopped) this.job.request();
   }
 
   /** Resolves once nothing is in flight and no look at the outbox is running or asked for (tests). */
   async idle(): Promise<void> {
     for (;;) {
-      if (this.ticking) await this.ticking;
+      if (this.job.current) await this.job.current;
       else if (this.inFlight.size) await Promise.all(this.inFlight.values());
-      else if (this.again && !this.stopped) this.wake();
       else return;
     }
   }
@@ -131,11 +124,12 @@ export class WebhookWorker {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.job.stop();
     this.o.clock.clearTimeout(this.timer);
     this.o.clock.clearTimeout(this.forgetTimer);
     this.stopper.abort();
     await this.forgetting;
-    await this.ticking;
+    await this.job.current;
     await Promise.all(this.inFlight.values());
   }
 
