@@ -27,6 +27,7 @@ export async function approve(deps: Deps, input: { agent: string; source: Source
       change: {
         pause: session.queues.map((q) => ({ queue: q.queue, paused: true, reason: asked.reason, actor: asked.actor })),
         since: true,
+        pending: { drop: 'any' },
         events: [
           { exten: session.exten, queue: null, kind: 'pause_approved', reason: asked.reason, source: input.source, actor: input.actor },
           { exten: session.exten, queue: null, kind: 'pause', reason: asked.reason, source, actor: asked.actor },
@@ -34,10 +35,8 @@ export async function approve(deps: Deps, input: { agent: string; source: Source
       },
     };
   });
-  // Answered (or moot: the agent left, or is paused already); a PBX that failed leaves it to ask again.
-  if (result.kind === 'pauseApproved' || result.kind === 'agentNotLogged' || result.kind === 'agentAlreadyPaused') {
-    await dropPending(deps.db, input.agent, 'approval');
-  }
+  // Moot (the agent left, or is paused already): nothing is left to decide; a PBX that failed leaves it to ask again.
+  if (result.kind === 'agentNotLogged' || result.kind === 'agentAlreadyPaused') await dropPending(deps.db, input.agent, 'approval');
   return result;
 }
 
@@ -49,15 +48,14 @@ export function deny(deps: Deps, input: { agent: string; source: Source; actor?:
     const exten = c.session?.exten ?? null;
     return {
       outcome: outcome('pauseDenied'),
-      change: { events: [{ exten, queue: null, kind: 'pause_denied', reason: asked.reason, source: input.source, actor: input.actor }] },
+      change: { pending: { drop: 'approval' }, events: [{ exten, queue: null, kind: 'pause_denied', reason: asked.reason, source: input.source, actor: input.actor }] },
     };
   });
 }
 
-/** Takes the agent's request for a yes off the waiting list (`expired`: only once its time is up). */
-async function request(deps: Deps, agent: string, expired: boolean): Promise<PendingRow | undefined> {
+/** The agent's request for a yes (`expired`: only once its time is up); the settle takes it off the list. */
+function request(deps: Deps, agent: string, expired: boolean): Promise<PendingRow | undefined> {
   const q = deps.db<PendingRow>('pending_pauses').where({ agent, kind: 'approval' });
   if (expired) q.andWhere('expires_at', '<=', deps.db.raw('clock_timestamp()'));
-  const rows = await q.delete().returning('*');
-  return rows[0] as PendingRow | undefined;
+  return q.first();
 }

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { Batcher } from './batch.js';
 import { isDatabaseDown } from './errors.js';
-import { type ClaimAnswer, type ClaimItem, type ClaimSpec, type SettleItem, claimMany, settleMany } from './intents.js';
+import { type ClaimAnswer, type ClaimItem, type ClaimSpec, claimMany } from './intents.js';
+import { type SettleItem, settleMany } from './settle.js';
 
 /**
  * How many claim (and settle) statements of this process run at once, and how many commands one

@@ -38,19 +38,6 @@ export async function approvalOf(db: Knex, reason: string | null): Promise<{ tim
   return row?.approval ? { timeoutS: Number(row.approval_timeout_s) } : undefined;
 }
 
-/** Records a waiting pause; one already waiting for the agent keeps its place (and its kind). */
-export async function addPending(
-  db: Knex,
-  p: { agent: string; kind: PendingKind; reason: string | null; source: string; actor: string; timeoutS?: number },
-): Promise<void> {
-  await db.raw(
-    `insert into pending_pauses (agent, kind, reason, source, actor, expires_at)
-     values (?, ?, ?, ?, ?, case when ?::integer is null then null else clock_timestamp() + make_interval(secs => ?::integer) end)
-     on conflict (agent) do nothing`,
-    [p.agent, p.kind, p.reason, p.source, p.actor, p.timeoutS ?? null, p.timeoutS ?? null],
-  );
-}
-
 export async function pendingOf(db: Knex, agent: string): Promise<PendingRow | undefined> {
   return db<PendingRow>('pending_pauses').where({ agent }).first();
 }

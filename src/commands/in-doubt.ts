@@ -1,6 +1,7 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
-import { RECORD_ONLY, abandon, settle, takeOver, type IntentRow } from './intents.js';
+import { RECORD_ONLY, abandon, takeOver, type IntentRow } from './intents.js';
+import { settle } from './settle.js';
 import { type SessionRow, findSession } from './store.js';
 
 /**

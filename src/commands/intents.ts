@@ -178,6 +178,15 @@ export async function memberRecord(
   };
 }
 
+/** A pause that starts waiting: for room under a floor, or for a supervisor's yes until `timeout_s` passes. */
+export interface PendingAdd {
+  kind: 'floor' | 'approval';
+  reason: string | null;
+  source: Source;
+  actor: string;
+  timeout_s?: number;
+}
+
 /** What a settle writes: the session's changes and one event per transition. */
 export interface Change {
   /** A new session (login of a logged-off agent). */
@@ -192,6 +201,12 @@ export interface Change {
    * its `pause_overdue` event, so the pause is reported once. Never with `since`.
    */
   overdue?: boolean;
+  /**
+   * The agent's waiting pause (CONTRACT §10, table `pending_pauses`), written with the events that
+   * say so: `add` queues or requests one (one already waiting keeps its place); `drop` ends the one
+   * waiting (of that kind, or any).
+   */
+  pending?: { add?: PendingAdd; drop?: 'floor' | 'approval' | 'any' };
   /** `actor`: who made it (CONTRACT §8); agentgate's own changes leave it out and are their source. */
   events: Array<{ exten: string | null; queue: string | null; kind: EventKind; reason?: string | null; source: Source; actor?: string; detail?: string }>;
 }
@@ -204,90 +219,6 @@ export interface Change {
 export function endsSession(before: SessionRow | undefined, change: Change): boolean {
   const remove = change.remove ?? [];
   return remove.length > 0 && (before?.queues.length ?? 0) <= remove.length;
-}
-
-/** One settle of `settleMany`: the intent, its holder, the change, and the session the claim read. */
-export interface SettleItem {
-  id: number;
-  holder: string;
-  change: Change;
-  own: boolean;
-  before: SessionRow | undefined;
-}
-
-/**
- * The one writer of the record: the changes, their events and the end of the intent, in one
- * statement that applies only while the intent is still `holder`'s. False when it was not (another
- * instance took it over after its deadline): nothing was written. `own` marks the events with the
- * intent, so a settle whose answer was lost can be recognised (`settledBefore`).
- *
- * Every event is written here, under its agent's claim, so one agent's events commit in id order:
- * the agent's next claim can only be inserted once this statement has committed (the unique index
- * on `intents.agent` makes it wait), and its settle takes its ids after that (the events sequence
- * hands them out one at a time: no CACHE). The webhook outbox relies on it (`takeDue`).
- */
-export async function settle(db: Knex, id: number, holder: string, change: Change, own: boolean, before: SessionRow | undefined): Promise<boolean> {
-  return (await settleMany(db, [{ id, holder, change, own, before }]))[0] as boolean;
-}
-
-/**
- * `settle` for several intents (of different agents: an agent has one intent at a time) in one
- * statement, so one commit carries them all; each applies only while it is still its holder's.
- * The events of each settle take their ids in their order.
- */
-export async function settleMany(db: Knex, items: SettleItem[]): Promise<boolean[]> {
-  const rows = items.map(({ id, holder, change, own, before }) => ({
-    id,
-    holder,
-    own,
-    ends: endsSession(before, change),
-    creates: change.create !== undefined,
-    create: change.create ?? {},
-    add: change.add ?? [],
-    pause: change.pause ?? [],
-    remove: change.remove ?? [],
-    since: Boolean(change.since),
-    overdue: Boolean(change.overdue),
-    events: change.events.map((e) => ({ reason: null, detail: null, ...e })),
-  }));
-  const { rows: out } = await db.raw(
-    `with x as (select * from jsonb_to_recordset(?::jsonb) as x(id bigint, holder text, own boolean, ends boolean, creates boolean, "create" jsonb,
-                                                                add jsonb, pause jsonb, remove text[], since boolean, overdue boolean, events jsonb)),
-     i as (delete from intents t using x where t.id = x.id and t.holder = x.holder returning t.id, t.agent),
-     ix as (select x.*, i.agent from i join x on x.id = i.id),
-     ns as (insert into agent_sessions (agent, exten, interface, state_interface, member_name)
-            select ix.agent, c.exten, c.interface, c.state_interface, c.member_name
-              from ix, jsonb_to_record(ix."create") as c(exten text, interface text, state_interface text, member_name text)
-             where ix.creates),
-     aq as (insert into session_queues (agent, queue, paused, reason, paused_by)
-            select ix.agent, a.queue, a.paused, a.reason,
-                   -- a queue joined while paused everywhere: the pause it joins is the one already running
-                   case when a.paused then coalesce(a.actor, (select p.paused_by from session_queues p where p.agent = ix.agent and p.paused limit 1)) end
-              from ix, jsonb_to_recordset(ix.add) as a(queue text, paused boolean, reason text, actor text)),
-     pq as (update session_queues q set paused = p.paused, reason = p.reason, paused_by = case when p.paused then p.actor end
-              from ix, jsonb_to_recordset(ix.pause) as p(queue text, paused boolean, reason text, actor text)
-             where q.agent = ix.agent and q.queue = p.queue),
-     rq as (delete from session_queues q using ix where q.agent = ix.agent and q.queue = any(ix.remove) and not ix.ends),
-     ds as (delete from agent_sessions s using ix where s.agent = ix.agent and ix.ends),
-     us as (update agent_sessions s set since = case when ix.since then now() else s.since end,
-                                        overdue_for = case when ix.overdue then s.since else s.overdue_for end
-              from ix where s.agent = ix.agent and (ix.since or ix.overdue) and not ix.ends),
-     ev as (insert into events (agent, exten, queue, kind, reason, source, actor, intent, detail)
-            select ix.agent, e.exten, e.queue, e.kind, e.reason, e.source, coalesce(e.actor, e.source), case when ix.own then ix.id end, e.detail
-              from ix, jsonb_array_elements(ix.events) with ordinality as j(v, n),
-                   jsonb_to_record(j.v) as e(exten text, queue text, kind text, reason text, source text, actor text, detail text)
-             order by ix.id, j.n)
-     select id from i`,
-    [JSON.stringify(rows)],
-  ).options({ name: 'agentgate_settle' });
-  const applied = new Set((out as Array<{ id: string | number }>).map((r) => Number(r.id)));
-  return items.map((item) => applied.has(item.id));
-}
-
-/** After a settle whose answer never came: did it commit? */
-export async function settledBefore(db: Knex, id: number): Promise<boolean> {
-  const row = await db('events').select('id').where({ intent: id }).first();
-  return row !== undefined;
 }
 
 function json(v: unknown): unknown {

@@ -1,7 +1,7 @@
 import type { Deps } from './deps.js';
-import { addPending, approvalOf, dropPending, floorShort, pendingOf } from './floor.js';
+import { approvalOf, floorShort, pendingOf } from './floor.js';
 import type { Source } from './input.js';
-import type { Change } from './intents.js';
+import type { Change, PendingAdd } from './intents.js';
 import { type Outcome, outcome } from './outcomes.js';
 import { pausedEverywhere } from './state.js';
 import { type Decision, transition } from './transition.js';
@@ -24,11 +24,8 @@ export interface PauseInput {
  * unless its reason needs a supervisor's yes (then it is requested) or a queue's floor refuses it
  * (then, with `wait`, it is queued). Both are decided under the agent's claim (CONTRACT §10).
  */
-export async function pause(deps: Deps, input: PauseInput): Promise<Outcome> {
-  const result = await setPause(deps, { ...input, paused: true });
-  // The agent is paused now: nothing of it waits any more.
-  if (result.kind === 'pauseOk') await dropPending(deps.db, input.agent).catch(() => undefined);
-  return result;
+export function pause(deps: Deps, input: PauseInput): Promise<Outcome> {
+  return setPause(deps, { ...input, paused: true });
 }
 
 /**
@@ -45,14 +42,15 @@ function setPause(deps: Deps, input: PauseInput & { paused: boolean; only?: { si
   const spec = { agent: input.agent, action, source: input.source, reason: input.reason, want: { paused: input.paused }, actions: 1 } as const;
   return transition(deps, spec, async (c): Promise<Decision> => {
     const session = c.session;
-    const cancelled = !input.paused && !input.only ? await dropPending(deps.db, input.agent) : undefined;
+    // an unpause cancels the pause the agent has waiting; the settle ends it, with its event
+    const cancelled = !input.paused && !input.only ? await pendingOf(deps.db, input.agent) : undefined;
     if (!session) return { outcome: outcome('agentNotLogged') };
     const cancel: Change['events'] = cancelled
       ? [{ exten: session.exten, queue: null, kind: 'pause_cancelled', reason: cancelled.reason, source: input.source, actor: input.actor }]
       : [];
     if (input.paused && pausedEverywhere(session.queues)) return { outcome: outcome('agentAlreadyPaused') };
     if (!input.paused && !session.queues.some((q) => q.paused)) {
-      return cancel.length ? { outcome: outcome('unpauseOk'), change: { events: cancel } } : { outcome: outcome('agentAlreadyAvailable') };
+      return cancel.length ? { outcome: outcome('unpauseOk'), change: { events: cancel, pending: { drop: 'any' } } } : { outcome: outcome('agentAlreadyAvailable') };
     }
     if (input.only && !(pausedEverywhere(session.queues) && session.since.getTime() === input.only.since.getTime())) {
       return { outcome: outcome('agentAlreadyAvailable') };
@@ -70,6 +68,8 @@ function setPause(deps: Deps, input: PauseInput & { paused: boolean; only?: { si
       change: {
         pause: session.queues.map((q) => ({ queue: q.queue, paused: input.paused, reason, actor: input.actor ?? input.source })),
         since: wasPaused !== input.paused,
+        // paused now, nothing of it waits any more; unpaused, what it had waiting is cancelled
+        ...(input.paused || cancelled ? { pending: { drop: 'any' as const } } : {}),
         events: [...cancel, { exten: session.exten, queue: null, kind: action, reason, source: input.source, actor: input.actor }],
       },
     };
@@ -84,20 +84,19 @@ function setPause(deps: Deps, input: PauseInput & { paused: boolean; only?: { si
 async function held(deps: Deps, input: PauseInput, intent: number, exten: string, reason: string | null): Promise<Decision | undefined> {
   const { db } = deps;
   const actor = input.actor ?? input.source;
-  const event = (kind: 'pause_requested' | 'pause_queued', detail?: string): Change => ({
+  const event = (kind: 'pause_requested' | 'pause_queued', add: PendingAdd, detail?: string): Change => ({
+    pending: { add },
     events: [{ exten, queue: null, kind, reason, source: input.source, actor: input.actor, ...(detail ? { detail } : {}) }],
   });
   const before = await pendingOf(db, input.agent);
   const approval = await approvalOf(db, reason);
   if (approval) {
     if (before?.kind === 'approval') return { outcome: outcome('pauseRequested') };
-    await addPending(db, { agent: input.agent, kind: 'approval', reason, source: input.source, actor, timeoutS: approval.timeoutS });
-    return { outcome: outcome('pauseRequested'), change: event('pause_requested') };
+    return { outcome: outcome('pauseRequested'), change: event('pause_requested', { kind: 'approval', reason, source: input.source, actor, timeout_s: approval.timeoutS }) };
   }
   const short = await floorShort(db, input.agent, intent, Boolean(input.queued));
   if (!short.length) return undefined;
   if (!input.wait) return { outcome: outcome('pauseNotAllowed') };
   if (before?.kind === 'floor') return { outcome: outcome('pauseQueued') };
-  await addPending(db, { agent: input.agent, kind: 'floor', reason, source: input.source, actor });
-  return { outcome: outcome('pauseQueued'), change: event('pause_queued', short.join(',')) };
+  return { outcome: outcome('pauseQueued'), change: event('pause_queued', { kind: 'floor', reason, source: input.source, actor }, short.join(',')) };
 }

@@ -2,7 +2,8 @@ import { PbxUnavailable } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import { failureOutcome, isDatabaseDown } from './errors.js';
 import { settleInDoubt } from './in-doubt.js';
-import { type Change, type ClaimSpec, type Claimed, abandon, release, settledBefore } from './intents.js';
+import { type Change, type ClaimSpec, type Claimed, abandon, release } from './intents.js';
+import { settledBefore } from './settle.js';
 import { type Outcome, outcome } from './outcomes.js';
 import type { SessionRow } from './store.js';
 

@@ -1,6 +1,7 @@
 import { PbxUnavailable } from '../ami/pbx.js';
 import type { Deps } from '../commands/deps.js';
-import { type Change, type ClaimSpec, type Claimed, settle } from '../commands/intents.js';
+import { type Change, type ClaimSpec, type Claimed } from '../commands/intents.js';
+import { settle } from '../commands/settle.js';
 import { afterCommit, claimAgent, endClaim } from '../commands/transition.js';
 
 /** What became of a claimed change: written, nothing to write, lost its claim after the deadline, or no such agent. */

@@ -111,4 +111,26 @@ describe('reasons that need a yes', () => {
     assert.ok(receiver.accepted().every((r) => r.signed));
     for (const kind of ['pause_requested', 'pause_approved', 'pause_denied']) assert.ok(got.some((g) => g.kind === kind), `${kind} went out`);
   });
+
+  test('an unpause that Asterisk refuses cancels nothing: the request still waits, and no event says it was cancelled', async () => {
+    // paused in sales only (as Asterisk may pause one queue): asking for a reason that needs a yes is still a request
+    assert.equal(messageOf(await runCommand(h.deps, { command: 'login', agent: '1001', exten: '2001', queue: 'sales' }, HTTP_BY)), 'Login OK');
+    assert.ok(h.sim.externalPause('PJSIP/2001', true, 'Supervisor', 'sales'));
+    await h.knex('session_queues').where({ agent: '1001', queue: 'sales' }).update({ paused: true, reason: 'Supervisor' });
+    assert.deepEqual(await api({ command: 'pause', agent: '1001', reason: '7' }, keys.maria), { success: 'Pause requested' });
+    h.sim.mode = 'refuse';
+    h.sim.refuseMessage = 'Interface not found';
+    try {
+      assert.deepEqual(await api({ command: 'unpause', agent: '1001' }, keys.maria), { error: 'PBX error: Interface not found' });
+    } finally {
+      h.sim.mode = 'normal';
+    }
+    assert.equal((await status()).pending_pause?.reason, 'Medico', 'the request still waits');
+    assert.equal(await h.knex('events').where({ agent: '1001', kind: 'pause_cancelled' }).first(), undefined);
+    // the unpause that goes through cancels it, with its event
+    assert.deepEqual(await api({ command: 'unpause', agent: '1001' }, keys.maria), { success: 'Unpause OK' });
+    assert.equal((await status()).pending_pause, undefined);
+    assert.equal((await lastEvent('pause_cancelled')).reason, 'Medico');
+    assert.deepEqual(await api({ command: 'logoff', agent: '1001' }, keys.lead), { success: 'Logoff OK' });
+  });
 });
