@@ -4,6 +4,7 @@ import { type Document, isPair, isSeq, parseDocument, visit } from 'yaml';
 import { hashPin, verifyPin } from '../commands/pin.js';
 import { KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
 import { applyPbxes } from './pbxes.js';
+import { applyShiftRules } from './shift-rules.js';
 import { applyWebhooks } from './webhooks.js';
 
 export class ProvisionError extends Error {}
@@ -105,7 +106,7 @@ const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, removed: 0 }
 
 /** Applies a validated file in one transaction: all of it, or nothing. */
 export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prune: boolean; path: string }): Promise<Report> {
-  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero(), webhooks: zero(), pbxes: zero() };
+  const report: Report = { queues: zero(), extensions: zero(), agents: zero(), pause_reasons: zero(), webhooks: zero(), pbxes: zero(), shift_rules: zero() };
   const pinHashes = new Map<string, string | null>();
   // scrypt is slow on purpose: hash outside the transaction, reusing a stored hash that still matches.
   const stored = new Map<string, string | null>(
@@ -172,10 +173,11 @@ export async function applyProvision(db: Knex, file: ProvisionFile, opts: { prun
       await trx('pause_reasons').whereRaw('lower(name) = lower(?)', [r.name]).whereNot({ code: r.code }).delete();
       const rules = { max_minutes: r.max_minutes ?? null, productive: r.productive, on_overrun: r.on_overrun };
       const asks = { approval: r.approval, approval_timeout_s: r.approval_timeout_s };
-      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name, ...rules, ...asks }, report.pause_reasons);
+      await upsert(trx, 'pause_reasons', { code: r.code }, { name: r.name, ...rules, ...asks, break: r.break ?? null }, report.pause_reasons);
     }
 
     await applyWebhooks(trx, file.webhooks, opts.prune, report.webhooks);
+    await applyShiftRules(trx, file.shift_rules, opts.prune, report.shift_rules);
 
     if (opts.prune) {
       const agents = new Set(file.agents.map((a) => a.agent));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROMPT_LANGUAGES } from '../agi/prompts.js';
+import { BREAK_KINDS, shiftRulesSchema } from '../breaks/rules.js';
 import { parseAllowList } from '../config.js';
 
 const digits = (what: string, secret = false) =>
@@ -167,6 +168,8 @@ export const fileSchema = z
               .min(1, 'approval_timeout_s must be a whole number of seconds, 1 to 86400')
               .max(86_400, 'approval_timeout_s must be a whole number of seconds, 1 to 86400')
               .default(300),
+            // the breaks the law requires (docs/pauses.md, "Breaks"): this reason counts as one
+            break: z.enum(BREAK_KINDS, { error: 'break must be rest or meal' }).optional(),
           })
           .superRefine((r, ctx) => {
             if (r.on_overrun === 'unpause' && r.max_minutes === undefined) {
@@ -192,6 +195,8 @@ export const fileSchema = z
         }),
       )
       .default([]),
+    // the numbers the breaks report judges by (docs/pauses.md, "Breaks"); absent: as stored, or the defaults
+    shift_rules: shiftRulesSchema.optional(),
   })
   .strict();
 
@@ -206,4 +211,5 @@ export const KEY_OF: { [S in Section]: string } = {
   agents: 'agent',
   pause_reasons: 'code',
   webhooks: 'url',
+  shift_rules: '',
 };

@@ -1,4 +1,5 @@
 import { type Group, byPause } from './params.js';
+import { type Pause, trackAgent } from './track.js';
 
 /** One row of the record, as the report reads it (`t` in ms since the epoch). */
 export interface ReportEvent {
@@ -33,35 +34,13 @@ export interface Frame {
   days: string[];
 }
 
-/** A pause in force: since when, why, and who started it (`actor`, CONTRACT §8). */
-interface Pause {
-  since: number;
-  reason: string | null;
-  actor: string | null;
-}
-
-interface QueueState {
-  inSince: number;
-  /** The pause in force in this queue. */
-  pause: Pause | null;
-}
-
-interface AgentState {
-  inSince: number | null;
-  pause: Pause | null;
-}
-
 /**
- * Folds agents' events into per-group tallies. Semantics (docs/supervisors.md, "Reports"):
- * - a queue is in the session from its `login` to its `logoff`; a pause with a queue applies to that
- *   queue, one without to every queue of the session at that moment; a login starts a queue unpaused;
- * - group=queue counts each queue's own time; the other groups count the agent: logged in while in
- *   any queue, paused while paused in every queue of its session (the `paused` of `status`), with
- *   the reason of the latest pause in force;
+ * Folds agents' events into per-group tallies. Semantics (docs/supervisors.md, "Reports"; the
+ * stretches of time are src/reports/track.ts's):
+ * - group=queue counts each queue's own time; the other groups count the agent's own;
  * - a pause is a stretch of paused time with one reason; it is counted where it began (pauses begun
  *   before the range add time but not to the count); the longest is measured within the range (and
- *   within its day, for group=day);
- * - unknown kinds (`reverted`, and whatever comes later) change nothing.
+ *   within its day, for group=day).
  */
 export class PauseFold {
   readonly tallies = new Map<string, Tally>();
@@ -79,86 +58,11 @@ export class PauseFold {
 
   /** One agent's events, one at a time, in order (time, then id); then `end()`. */
   begin(agent: string): { event(t: number, kind: string, queue: string | null, reason: string | null, actor?: string | null): void; end(): void } {
-    const queues = new Map<string, QueueState>();
-    const me: AgentState = { inSince: null, pause: null };
-    const byQueue = this.frame.group === 'queue';
-
-    const setPause = (queue: string, q: QueueState, t: number, paused: boolean, reason: string | null, actor: string | null) => {
-      // a pause again for the same reason goes on: it stays whoever started it
-      if (q.pause && paused && q.pause.reason === reason) return;
-      // a queue's own pauses are tallied only when the report is by queue
-      if (q.pause && byQueue) this.pauseSpan(queue, agent, q.pause, t);
-      q.pause = paused ? { since: t, reason, actor } : null;
-    };
-
-    const event = (t: number, kind: string, queue: string | null, reason: string | null, actor: string | null = null) => {
-      switch (kind) {
-        case 'login':
-          if (queue !== null && !queues.has(queue)) queues.set(queue, { inSince: t, pause: null });
-          break;
-        case 'logoff': {
-          const q = queue === null ? undefined : queues.get(queue);
-          if (q && queue !== null) {
-            setPause(queue, q, t, false, null, null);
-            if (byQueue) this.inSpan(queue, agent, q.inSince, t);
-            queues.delete(queue);
-          }
-          break;
-        }
-        case 'pause':
-        case 'unpause': {
-          const paused = kind === 'pause';
-          if (queue === null) for (const [name, q] of queues) setPause(name, q, t, paused, reason, actor);
-          else {
-            const q = queues.get(queue);
-            if (q) setPause(queue, q, t, paused, reason, actor);
-          }
-          break;
-        }
-        default:
-          return; // not a state change
-      }
-      if (!byQueue) this.agentStep(agent, me, queues, t);
-    };
-
-    const end = () => {
-      const stop = this.frame.stop;
-      if (byQueue) {
-        for (const [name, q] of queues) {
-          if (q.pause) this.pauseSpan(name, agent, q.pause, stop);
-          this.inSpan(name, agent, q.inSince, stop);
-        }
-      } else {
-        if (me.pause) this.pauseSpan(null, agent, me.pause, stop);
-        if (me.inSince !== null) this.inSpan(null, agent, me.inSince, stop);
-      }
-    };
-    return { event, end };
-  }
-
-  /** The agent's own state after an event: in any queue; paused in all of them. */
-  private agentStep(agent: string, me: AgentState, queues: Map<string, QueueState>, t: number): void {
-    const inNow = queues.size > 0;
-    if (inNow && me.inSince === null) me.inSince = t;
-    let latest: Pause | null = null;
-    if (inNow) {
-      for (const q of queues.values()) {
-        if (!q.pause) {
-          latest = null;
-          break;
-        }
-        if (!latest || q.pause.since >= latest.since) latest = q.pause;
-      }
-    }
-    if (me.pause && (!latest || latest.reason !== me.pause.reason || latest.actor !== me.pause.actor)) {
-      this.pauseSpan(null, agent, me.pause, t);
-      me.pause = null;
-    }
-    if (latest && !me.pause) me.pause = { since: t, reason: latest.reason, actor: latest.actor };
-    if (!inNow && me.inSince !== null) {
-      this.inSpan(null, agent, me.inSince, t);
-      me.inSince = null;
-    }
+    const track = trackAgent(this.frame.group === 'queue', {
+      inSpan: (queue, a, b) => this.inSpan(queue, agent, a, b),
+      pauseSpan: (queue, p, b) => this.pauseSpan(queue, agent, p, b),
+    });
+    return { event: track.event, end: () => track.end(this.frame.stop) };
   }
 
   private key(window: number, agent: string, queue: string | null, pause: Pause | null): string {
