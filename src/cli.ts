@@ -93,9 +93,9 @@ program
     });
   });
 
-program
-  .command('report')
-  .description('reports from the record')
+const report = program.command('report').description('reports from the record');
+
+report
   .command('pauses')
   .description('logged-in and paused time by agent, reason, queue or day (docs/supervisors.md, "Reports")')
   .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
@@ -120,6 +120,34 @@ program
       const { reportCsv } = await import('./reports/csv.js');
       const report = await pauseReport(knex, request);
       process.stdout.write(request.format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
+    });
+  });
+
+report
+  .command('breaks')
+  .description('per agent and shift: rest and meal breaks and what falls short of the shift rules (docs/pauses.md, "Breaks")')
+  .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
+  .option('--to <date>', 'last local day, inclusive (default: --from)')
+  .option('--agent <login>', "one agent's shifts")
+  .option('--tz <zone>', "IANA time zone (default: TZ, or the system's)")
+  .option('--csv', 'CSV instead of JSON')
+  .action(async (opts: { from: string; to?: string; agent?: string; tz?: string; csv?: boolean }) => {
+    const { ReportParamError } = await import('./reports/params.js');
+    const { breaksReport, parseBreaksRequest } = await import('./breaks/report.js');
+    let request: ReturnType<typeof parseBreaksRequest>;
+    try {
+      request = parseBreaksRequest({ from: opts.from, to: opts.to, agent: opts.agent, tz: opts.tz, format: opts.csv ? 'csv' : 'json' });
+    } catch (err) {
+      if (err instanceof ReportParamError) {
+        process.stderr.write(`agentgate: ${err.message} (--${err.param})\n`);
+        process.exit(2);
+      }
+      fail(err);
+    }
+    await withDatabase(async (knex) => {
+      const { breaksCsv } = await import('./breaks/csv.js');
+      const r = await breaksReport(knex, request);
+      process.stdout.write(request.format === 'csv' ? breaksCsv(r) : `${JSON.stringify(r, null, 2)}\n`);
     });
   });
 

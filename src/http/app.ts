@@ -20,6 +20,7 @@ import { defaultZone } from '../reports/params.js';
 import { registerLive } from './live.js';
 import { openApiDocument } from './openapi.js';
 import { registerReports } from './reports.js';
+import { restDueCache } from '../breaks/due.js';
 import { registerPages } from './pages.js';
 import { registerPanel } from './panel.js';
 import type { RawCommand } from '../commands/input.js';
@@ -175,7 +176,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   }
 
   registerLive(app, { db: deps.db, feed, calls: deps.calls, send });
-  registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone() });
+  registerReports(app, { db: deps.db, send, defaultZone: deps.reportZone ?? defaultZone(), restDue: restDueCache(deps.db) });
   registerPages(app);
   registerPanel(app, {
     deps,

@@ -1,5 +1,6 @@
 import { HTTP_ANSWERS } from './answers.js';
 import { accessPaths } from './openapi-access.js';
+import { breaksPaths } from './openapi-breaks.js';
 import { PAGES } from './pages.js';
 import { OUTCOMES, type OutcomeKind } from '../commands/outcomes.js';
 import { GROUPS } from '../reports/params.js';
@@ -260,6 +261,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       ...accessPaths(secured),
+      ...breaksPaths(secured),
       '/openapi.json': { get: { summary: 'This document', security: secured, responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, 403: forbidden } } },
     },
   };

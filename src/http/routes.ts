@@ -44,6 +44,8 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   '/api/queues': { methods: ['GET'], who: READERS },
   '/api/events/stream': { methods: ['GET'], who: READERS },
   '/api/reports/pauses': { methods: ['GET'], who: ['supervisor', 'admin'] },
+  '/api/reports/breaks': { methods: ['GET'], who: ['supervisor', 'admin'] },
+  '/api/breaks/due': { methods: ['GET'], who: READERS },
   '/api/webhooks/deliveries': { methods: ['GET'], who: ['admin'] },
   '/metrics': { methods: ['GET'], who: ['admin'] },
   '/openapi.json': { methods: ['GET'], who: EVERY_ROLE },
@@ -51,6 +53,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   '/readyz': { methods: ['GET', 'HEAD'], who: 'anyone' },
   ...pageRules('/wallboard', READERS),
   ...pageRules('/wallboard/reports', ['supervisor', 'admin']),
+  ...pageRules('/wallboard/breaks', ['supervisor', 'admin']),
   // the agent panel: open to anyone who reaches the port; the PIN and its lockout guard it
   ...pageRules('/agent', 'anyone'),
   '/agent/signin': { methods: ['POST'], who: 'anyone', changes: 'always' },

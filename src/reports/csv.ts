@@ -1,7 +1,7 @@
 import type { PauseReport } from './pauses.js';
 
 /** RFC 4180: a field with a comma, a quote or a line break is quoted, quotes doubled; lines end in CRLF. */
-function field(v: unknown): string {
+export function csvField(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
@@ -18,7 +18,7 @@ const CALL_COLUMNS = ['calls_answered', 'talk_s', 'missed_rings'] as const;
 export function reportCsv(r: PauseReport): string {
   const keys = r.group === 'agent' ? ['agent', 'name'] : [r.group];
   const header = [...keys, 'logged_in_s', 'paused_s', 'pauses', 'longest_pause_s', 'paused_ratio', 'productive_paused_s', 'unproductive_paused_ratio', ...CALL_COLUMNS, ...r.reasons.map((x) => `paused_s:${x ?? ''}`)];
-  const lines = [header.map(field).join(',')];
+  const lines = [header.map(csvField).join(',')];
   for (const row of r.rows) {
     const values = [
       ...keys.map((k) => (row as unknown as Record<string, unknown>)[k]),
@@ -32,7 +32,7 @@ export function reportCsv(r: PauseReport): string {
       ...CALL_COLUMNS.map((c) => row[c]),
       ...r.reasons.map((x) => row.paused_by_reason[x ?? ''] ?? 0),
     ];
-    lines.push(values.map(field).join(','));
+    lines.push(values.map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

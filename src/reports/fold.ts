@@ -1,4 +1,4 @@
-import { type Group, byPause } from './params.js';
+import { type Group, byPause, windowOf } from './params.js';
 import { type Pause, trackAgent } from './track.js';
 
 /** One row of the record, as the report reads it (`t` in ms since the epoch). */
@@ -131,16 +131,4 @@ export class PauseFold {
       this.tally(this.key(w, agent, queue, p)).pauses++;
     }
   }
-}
-
-/** The window that holds instant `t` (`bounds` ascending). */
-function windowOf(bounds: number[], t: number): number {
-  let lo = 0;
-  let hi = bounds.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (bounds[mid]! <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }

@@ -62,8 +62,8 @@ function one(params: Record<string, unknown>, key: string): string | undefined {
   return v.trim();
 }
 
-/** Query-string or command-line values → a request; the first bad one is named. */
-export function parseReportRequest(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): ReportRequest {
+/** The range of a report (`from`, `to`, `tz`) and its `format`; the first bad one is named. */
+export function parseRange(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): Omit<ReportRequest, 'group'> {
   const from = one(params, 'from');
   if (from === undefined || !isDate(from)) throw new ReportParamError('from', 'from must be a date, YYYY-MM-DD');
   const to = one(params, 'to') ?? from;
@@ -72,12 +72,23 @@ export function parseReportRequest(params: Record<string, unknown>, defaults: { 
   if (dayCount(from, to) > MAX_DAYS) throw new ReportParamError('to', `a report spans at most ${MAX_DAYS} days`);
   const tz = one(params, 'tz') ?? defaults.tz;
   if (!isZone(tz)) throw new ReportParamError('tz', 'tz must be an IANA time zone, e.g. America/Sao_Paulo');
+  const format = one(params, 'format') ?? 'json';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new ReportParamError('format', `format must be one of ${FORMATS.join(', ')}`);
+  return { from, to, tz, format: format as Format };
+}
+
+/** Query-string or command-line values → a pause report request; the first bad one is named. */
+export function parseReportRequest(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): ReportRequest {
+  const range = parseRange({ ...params, format: undefined }, defaults);
   const group = one(params, 'group') ?? 'agent';
   if (!(GROUPS as readonly string[]).includes(group)) throw new ReportParamError('group', `group must be one of ${GROUPS.join(', ')}`);
   const format = one(params, 'format') ?? 'json';
   if (!(FORMATS as readonly string[]).includes(format)) throw new ReportParamError('format', `format must be one of ${FORMATS.join(', ')}`);
-  return { from, to, tz, group: group as Group, format: format as Format };
+  return { ...range, group: group as Group, format: format as Format };
 }
+
+/** A text parameter given at most once (trimmed), or undefined. */
+export const oneParam = one;
 
 function dayCount(from: string, to: string): number {
   return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
@@ -97,7 +108,7 @@ function nextDay(day: string): string {
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** How far `tz` is ahead of UTC at instant `t` (ms). */
-function offsetAt(tz: string, t: number): number {
+export function offsetAt(tz: string, t: number): number {
   let f = formats.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -130,4 +141,24 @@ export function dayBounds(req: Pick<ReportRequest, 'from' | 'to' | 'tz'>): { day
   const bounds = days.map((d) => startOfDay(d, req.tz));
   bounds.push(startOfDay(nextDay(req.to), req.tz));
   return { days, bounds };
+}
+
+/** Instant `t` as local time in `tz` with its offset, to the second: `2026-12-07T08:00:00-03:00`. */
+export function localIso(t: number, tz: string): string {
+  const off = offsetAt(tz, t);
+  const wall = new Date(Math.floor(t / 1000) * 1000 + off).toISOString().slice(0, 19);
+  const m = Math.round(Math.abs(off) / 60_000);
+  return `${wall}${off < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/** The window of `bounds` (ascending) that holds instant `t`. */
+export function windowOf(bounds: number[], t: number): number {
+  let lo = 0;
+  let hi = bounds.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

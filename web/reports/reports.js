@@ -1,4 +1,5 @@
 // The pause report view: no build step, no libraries; the chart is drawn as SVG here.
+import { $, download, get, hms, initForm, savedLanguage, say } from './page.js';
 const TEXT = {
   en: {
     title: 'Pause report', language: 'Language', from: 'From', to: 'To', tz: 'Time zone', group: 'By',
@@ -8,7 +9,7 @@ const TEXT = {
     noReason: '(no reason)', loggedIn: 'Logged in', paused: 'Paused', pauses: 'Pauses', longest: 'Longest pause', ratio: 'Paused / logged in',
     productive: 'Productive pauses', unproductiveRatio: 'Other pauses / logged in',
     callsAnswered: 'Calls answered', talk: 'Talk time', missed: 'Missed rings',
-    chartTitle: 'Paused time by reason', hours: 'h',
+    chartTitle: 'Paused time by reason', hours: 'h', breaksLink: 'Breaks (NR-17)',
   },
   'pt-BR': {
     title: 'Relatório de pausas', language: 'Idioma', from: 'De', to: 'Até', tz: 'Fuso horário', group: 'Por',
@@ -18,13 +19,12 @@ const TEXT = {
     noReason: '(sem motivo)', loggedIn: 'Logado', paused: 'Em pausa', pauses: 'Pausas', longest: 'Pausa mais longa', ratio: 'Pausa / logado',
     productive: 'Pausas produtivas', unproductiveRatio: 'Outras pausas / logado',
     callsAnswered: 'Chamadas atendidas', talk: 'Tempo falado', missed: 'Toques perdidos',
-    chartTitle: 'Tempo em pausa por motivo', hours: 'h',
+    chartTitle: 'Tempo em pausa por motivo', hours: 'h', breaksLink: 'Pausas NR-17',
   },
 };
 const COLORS = ['#24507a', '#d9822b', '#3a9a6b', '#b33d5b', '#7a5cb8', '#8c8c2a', '#2a8c8c', '#a0522d', '#5b6472'];
-const $ = (id) => document.getElementById(id);
 
-let lang = localStorage.getItem('agentgate.lang') || (navigator.language.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en');
+let lang = savedLanguage();
 let last = null;
 const t = (key) => TEXT[lang][key] ?? TEXT.en[key] ?? key;
 
@@ -36,54 +36,16 @@ function applyLanguage() {
   if (last) render(last);
 }
 
-/** The address still has a `token=` only when the server refused it (a valid one is exchanged for the cookie). */
-const refusedToken = new URL(location.href).searchParams.has('token');
-
 function query(format) {
   const p = new URLSearchParams({ from: $('from').value, to: $('to').value, tz: $('tz').value.trim(), group: $('group').value, format });
   return `/api/reports/pauses?${p}`;
 }
 
-/** Fetches with the page's cookie, which the browser sends by itself; a 403 asks for a token. */
-async function get(url) {
-  const res = await fetch(url);
-  if (res.status === 403) {
-    $('token-form').hidden = false;
-    $('token').focus();
-    throw new Error(refusedToken ? t('badToken') : t('tokenNeeded'));
-  }
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    throw new Error(`${t('failed')}: ${body.error ?? res.status}${body.detail ? ` (${body.detail})` : ''}`);
-  }
-  return res;
-}
-
-function say(text, error = false) {
-  $('status').textContent = text;
-  $('status').className = error ? 'error' : '';
-}
-
 async function show() {
   say(t('loading'));
   try {
-    last = await (await get(query('json'))).json();
+    last = await (await get(query('json'), t)).json();
     render(last);
-  } catch (err) {
-    say(err.message, true);
-  }
-}
-
-async function download() {
-  try {
-    const res = await get(query('csv'));
-    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'pauses.csv';
-    const url = URL.createObjectURL(await res.blob());
-    const a = Object.assign(document.createElement('a'), { href: url, download: name });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (err) {
     say(err.message, true);
   }
@@ -91,7 +53,6 @@ async function download() {
 
 const label = (report, row) => (report.group === 'agent' ? (row.name ? `${row.agent} · ${row.name}` : row.agent) : report.group === 'reason' ? (row.reason ?? t('noReason')) : report.group === 'actor' ? (row.actor ?? t('noActor')) : row[report.group]);
 const reasonName = (r) => (r === null || r === '' ? t('noReason') : r);
-const hms = (s) => `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 
 function svg(tag, attrs = {}, text) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
@@ -167,36 +128,16 @@ function drawTable(report) {
 }
 
 function init() {
-  if (refusedToken) {
-    const url = new URL(location.href);
-    url.searchParams.delete('token');
-    history.replaceState(null, '', url.pathname + url.search + url.hash);
-  }
-  const today = new Date();
-  const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-  const params = new URLSearchParams(location.search);
-  $('from').value = params.get('from') ?? iso(new Date(today.getFullYear(), today.getMonth(), 1));
-  $('to').value = params.get('to') ?? iso(today);
-  $('tz').value = params.get('tz') ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  $('group').value = params.get('group') ?? 'agent';
-  if (typeof Intl.supportedValuesOf === 'function') $('zones').replaceChildren(...Intl.supportedValuesOf('timeZone').map((z) => Object.assign(document.createElement('option'), { value: z })));
-  $('lang').addEventListener('change', () => {
-    lang = $('lang').value;
-    localStorage.setItem('agentgate.lang', lang);
+  const params = initForm((chosen) => {
+    lang = chosen;
     applyLanguage();
   });
+  $('group').value = params.get('group') ?? 'agent';
   $('query').addEventListener('submit', (e) => {
     e.preventDefault();
     void show();
   });
-  $('download').addEventListener('click', () => void download());
-  // the typed key goes to the server the way a bookmark's does: it sets the cookie and comes back without it
-  $('token-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const url = new URL(location.href);
-    url.searchParams.set('token', $('token').value.trim());
-    location.assign(url.pathname + url.search);
-  });
+  $('download').addEventListener('click', () => void download(query('csv'), t, 'pauses.csv'));
   applyLanguage();
   void show();
 }

@@ -1,0 +1,119 @@
+import type { Knex } from 'knex';
+import { type ReportRequest, ReportParamError, dayBounds, defaultZone, localIso, oneParam, parseRange, windowOf } from '../reports/params.js';
+import { agentNames } from '../reports/pauses.js';
+import { readRecord } from '../reports/record.js';
+import { type JudgedBreak, type Problem, judgeShift } from './judge.js';
+import { type BreakKind, type ShiftRules, readBreakReasons, readShiftRules } from './rules.js';
+import { ShiftFold } from './shifts.js';
+
+export type BreaksRequest = Omit<ReportRequest, 'group'> & {
+  /** Only this agent's shifts. */
+  agent?: string | undefined;
+};
+
+/** Query-string or command-line values → a breaks report request; the first bad one is named. */
+export function parseBreaksRequest(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): BreaksRequest {
+  const range = parseRange(params, defaults);
+  const agent = oneParam(params, 'agent');
+  if (agent !== undefined && !/^[A-Za-z0-9_.@-]{1,64}$/.test(agent)) throw new ReportParamError('agent', 'agent must be an agent login');
+  return { ...range, agent };
+}
+
+/** A break as the report gives it: local times with their offset. */
+export interface BreakOut {
+  reason: string;
+  start: string;
+  end: string;
+  length_s: number;
+  in_progress: boolean;
+  problems: Problem[];
+}
+
+/** One agent's shift: the day it began (local), its breaks and what falls short. */
+export interface BreaksRow {
+  agent: string;
+  name: string | null;
+  day: string;
+  shift_start: string;
+  /** The last logoff; for a shift still going, the moment of the report. */
+  shift_end: string;
+  in_progress: boolean;
+  logged_in_s: number;
+  worked_s: number;
+  rest_breaks_required: number;
+  meal_breaks_required: number;
+  rest_breaks: BreakOut[];
+  meal_breaks: BreakOut[];
+  shortfalls: Array<{ break: BreakKind; problem: Problem; at: string | null }>;
+}
+
+export interface BreaksReport {
+  from: string;
+  to: string;
+  tz: string;
+  agent: string | null;
+  /** The instants the range covers; shifts that began within them are its rows. */
+  start: string;
+  end: string;
+  /** The record is read up to here: a day past `end`, or the moment of the report when that is earlier. */
+  until: string;
+  rules: ShiftRules;
+  rows: BreaksRow[];
+}
+
+/** A shift that begins on the range's last day may go on past its end: read this much further. */
+const TAIL_MS = 24 * 3_600_000;
+
+/**
+ * The breaks report (CONTRACT §10, docs/pauses.md "Breaks"): every shift that began within the
+ * range, with its rest and meal breaks judged against the shift rules. A shift over midnight belongs
+ * to the day it began; the record is read from one shift gap before the range (a shift that began
+ * earlier is not this range's) to a day after it.
+ */
+export async function breaksReport(db: Knex, req: BreaksRequest, now: Date = new Date()): Promise<BreaksReport> {
+  const [rules, reasons] = await Promise.all([readShiftRules(db), readBreakReasons(db)]);
+  const { days, bounds } = dayBounds(req);
+  const start = bounds[0]!;
+  const end = bounds[bounds.length - 1]!;
+  const gapMs = rules.new_shift_after_minutes * 60_000;
+  const readFrom = start - gapMs;
+  const stop = Math.max(readFrom, Math.min(end + TAIL_MS, now.getTime()));
+  const fold = new ShiftFold(reasons, gapMs, stop, (t) => t >= start && t < end);
+  const skip = { event() {}, end() {} };
+  await readRecord(db, new Date(readFrom), new Date(stop), (agent) => (req.agent === undefined || agent === req.agent ? fold.begin(agent) : skip));
+  const shifts = fold.shifts.sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.start - b.start));
+  const names = await agentNames(db, [...new Set(shifts.map((s) => s.agent))]);
+  const at = (t: number) => localIso(t, req.tz);
+  const out = (b: JudgedBreak): BreakOut => ({ reason: b.reason, start: at(b.start), end: at(b.end), length_s: seconds(b.end - b.start), in_progress: b.open, problems: b.problems });
+  const rows = shifts.map((s): BreaksRow => {
+    const j = judgeShift(s, rules);
+    return {
+      agent: s.agent,
+      name: names.get(s.agent) ?? null,
+      day: days[windowOf(bounds, s.start)]!,
+      shift_start: at(s.start),
+      shift_end: at(s.end),
+      in_progress: s.inProgress,
+      logged_in_s: seconds(s.loggedInMs),
+      worked_s: seconds(j.workedMs),
+      rest_breaks_required: j.restRequired,
+      meal_breaks_required: j.mealRequired,
+      rest_breaks: j.rests.map(out),
+      meal_breaks: j.meals.map(out),
+      shortfalls: j.shortfalls.map((f) => ({ break: f.break, problem: f.problem, at: f.at === null ? null : at(f.at) })),
+    };
+  });
+  return {
+    from: req.from,
+    to: req.to,
+    tz: req.tz,
+    agent: req.agent ?? null,
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+    until: new Date(stop).toISOString(),
+    rules,
+    rows,
+  };
+}
+
+const seconds = (ms: number) => Math.round(ms / 1000);
