@@ -67,7 +67,7 @@ function leadingZeros(doc: Document): Array<{ at: PropertyKey[]; source: string;
 function where(data: unknown, path: PropertyKey[]): string {
   const [section, index, ...rest] = path;
   if (section === undefined) return 'the file';
-  if (typeof index !== 'number') return `${String(section)}${rest.length ? '.' + rest.join('.') : ''}`;
+  if (typeof index !== 'number') return [section, ...(index === undefined ? [] : [index]), ...rest].map(String).join('.');
   const entry = (data as Record<string, unknown[]>)[String(section)]?.[index] as Record<string, unknown> | undefined;
   const key = KEY_OF[section as Section];
   const id = key && entry && typeof entry === 'object' && entry[key] !== undefined ? ` (${key} ${JSON.stringify(entry[key])})` : '';
