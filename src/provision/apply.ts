@@ -2,19 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import { type Document, isPair, isSeq, parseDocument, visit } from 'yaml';
 import { hashPin, verifyPin } from '../commands/pin.js';
-import { KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
+import { type Counts, KEY_OF, type ProvisionFile, type Section, fileSchema } from './schema.js';
 import { applyPbxes } from './pbxes.js';
 import { applyShiftRules } from './shift-rules.js';
 import { applyWebhooks } from './webhooks.js';
 
 export class ProvisionError extends Error {}
 
-export interface Counts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-}
+export type { Counts } from './schema.js';
 export type Report = Record<Section, Counts>;
 
 /** Reads and validates a provisioning file; every problem names the file, the entry and the field. */

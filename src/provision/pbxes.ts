@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import type { ProvisionFile } from './schema.js';
+import type { Counts, ProvisionFile } from './schema.js';
 
-type Counts = { created: number; updated: number; unchanged: number; removed: number };
 type Fail = (msg: string) => never;
 
 /** The PBX a database without any `pbxes` row knows: the one the AMI_* variables describe. */

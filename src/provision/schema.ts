@@ -203,6 +203,14 @@ export const fileSchema = z
 export type ProvisionFile = z.output<typeof fileSchema>;
 export type Section = keyof ProvisionFile;
 
+/** What applying a file did to one section. */
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+
 /** The field that identifies an entry, used in messages: `agents[2] (agent "1003")`. */
 export const KEY_OF: { [S in Section]: string } = {
   pbxes: 'name',

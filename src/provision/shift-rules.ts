@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import type { Counts } from './apply.js';
-import type { ProvisionFile } from './schema.js';
+import type { Counts, ProvisionFile } from './schema.js';
 
 /**
  * `shift_rules:` is one row. A file without it leaves what is stored (a file that only adds agents

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import type { ProvisionFile } from './schema.js';
+import type { Counts, ProvisionFile } from './schema.js';
 
-type Counts = { created: number; updated: number; unchanged: number; removed: number };
 
 /**
  * The file's webhooks, keyed by URL, inside the provisioning transaction. A changed secret or list of
