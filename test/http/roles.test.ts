@@ -39,6 +39,7 @@ const sample: Record<string, string> = {
   '/api/agent.php': '/api/agent.php?command=status&agent=1001',
   '/api/agent': '/api/agent?command=status&agent=1001',
   '/api/reports/pauses': '/api/reports/pauses?from=2026-11-01',
+  '/api/reports/breaks': '/api/reports/breaks?from=2026-11-01',
 };
 
 describe('every route × every role, from the one access table', () => {
