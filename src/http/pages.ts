@@ -27,7 +27,7 @@ export interface Page {
 
 /** The wallboard and its reports view: static files that hold no data (the data come from the API). */
 export const PAGES: Page[] = [
-  { url: '/wallboard', folder: 'wallboard', summary: 'The live wallboard', assets: ['wallboard.js', 'i18n.js', 'dom.js', 'tiles.js', 'feed.js', 'actions.js', 'wallboard.css'] },
+  { url: '/wallboard', folder: 'wallboard', summary: 'The live wallboard', assets: ['wallboard.js', 'i18n.js', 'dom.js', 'tiles.js', 'feed.js', 'actions.js', 'breaks.js', 'wallboard.css'] },
   { url: '/wallboard/reports', folder: 'reports', summary: 'The pause report view', assets: ['reports.js', 'page.js', 'reports.css'] },
   { url: '/wallboard/breaks', folder: 'breaks', summary: 'The breaks report view (NR-17)', assets: ['breaks.js', 'breaks.css'] },
   { url: '/agent', folder: 'agent', summary: "The agent panel: one agent's own state and commands", assets: ['agent.js', 'pending.js', 'agent.css'] },

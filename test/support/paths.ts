@@ -2,3 +2,4 @@ import { fileURLToPath } from 'node:url';
 
 export const BASE_YAML = fileURLToPath(new URL('../fixtures/provision/base.yaml', import.meta.url));
 export const RULES_YAML = fileURLToPath(new URL('../fixtures/provision/rules.yaml', import.meta.url));
+export const BREAKS_YAML = fileURLToPath(new URL('../fixtures/provision/breaks.yaml', import.meta.url));

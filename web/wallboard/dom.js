@@ -28,6 +28,8 @@ export const ui = {
   me: undefined,
   /** The last refused command's answer, by agent: shown on its tiles until the next command. */
   notes: new Map(),
+  /** /api/breaks/due: agents whose rest break is due (docs/pauses.md, "Breaks"), login → since when. */
+  restDue: new Map(),
 };
 
 export function elapsed(ms) {

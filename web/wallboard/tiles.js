@@ -2,7 +2,7 @@
 
 import { drawActions } from './actions.js';
 import { $, el, elapsed, ui } from './dom.js';
-import { t } from './i18n.js';
+import { i18n, t } from './i18n.js';
 
 const STATE_ORDER = { paused: 0, available: 1, logged_off: 2 };
 
@@ -70,6 +70,14 @@ function drawTile({ agent, state }, queue) {
     box.dataset.since = pending.since;
     tile.dataset.pending = pending.approval ? 'approval' : 'floor';
     tile.append(box);
+  }
+  // the breaks the law requires: the rest break is due (docs/pauses.md, "Breaks"); not shown on a pause
+  const due = ui.restDue.get(agent.agent);
+  if (due && state === 'available') {
+    tile.dataset.restDue = 'true';
+    const mark = el('div', 'rest-due', t('restDue'));
+    mark.title = `${t('restDueSince')} ${new Date(due).toLocaleTimeString(i18n.lang === 'pt_BR' ? 'pt-BR' : 'en', { hour: '2-digit', minute: '2-digit' })}`;
+    tile.append(mark);
   }
   if (state !== 'logged_off' || agent.since) {
     const clock = el('div', 'clock');

@@ -3,6 +3,7 @@
 // Plain browser modules, no build step; everything it loads comes from agentgate itself.
 
 import { readMe } from './actions.js';
+import { watchRestDue } from './breaks.js';
 import { $, KEYS, ui } from './dom.js';
 import { refresh, refreshQueues, showConnection } from './feed.js';
 import { LANG_KEY, i18n, knownLanguage, t } from './i18n.js';
@@ -59,4 +60,5 @@ setInterval(tickCalls, 1000);
 readMe().finally(() => {
   refresh();
   refreshQueues();
+  watchRestDue();
 });
