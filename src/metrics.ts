@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PbxRefused, PbxUnavailable, type Pbx } from './ami/pbx.js';
 import type { CallBoard } from './calls/board.js';
 import type { CommandObserver } from './commands/run.js';
+import { BreakMetrics } from './breaks/metrics.js';
+import { defaultZone } from './reports/params.js';
 import { WebhookMetrics } from './webhooks/metrics.js';
 import type { ResyncReport, SyncSource } from './sync/resync.js';
 
@@ -14,6 +16,8 @@ export interface MetricsDeps {
   liveFeedClients: () => number;
   /** The queue calls this process sees (src/calls/board.ts), once built. */
   calls?: () => Pick<CallBoard, 'waitingByQueue' | 'onCall'> | undefined;
+  /** The local day of the breaks' metrics (default: the process's zone, from TZ). */
+  zone?: string;
 }
 
 /** The methods of `Pbx` that are not AMI actions. */
@@ -88,6 +92,7 @@ export class Metrics {
     this.intents = new Gauge({ name: 'agentgate_intents', help: 'Actions asked of Asterisk whose outcome is not recorded yet: pending, or in doubt once past their deadline', labelNames: ['state'], registers });
     this.databaseUp = new Gauge({ name: 'agentgate_database_up', help: '1 when the last scrape could read the database', registers });
     this.webhooks = new WebhookMetrics(registers, deps.db);
+    new BreakMetrics(registers, deps.db, deps.zone ?? defaultZone());
   }
 
   /** Hand to runCommand (as `deps.onCommand`): one count and one latency per answered command. */

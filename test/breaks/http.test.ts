@@ -4,6 +4,8 @@ import { createKey } from '../../src/access/keys.js';
 import { accessCheck } from '../../src/access/credentials.js';
 import { parseAllowList } from '../../src/config.js';
 import { buildHttp } from '../../src/http/app.js';
+import { Metrics } from '../../src/metrics.js';
+import { sample } from '../support/prometheus.js';
 import { agentgate } from '../support/cli.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -85,4 +87,23 @@ test('agentgate report breaks prints the same report; a bad option is named', as
   const bad = await agentgate(['report', 'breaks', '--from', '2026-11-10', '--tz', 'Nowhere/Else'], { DATABASE_URL: h.db.url ?? "", LOG_LEVEL: 'silent' });
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, 'agentgate: tz must be an IANA time zone, e.g. America/Sao_Paulo (--tz)\n');
+});
+
+test('metrics: the shortfalls of the shifts begun today and the agents due now', async () => {
+  // a zone whose local time is about noon now: the shift below began today there, whatever the hour
+  const utcHour = new Date().getUTCHours();
+  const n = utcHour - 12;
+  const zone = n === 0 ? 'Etc/GMT' : n > 0 ? `Etc/GMT+${n}` : `Etc/GMT${n}`;
+  await h.knex.raw(`insert into events (at, agent, exten, queue, kind, reason, source) values
+    (now() - interval '5 hours', '1003', '2003', 'support', 'login', null, 'http'),
+    (now() - interval '4 hours', '1003', '2003', null, 'pause', 'Descanso', 'http'),
+    (now() - interval '3 hours 57 minutes', '1003', '2003', null, 'unpause', null, 'http'),
+    (now() - interval '30 minutes', '1003', '2003', 'support', 'logoff', null, 'http')`);
+  const metrics = new Metrics({ db: h.knex, pbx: { isConnected: () => true }, agiSessions: () => 0, liveFeedClients: () => 0, zone });
+  const text = await metrics.scrape();
+  assert.equal(sample(text, 'agentgate_break_shortfalls', { break: 'rest', problem: 'too_short' }), 1);
+  assert.equal(sample(text, 'agentgate_break_shortfalls', { break: 'rest', problem: 'missing' }), 1, 'four and a half hours of work need two');
+  assert.equal(sample(text, 'agentgate_break_shortfalls', { break: 'meal', problem: 'missing' }), 1);
+  assert.equal(sample(text, 'agentgate_break_shortfalls', { break: 'meal', problem: 'too_late' }), 0, 'every series is there');
+  assert.equal(sample(text, 'agentgate_rest_breaks_due', {}), 1, '1002, from the test above');
 });

@@ -12,7 +12,7 @@ import { AGENT_API_EXTRA, agentApiAnswers, openApiDocument } from '../../src/htt
 import { Metrics } from '../../src/metrics.js';
 import { Keeper } from '../../src/sync/keeper.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { parsePrometheus } from '../support/prometheus.js';
+import { parsePrometheus, sample } from '../support/prometheus.js';
 
 let h: Harness;
 let app: FastifyInstance;
@@ -109,8 +109,6 @@ describe('access: the same rule as /api/agent.php', () => {
 });
 
 describe('/metrics', () => {
-  const sample = (text: string, name: string, labels: Record<string, string> = {}) =>
-    parsePrometheus(text).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
   test('parses as Prometheus text and moves with traffic', async () => {
     const before = await get('/metrics');

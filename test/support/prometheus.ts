@@ -50,3 +50,8 @@ export function parsePrometheus(text: string): Sample[] {
   }
   return out;
 }
+
+/** The value of the first sample of `name` with these labels (others may be there too); undefined when none. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  return parsePrometheus(text).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
