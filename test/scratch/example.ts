@@ -1,0 +1,14 @@
+import { breaksReport, parseBreaksRequest } from '../../src/breaks/report.js';
+import { breaksCsv } from '../../src/breaks/csv.js';
+import { freshDatabase } from '../support/db.js';
+const db = await freshDatabase();
+const k = db.knex;
+await k('pause_reasons').insert([{ code: 1, name: 'Descanso', break: 'rest' }, { code: 2, name: 'Almoco', break: 'meal' }, { code: 3, name: 'Banheiro' }]);
+await k('agents').insert({ login: '1001', name: 'Maria Silva' });
+const at = (hm: string) => new Date(`2026-12-07T${hm}:00-03:00`);
+const ev = (hm: string, kind: string, reason: string | null = null) => ({ at: at(hm), agent: '1001', exten: '2001', queue: kind === 'login' || kind === 'logoff' ? 'support' : null, kind, reason, source: 'phone' });
+await k('events').insert([ev('08:00', 'login'), ev('08:50', 'pause', 'Descanso'), ev('09:00', 'unpause'), ev('10:40', 'pause', 'Banheiro'), ev('10:45', 'unpause'), ev('11:00', 'pause', 'Almoco'), ev('11:15', 'unpause'), ev('12:30', 'pause', 'Descanso'), ev('12:37', 'unpause'), ev('14:20', 'logoff')]);
+const r = await breaksReport(k, parseBreaksRequest({ from: '2026-12-07', tz: 'America/Sao_Paulo' }), new Date('2026-12-08T12:00:00Z'));
+console.log(JSON.stringify(r.rows[0], null, 2));
+console.log(breaksCsv(r));
+await db.drop();
