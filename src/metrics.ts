@@ -41,6 +41,8 @@ export class Metrics {
   private readonly corrections: Counter<'source' | 'kind'>;
   private readonly intents: Gauge<'state'>;
   private readonly databaseUp: Gauge;
+  private readonly pendingPauses: Gauge<'kind'>;
+  private readonly pendingOldest: Gauge<'kind'>;
   /** Webhook deliveries (the outbox, read at scrape; attempts and latency, told by the worker). */
   readonly webhooks: WebhookMetrics;
 
@@ -90,6 +92,8 @@ export class Metrics {
     // every series from the start, at 0, so that rate() and alerts see the first correction
     for (const source of ['resync', 'reconcile'] satisfies SyncSource[]) for (const kind of Object.values(CORRECTIONS)) this.corrections.inc({ source, kind }, 0);
     this.intents = new Gauge({ name: 'agentgate_intents', help: 'Actions asked of Asterisk whose outcome is not recorded yet: pending, or in doubt once past their deadline', labelNames: ['state'], registers });
+    this.pendingPauses = new Gauge({ name: 'agentgate_pending_pauses', help: 'Pauses waiting: queued under a floor (floor) or asking a supervisor (approval)', labelNames: ['kind'], registers });
+    this.pendingOldest = new Gauge({ name: 'agentgate_pending_pause_oldest_seconds', help: 'How long the oldest waiting pause of each kind has waited (0 when none)', labelNames: ['kind'], registers });
     this.databaseUp = new Gauge({ name: 'agentgate_database_up', help: '1 when the last scrape could read the database', registers });
     this.webhooks = new WebhookMetrics(registers, deps.db);
     new BreakMetrics(registers, deps.db, deps.zone ?? defaultZone());
@@ -151,11 +155,12 @@ export class Metrics {
   private async readDatabase(): Promise<void> {
     const db = this.deps.db;
     try {
-      const [agents, queues, intents] = await Promise.all([
+      const [agents, queues, intents, pending] = await Promise.all([
         db.raw(`select (select count(*)::int from agents) as agents, count(*)::int as logged_in, count(*) filter (where paused)::int as paused
                   from (select all_paused as paused from agent_pause) x`),
         db.raw(`select queue, paused, count(*)::int as n from session_queues group by queue, paused`),
         db.raw(`select count(*) filter (where deadline > clock_timestamp())::int as pending, count(*) filter (where deadline <= clock_timestamp())::int as in_doubt from intents`),
+        db.raw(`select kind, count(*)::int as n, coalesce(extract(epoch from clock_timestamp() - min(since)), 0)::float8 as oldest from pending_pauses group by kind`),
       ]);
       const a = agents.rows[0] as { agents: number; logged_in: number; paused: number };
       this.agents.reset();
@@ -167,6 +172,11 @@ export class Metrics {
       const i = intents.rows[0] as { pending: number; in_doubt: number };
       this.intents.set({ state: 'pending' }, i.pending);
       this.intents.set({ state: 'in_doubt' }, i.in_doubt);
+      const waiting = new Map((pending.rows as Array<{ kind: string; n: number; oldest: number }>).map((r) => [r.kind, r]));
+      for (const kind of ['floor', 'approval']) {
+        this.pendingPauses.set({ kind }, waiting.get(kind)?.n ?? 0);
+        this.pendingOldest.set({ kind }, Math.round(waiting.get(kind)?.oldest ?? 0));
+      }
       this.databaseUp.set(1);
     } catch {
       // what the database holds is unknown: say so, and leave those gauges out rather than stale
@@ -174,6 +184,8 @@ export class Metrics {
       this.agents.reset();
       this.queueAgents.reset();
       this.intents.reset();
+      this.pendingPauses.reset();
+      this.pendingOldest.reset();
     }
   }
 }

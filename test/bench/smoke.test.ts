@@ -30,4 +30,6 @@ test('npm run bench works end to end (smoke: tiny counts)', async (t) => {
   assert.deepEqual([r.accessLoad.supervisor.errors, r.accessLoad.allowListed.errors], [0, 0], 'the mix with a supervisor key succeeded');
   assert.match(table(r), /\| HTTP mix, 8 clients, with a supervisor key \|/);
   assert.match(table(r), /\| HTTP mix, 8 clients \|/);
+  assert.equal(r.report.breaks.shifts, 50 * 2, 'the breaks report: one shift per agent and day');
+  assert.match(table(r), /\| breaks report, the same record \|/);
 });

@@ -107,3 +107,15 @@ test('metrics: the shortfalls of the shifts begun today and the agents due now',
   assert.equal(sample(text, 'agentgate_break_shortfalls', { break: 'meal', problem: 'too_late' }), 0, 'every series is there');
   assert.equal(sample(text, 'agentgate_rest_breaks_due', {}), 1, '1002, from the test above');
 });
+
+test('metrics: the pauses waiting, by kind, and how long the oldest has waited', async () => {
+  await h.knex.raw(`insert into pending_pauses (agent, kind, reason, source, actor, since) values ('1001', 'approval', 'Medico', 'http', 'agent:1001', clock_timestamp() - interval '90 seconds')`);
+  try {
+    const text = await new Metrics({ db: h.knex, pbx: { isConnected: () => true }, agiSessions: () => 0, liveFeedClients: () => 0 }).scrape();
+    assert.equal(sample(text, 'agentgate_pending_pauses', { kind: 'approval' }), 1);
+    assert.equal(sample(text, 'agentgate_pending_pauses', { kind: 'floor' }), 0);
+    assert.ok((sample(text, 'agentgate_pending_pause_oldest_seconds', { kind: 'approval' }) ?? 0) >= 90);
+  } finally {
+    await h.knex('pending_pauses').delete();
+  }
+});
