@@ -27,6 +27,7 @@ export interface Judged {
 }
 
 const MINUTE = 60_000;
+const NONE: Problem[] = Object.freeze([]) as unknown as Problem[];
 
 /**
  * One shift against the rules (docs/pauses.md, "Breaks"):
@@ -39,25 +40,32 @@ const MINUTE = 60_000;
  *   still going is not too short, and nothing is too late.
  */
 export function judgeShift(shift: Shift, rules: ShiftRules): Judged {
-  const mealMs = sum(shift.breaks.filter((b) => b.kind === 'meal'));
+  let mealMs = 0;
+  for (const b of shift.breaks) if (b.kind === 'meal') mealMs += b.end - b.start;
   const workedMs = shift.loggedInMs - mealMs;
   const room = workedMs > (rules.not_in_first_minutes + rules.not_in_last_minutes) * MINUTE;
   const restRequired = !room ? 0 : workedMs <= rules.short_day_minutes * MINUTE ? rules.short_day_rest_breaks : rules.rest_breaks;
   const mealRequired = workedMs > rules.meal_over_minutes * MINUTE ? 1 : 0;
-  const judge = (b: BreakSpan): JudgedBreak => {
-    const problems: Problem[] = [];
-    const min = b.kind === 'rest' ? rules.rest_minutes : rules.meal_minutes;
-    if (!b.open && b.end - b.start < min * MINUTE) problems.push('too_short');
-    if (b.kind === 'rest') {
-      if (b.start < shift.start + rules.not_in_first_minutes * MINUTE) problems.push('too_early');
-      if (!shift.inProgress && b.end > shift.end - rules.not_in_last_minutes * MINUTE) problems.push('too_late');
-    }
-    return { ...b, problems };
-  };
-  const rests = shift.breaks.filter((b) => b.kind === 'rest').map(judge);
-  const meals = shift.breaks.filter((b) => b.kind === 'meal').map(judge);
+  const rests: JudgedBreak[] = [];
+  const meals: JudgedBreak[] = [];
   const shortfalls: Shortfall[] = [];
-  for (const b of [...rests, ...meals].sort((x, y) => x.start - y.start)) for (const problem of b.problems) shortfalls.push({ break: b.kind, problem, at: b.start });
+  // the breaks come in time order: so do their shortfalls
+  for (const b of shift.breaks) {
+    const min = b.kind === 'rest' ? rules.rest_minutes : rules.meal_minutes;
+    const short = !b.open && b.end - b.start < min * MINUTE;
+    const early = b.kind === 'rest' && b.start < shift.start + rules.not_in_first_minutes * MINUTE;
+    const late = b.kind === 'rest' && !shift.inProgress && b.end > shift.end - rules.not_in_last_minutes * MINUTE;
+    // most breaks are fine: they share one empty list
+    const problems: Problem[] = short || early || late ? [] : NONE;
+    if (short) problems.push('too_short');
+    if (early) problems.push('too_early');
+    if (late) problems.push('too_late');
+    // the shift's own break takes its problems: a month's report judges a hundred thousand, no copies
+    const judged = b as JudgedBreak;
+    judged.problems = problems;
+    (b.kind === 'rest' ? rests : meals).push(judged);
+    for (const problem of problems) shortfalls.push({ break: b.kind, problem, at: b.start });
+  }
   if (!shift.inProgress) {
     for (let n = rests.length; n < restRequired; n++) shortfalls.push({ break: 'rest', problem: 'missing', at: null });
     if (meals.length < mealRequired) shortfalls.push({ break: 'meal', problem: 'missing', at: null });
@@ -79,4 +87,3 @@ export function restDueAt(shift: Shift, rules: ShiftRules): number | null {
   return Math.max(from + rules.rest_due_every_minutes * MINUTE, shift.start + rules.not_in_first_minutes * MINUTE);
 }
 
-const sum = (bs: BreakSpan[]) => bs.reduce((n, b) => n + (b.end - b.start), 0);

@@ -84,9 +84,16 @@ export async function breaksReport(db: Knex, req: BreaksRequest, now: Date = new
   const shifts = fold.shifts.sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.start - b.start));
   const names = await agentNames(db, [...new Set(shifts.map((s) => s.agent))]);
   const at = (t: number) => localIso(t, req.tz);
-  const out = (b: JudgedBreak): BreakOut => ({ reason: b.reason, start: at(b.start), end: at(b.end), length_s: seconds(b.end - b.start), in_progress: b.open, problems: b.problems });
+  // a shortfall's `at` is its break's start: written once
+  const starts = new Map<number, string>();
+  const out = (b: JudgedBreak): BreakOut => {
+    const start = at(b.start);
+    if (b.problems.length) starts.set(b.start, start);
+    return { reason: b.reason, start, end: at(b.end), length_s: seconds(b.end - b.start), in_progress: b.open, problems: b.problems };
+  };
   const rows = shifts.map((s): BreaksRow => {
     const j = judgeShift(s, rules);
+    starts.clear();
     return {
       agent: s.agent,
       name: names.get(s.agent) ?? null,
@@ -100,7 +107,7 @@ export async function breaksReport(db: Knex, req: BreaksRequest, now: Date = new
       meal_breaks_required: j.mealRequired,
       rest_breaks: j.rests.map(out),
       meal_breaks: j.meals.map(out),
-      shortfalls: j.shortfalls.map((f) => ({ break: f.break, problem: f.problem, at: f.at === null ? null : at(f.at) })),
+      shortfalls: j.shortfalls.map((f) => ({ break: f.break, problem: f.problem, at: f.at === null ? null : (starts.get(f.at) ?? at(f.at)) })),
     };
   });
   return {

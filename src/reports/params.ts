@@ -143,12 +143,66 @@ export function dayBounds(req: Pick<ReportRequest, 'from' | 'to' | 'tz'>): { day
   return { days, bounds };
 }
 
+const QUARTER_MS = 15 * 60_000;
+/** Per zone, the offset of each quarter hour asked for; null: a clock change falls inside it. */
+const quarterOffsets = new Map<string, Map<number, number | null>>();
+const offsetTexts = new Map<number, string>();
+
+/**
+ * `offsetAt`, kept per quarter hour: a report gives hundreds of thousands of local times, and
+ * Intl's formatting would be most of their cost. A quarter with a clock change inside (the offsets
+ * at its two ends differ) is computed each time.
+ */
+function offsetNear(tz: string, t: number): number {
+  let zone = quarterOffsets.get(tz);
+  if (!zone) {
+    zone = new Map();
+    quarterOffsets.set(tz, zone);
+  }
+  const q = Math.floor(t / QUARTER_MS);
+  let off = zone.get(q);
+  if (off === undefined) {
+    const a = offsetAt(tz, q * QUARTER_MS);
+    off = a === offsetAt(tz, (q + 1) * QUARTER_MS) ? a : null;
+    if (zone.size > 100_000) zone.clear();
+    zone.set(q, off);
+  }
+  return off ?? offsetAt(tz, t);
+}
+
+function offsetText(off: number): string {
+  let text = offsetTexts.get(off);
+  if (text === undefined) {
+    const m = Math.round(Math.abs(off) / 60_000);
+    text = `${off < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    offsetTexts.set(off, text);
+  }
+  return text;
+}
+
+const dayTexts = new Map<number, string>();
+const timeTexts: string[] = [];
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 /** Instant `t` as local time in `tz` with its offset, to the second: `2026-12-07T08:00:00-03:00`. */
 export function localIso(t: number, tz: string): string {
-  const off = offsetAt(tz, t);
-  const wall = new Date(Math.floor(t / 1000) * 1000 + off).toISOString().slice(0, 19);
-  const m = Math.round(Math.abs(off) / 60_000);
-  return `${wall}${off < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  const off = offsetNear(tz, t);
+  // built from a day's text and a second's, each made once: a month's report writes half a million
+  const s = Math.floor((Math.floor(t / 1000) * 1000 + off) / 1000);
+  const day = Math.floor(s / 86_400);
+  const second = s - day * 86_400;
+  let date = dayTexts.get(day);
+  if (date === undefined) {
+    date = `${new Date(day * 86_400_000).toISOString().slice(0, 10)}T`;
+    if (dayTexts.size > 100_000) dayTexts.clear();
+    dayTexts.set(day, date);
+  }
+  let time = timeTexts[second];
+  if (time === undefined) {
+    time = `${two(Math.floor(second / 3600))}:${two(Math.floor((second % 3600) / 60))}:${two(second % 60)}`;
+    timeTexts[second] = time;
+  }
+  return date + time + offsetText(off);
 }
 
 /** The window of `bounds` (ascending) that holds instant `t`. */
