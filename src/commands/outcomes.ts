@@ -49,6 +49,8 @@ export interface AgentStatus {
   agent: string;
   state: AgentState;
   exten: string | null;
+  /** The PBX of the agent's extension (CONTRACT §9); null when logged off. */
+  pbx: string | null;
   queues: string[];
   /** The queues in which the agent is paused; `state` is `paused` only when that is all of them. */
   paused_queues: string[];

@@ -35,6 +35,8 @@ export interface SessionRow {
   state_interface: string | null;
   member_name: string;
   since: Date;
+  /** The PBX of the session's extension (CONTRACT §9), as `findSession` reads it (a claim's copy of the session leaves it out). */
+  pbx?: string | null;
   queues: QueueState[];
 }
 export type EventKind =
@@ -65,6 +67,7 @@ export async function findQueue(q: Q, nameOrNumber: string): Promise<QueueRow | 
 }
 
 const SESSION_SELECT = `select s.agent, s.exten, s.interface, s.state_interface, s.member_name, s.since,
+        (select e.pbx from extensions e where e.exten = s.exten) as pbx,
         coalesce((select json_agg(json_build_object('queue', q.queue, 'paused', q.paused, 'reason', q.reason, 'actor', q.paused_by) order by q.queue)
                     from session_queues q where q.agent = s.agent), '[]') as queues
    from agent_sessions s`;

@@ -34,8 +34,10 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
   });
 
   app.get('/api/queues', async (req, reply) => {
+    const filter = agentFilter({ pbx: queryOf(req).pbx });
+    if (typeof filter === 'string') return r.send(reply, badParameterNamed(filter));
     const calls = r.calls;
-    const list = await listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined);
+    const list = await listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined, filter);
     return reply.code(200).type(JSON_TYPE).send(`{"queues":${list}}`);
   });
 
@@ -72,16 +74,16 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
 }
 
 /** The filter, or the name of the parameter that is wrong. */
-function agentFilter(q: Record<string, string | string[] | undefined>): AgentFilter | 'queue' | 'state' {
+function agentFilter(q: Record<string, string | string[] | undefined>): AgentFilter | 'queue' | 'state' | 'pbx' {
   const filter: AgentFilter = {};
-  for (const key of ['queue', 'state'] as const) {
+  for (const key of ['queue', 'state', 'pbx'] as const) {
     const v = q[key];
     if (v === undefined) continue;
     if (typeof v !== 'string' || v === '' || v.length > 256 || /[\p{Cc}\uFFFD]/u.test(v)) return key;
     if (key === 'state') {
       if (!(AGENT_STATES as readonly string[]).includes(v)) return key;
       filter.state = v as AgentState;
-    } else filter.queue = v;
+    } else filter[key] = v;
   }
   return filter;
 }

@@ -23,7 +23,7 @@ export function outcomeExample(kind: OutcomeKind): Record<string, unknown> {
   const o = OUTCOMES[kind];
   // (Asterisk's own words follow the outcome's, as outcomeBody puts them)
   if (kind === 'pbxError') return { error: `${o.message}: Unable to add interface: No such queue` };
-  if (kind === 'statusOk') return { [o.result]: o.message, agent: '1001', state: 'available', exten: '2001', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
+  if (kind === 'statusOk') return { [o.result]: o.message, agent: '1001', state: 'available', exten: '2001', pbx: 'default', queues: ['support'], paused_queues: [], reason: null, actor: null, since: '2026-11-24T16:00:00.000Z', call: null };
   return { [o.result]: o.message };
 }
 

@@ -34,7 +34,7 @@ export interface FeedOptions {
 }
 
 // The columns a client gets; `at` as JavaScript's toISOString() writes it.
-const COLUMNS = `id, ${isoSql('at')} AS at, agent, exten, queue, kind, reason, source, actor, detail`;
+const COLUMNS = `id, ${isoSql('at')} AS at, agent, exten, queue, pbx, kind, reason, source, actor, detail`;
 
 /**
  * The live feed: one poller per process reads the events table by id and fans each row out to

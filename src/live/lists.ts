@@ -7,6 +7,8 @@ export type AgentState = (typeof AGENT_STATES)[number];
 export interface AgentFilter {
   queue?: string;
   state?: AgentState;
+  /** CONTRACT §9: agents on that PBX's extensions, and logged-off agents with a default queue there. */
+  pbx?: string;
 }
 
 
@@ -21,8 +23,8 @@ export interface AgentFilter {
  * parameter.
  */
 export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: Record<string, unknown> = {}): Promise<string> {
-  const { state = null, queue = null } = filter;
-  const { rows } = await db.raw<{ rows: Array<{ list: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue]);
+  const { state = null, queue = null, pbx = null } = filter;
+  const { rows } = await db.raw<{ rows: Array<{ list: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue, pbx, pbx, pbx]);
   return rows[0]?.list ?? '[]';
 }
 
@@ -32,20 +34,21 @@ export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: 
 // Postgres (migration 010).
 const AGENTS = `
     WITH sq AS (SELECT * FROM agent_pause), a AS (
-      SELECT a.login, a.list_head, a.default_queues_json, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason, sq.actor,
+      SELECT a.login, a.list_head, a.default_queues_json, s.exten, s.since, s.overdue_for, sq.queues, sq.paused_queues, sq.reason, sq.actor, e.pbx,
              CASE WHEN s.agent IS NULL THEN 'logged_off' WHEN sq.all_paused THEN 'paused' ELSE 'available' END AS state
         FROM agents a
         LEFT JOIN agent_sessions s ON s.agent = a.login
         LEFT JOIN sq ON sq.agent = s.agent
+        LEFT JOIN extensions e ON e.exten = s.exten
     )
     SELECT '[' || coalesce(string_agg(x.item, ','), '') || ']' AS list FROM (
       SELECT a.list_head ||
              CASE WHEN a.exten IS NULL THEN
                -- since: its last logoff (as status answers; migration 010 keeps it)
-               ',"state":"logged_off","exten":null,"queues":[],"paused_queues":[],"reason":null,"actor":null,"since":' ||
+               ',"state":"logged_off","exten":null,"pbx":null,"queues":[],"paused_queues":[],"reason":null,"actor":null,"since":' ||
                coalesce('"' || ${isoSql('l.at')} || '"', 'null')
              ELSE
-               ',"state":"' || a.state || '","exten":' || to_json(a.exten)::text ||
+               ',"state":"' || a.state || '","exten":' || to_json(a.exten)::text || ',"pbx":' || coalesce(to_json(a.pbx)::text, 'null') ||
                ',"queues":' || coalesce(a.queues::text, '[]') || ',"paused_queues":' || coalesce(a.paused_queues::text, '[]') ||
                ',"reason":' || coalesce(to_json(a.reason)::text, 'null') ||
                ',"actor":' || coalesce(to_json(a.actor)::text, 'null') ||
@@ -67,6 +70,9 @@ const AGENTS = `
          AND (?::text IS NULL OR CASE WHEN a.exten IS NULL
                                       THEN EXISTS (SELECT 1 FROM agent_queues f WHERE f.agent = a.login AND f.queue = ?::text)
                                       ELSE EXISTS (SELECT 1 FROM session_queues f WHERE f.agent = a.login AND f.queue = ?::text) END)
+         AND (?::text IS NULL OR CASE WHEN a.exten IS NULL
+                                      THEN EXISTS (SELECT 1 FROM agent_queues f JOIN queues fq ON fq.name = f.queue WHERE f.agent = a.login AND fq.pbx = ?::text)
+                                      ELSE a.pbx = ?::text END)
        ORDER BY a.login
     ) x`;
 
@@ -78,8 +84,9 @@ const AGENTS = `
 export async function listQueuesJson(
   db: Knex,
   waiting: (queue: string) => { waiting: number; longest_wait_s: number } = () => ({ waiting: 0, longest_wait_s: 0 }),
+  filter: { pbx?: string } = {},
 ): Promise<string> {
-  const { rows } = await db.raw<{ rows: Array<{ queue: string; logged_in: number; paused: number; reasons: Array<[string, number]> }> }>(
+  const { rows } = await db.raw<{ rows: Array<{ queue: string; pbx: string; logged_in: number; paused: number; reasons: Array<[string, number]> }> }>(
     `
     WITH c AS (
       SELECT sq.queue, count(*)::int AS logged_in, (count(*) FILTER (WHERE sq.paused))::int AS paused
@@ -90,17 +97,19 @@ export async function listQueuesJson(
                 FROM session_queues sq WHERE sq.paused GROUP BY 1, 2) x
        GROUP BY x.queue
     )
-    SELECT q.name AS queue, coalesce(c.logged_in, 0) AS logged_in, coalesce(c.paused, 0) AS paused, coalesce(r.reasons, '[]') AS reasons
+    SELECT q.name AS queue, q.pbx, coalesce(c.logged_in, 0) AS logged_in, coalesce(c.paused, 0) AS paused, coalesce(r.reasons, '[]') AS reasons
       FROM queues q
       LEFT JOIN c ON c.queue = q.name
       LEFT JOIN r ON r.queue = q.name
-     WHERE q.callcenter OR c.logged_in > 0
+     WHERE (q.callcenter OR c.logged_in > 0) AND (?::text IS NULL OR q.pbx = ?::text)
      ORDER BY q.name
     `,
+    [filter.pbx ?? null, filter.pbx ?? null],
   );
   return JSON.stringify(
     rows.map((r) => ({
       queue: r.queue,
+      pbx: r.pbx,
       logged_in: r.logged_in,
       available: r.logged_in - r.paused,
       paused: r.paused,

@@ -28,6 +28,8 @@ export interface Taken {
   at: string;
   exten: string | null;
   queue: string | null;
+  /** Where it happened (CONTRACT §9); null on events recorded before PBXs were. */
+  pbx: string | null;
   reason: string | null;
   source: string;
   /** Who made it (CONTRACT §8). */
@@ -64,7 +66,7 @@ export async function takeDue(db: Knex, holder: string, limit: number, leaseMs: 
        from due cross join now join webhooks w on w.id = due.webhook left join events e on e.id = due.event
       where d.id = due.id
      returning d.id, d.webhook, w.url, w.secret, d.attempts, d.idempotency_key::text as idempotency_key, d.event, d.agent, d.queues,
-               e.kind, ${isoSql('e.at')} as at, e.exten, e.queue, e.reason, e.source, e.actor`,
+               e.kind, ${isoSql('e.at')} as at, e.exten, e.queue, e.pbx, e.reason, e.source, e.actor`,
     [offsetMs, limit, holder, leaseMs / 1000],
   );
   return (rows as Taken[]).sort((a, b) => a.id - b.id);

@@ -14,6 +14,7 @@ export function deliveryBody(t: Taken): string {
     exten: t.exten,
     queue: t.queue,
     queues: t.queues,
+    pbx: t.pbx,
     reason: t.reason,
     source: t.source,
     actor: t.actor,

@@ -95,7 +95,7 @@ describe('queue calls', () => {
     freeze();
     call.answer('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'on_call', '1001 on a call');
-    assert.deepEqual(await queueOf('support'), { queue: 'support', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
+    assert.deepEqual(await queueOf('support'), { queue: 'support', pbx: 'default', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
     const onCall = await callOf('1001');
     assert.deepEqual([onCall.queue, onCall.caller], ['support', '5511999990000']);
     assert.ok(Date.parse(onCall.since) >= Date.parse(ringing.since), 'since: when it was answered');
@@ -332,7 +332,7 @@ describe('AMI reconnect in the middle of a call', () => {
     const down = await outage();
     assert.equal(await callOf('1001'), null, 'no call while Asterisk cannot say');
     assert.equal((await command({ command: 'status', agent: '1001' })).call, null, 'status says the same');
-    assert.deepEqual(await queueOf('support'), { queue: 'support', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
+    assert.deepEqual(await queueOf('support'), { queue: 'support', pbx: 'default', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 });
     const told = () => feed.messages.slice(fromMsg);
     await feed.until(
       () => told().some((m) => m.event === 'call' && m.data.agent === '1001' && m.data.call === null) && told().some((m) => m.event === 'queue' && m.data.queue === 'support' && m.data.waiting === 0),

@@ -124,6 +124,7 @@ for (const mode of MODES) {
         agent: '1002',
         state: 'available',
         exten: '2002',
+        pbx: 'default',
         queues: ['sales', 'support'],
         paused_queues: [],
         reason: null,

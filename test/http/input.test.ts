@@ -40,7 +40,7 @@ describe('input of any shape gets a contract answer', () => {
     ['a CR/LF in a reason (AMI header injection)', { url: '/api/agent.php?command=pause&agent=1001&reason=lunch%0D%0A%0D%0AAction%3A%20Logoff' }, 400, { error: 'Argument list invalid' }],
     ['a "|" in a reason (it would corrupt queue_log)', { url: '/api/agent.php?command=pause&agent=1001&reason=lunch%7Cbreak' }, 400, { error: 'Argument list invalid' }],
     ['a NUL in the agent', { url: '/api/agent.php?command=status&agent=10%0001' }, 400, { error: 'Argument list invalid' }],
-    ['a JSON number as agent works like its digits', { method: 'POST', url: '/api/agent.php', payload: '{"command":"status","agent":1004}', type: 'application/json' }, 200, { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, actor: null, since: null, call: null }],
+    ['a JSON number as agent works like its digits', { method: 'POST', url: '/api/agent.php', payload: '{"command":"status","agent":1004}', type: 'application/json' }, 200, { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, pbx: null, queues: [], paused_queues: [], reason: null, actor: null, since: null, call: null }],
     ['an unknown path', { url: '/api/nothing' }, 404, { error: 'Not found' }],
   ];
   for (const [what, req, status, body] of cases) {
@@ -52,7 +52,7 @@ describe('input of any shape gets a contract answer', () => {
   }
 
   test('a repeated key keeps its last value, as PHP reads it, in the query string, a form, multipart and JSON alike', async () => {
-    const expect = { status: 200, body: { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, actor: null, since: null, call: null } };
+    const expect = { status: 200, body: { success: 'Status OK', agent: '1004', state: 'logged_off', exten: null, pbx: null, queues: [], paused_queues: [], reason: null, actor: null, since: null, call: null } };
     assert.deepEqual(await raw({ url: '/api/agent.php?command=logoff&command=status&agent=9999&agent=1004' }), expect);
     assert.deepEqual(await raw({ method: 'POST', url: '/api/agent.php', payload: 'command=logoff&command=status&agent=9999&agent=1004', type: 'application/x-www-form-urlencoded' }), expect);
     assert.deepEqual(await raw({ method: 'POST', url: '/api/agent.php', payload: '{"command":"logoff","command":"status","agent":"9999","agent":"1004"}', type: 'application/json' }), expect);

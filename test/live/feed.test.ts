@@ -55,7 +55,7 @@ describe('the live feed', () => {
     await c.until((x) => ids(x).includes(id!), 1000, 'the login event');
     assert.ok(performance.now() - t0 < 1000);
     const m = c.messages.find((x) => Number(x.id) === id)!;
-    assert.deepEqual(Object.keys(m.data).slice(0, 8), ['id', 'at', 'agent', 'exten', 'queue', 'kind', 'reason', 'source']);
+    assert.deepEqual(Object.keys(m.data).slice(0, 8), ['id', 'at', 'agent', 'exten', 'queue', 'pbx', 'kind', 'reason']);
     assert.equal(m.data.id, id);
     assert.equal(m.data.kind, 'login');
     assert.equal(m.data.queue, 'support');

@@ -38,10 +38,10 @@ describe('GET /api/agents', () => {
     assert.equal(r.type, 'application/json; charset=utf-8');
     assert.deepEqual(r.body, {
       agents: [
-        { agent: '1001', name: 'Maria Silva', state: 'paused', exten: '2001', queues: ['support'], paused_queues: ['support'], reason: 'Almoco', actor: 'key:floor-a', since: '2026-11-25T10:00:00.000Z', default_queues: ['support'], max_minutes: null, overdue: false, call: null },
-        { agent: '1002', name: 'João Souza', state: 'available', exten: '2002', queues: ['sales'], paused_queues: [], reason: null, actor: null, since: '2026-11-25T10:05:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
-        { agent: '1003', name: 'Ana Lima', state: 'available', exten: '2003', queues: ['sales', 'support'], paused_queues: ['support'], reason: 'Banheiro', actor: 'pbx', since: '2026-11-25T10:10:00.123Z', default_queues: ['sales', 'support'], max_minutes: null, overdue: false, call: null },
-        { agent: '1004', name: 'Pedro Rocha', state: 'logged_off', exten: null, queues: [], paused_queues: [], reason: null, actor: null, since: '2026-11-25T09:00:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
+        { agent: '1001', name: 'Maria Silva', state: 'paused', exten: '2001', pbx: 'default', queues: ['support'], paused_queues: ['support'], reason: 'Almoco', actor: 'key:floor-a', since: '2026-11-25T10:00:00.000Z', default_queues: ['support'], max_minutes: null, overdue: false, call: null },
+        { agent: '1002', name: 'João Souza', state: 'available', exten: '2002', pbx: 'default', queues: ['sales'], paused_queues: [], reason: null, actor: null, since: '2026-11-25T10:05:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
+        { agent: '1003', name: 'Ana Lima', state: 'available', exten: '2003', pbx: 'default', queues: ['sales', 'support'], paused_queues: ['support'], reason: 'Banheiro', actor: 'pbx', since: '2026-11-25T10:10:00.123Z', default_queues: ['sales', 'support'], max_minutes: null, overdue: false, call: null },
+        { agent: '1004', name: 'Pedro Rocha', state: 'logged_off', exten: null, pbx: null, queues: [], paused_queues: [], reason: null, actor: null, since: '2026-11-25T09:00:00.000Z', default_queues: [], max_minutes: null, overdue: false, call: null },
       ],
     });
   });
@@ -102,8 +102,8 @@ describe('GET /api/queues', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, {
       queues: [
-        { queue: 'sales', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 },
-        { queue: 'support', logged_in: 2, available: 0, paused: 2, paused_by_reason: { Almoco: 1, Banheiro: 1 }, waiting: 0, longest_wait_s: 0 },
+        { queue: 'sales', pbx: 'default', logged_in: 2, available: 2, paused: 0, paused_by_reason: {}, waiting: 0, longest_wait_s: 0 },
+        { queue: 'support', pbx: 'default', logged_in: 2, available: 0, paused: 2, paused_by_reason: { Almoco: 1, Banheiro: 1 }, waiting: 0, longest_wait_s: 0 },
       ],
     });
   });

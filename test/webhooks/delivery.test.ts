@@ -97,6 +97,7 @@ describe('webhook delivery', () => {
       exten: '2001',
       queue: null,
       queues: ['support'],
+      pbx: 'default',
       reason: 'Almoco',
       source: 'http',
       // the caller inside API_ALLOW without a key: recorded by its address

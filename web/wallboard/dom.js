@@ -9,7 +9,7 @@ export function el(tag, cls, text) {
   return node;
 }
 
-export const KEYS = { limit: 'agentgate.pauseLimitMin', waitLimit: 'agentgate.waitLimitS' };
+export const KEYS = { limit: 'agentgate.pauseLimitMin', waitLimit: 'agentgate.waitLimitS', pbx: 'agentgate.pbx' };
 
 export const ui = {
   limitMin: Number(localStorage.getItem(KEYS.limit)) || 15,
@@ -30,6 +30,8 @@ export const ui = {
   notes: new Map(),
   /** /api/breaks/due: agents whose rest break is due (docs/pauses.md, "Breaks"), login → since when. */
   restDue: new Map(),
+  /** One PBX's agents and queues (CONTRACT §9), or '' for all: from the address (`?pbx=`), else as last chosen. */
+  pbx: new URLSearchParams(location.search).get('pbx') ?? localStorage.getItem(KEYS.pbx) ?? '',
 };
 
 export function elapsed(ms) {

@@ -29,7 +29,7 @@ export async function refresh() {
   fetching = true;
   callsWhileReading = new Map();
   try {
-    const res = await fetch('/api/agents', { cache: 'no-store' });
+    const res = await fetch(ui.pbx ? `/api/agents?pbx=${encodeURIComponent(ui.pbx)}` : '/api/agents', { cache: 'no-store' });
     if (res.status === 403) {
       askToken();
       return;
@@ -107,6 +107,7 @@ export async function refreshQueues() {
     if (!res.ok) return;
     const at = Date.now();
     ui.queues = (await res.json()).queues.map((q) => ({ ...q, at }));
+    showPbxes();
     for (const q of queuesWhileReading.values()) setQueue(q);
     render();
   } catch {
@@ -189,3 +190,14 @@ $('token-form').addEventListener('submit', (e) => {
   url.searchParams.set('token', $('token').value.trim());
   location.assign(url.pathname + url.search);
 });
+
+/** The PBX picker: there only when the queues are on more than one PBX (or one was asked for by address). */
+function showPbxes() {
+  const names = [...new Set(ui.queues.map((q) => q.pbx).filter(Boolean))].sort();
+  if (ui.pbx && !names.includes(ui.pbx)) names.push(ui.pbx);
+  const select = $('pbx');
+  const all = select.options[0];
+  select.replaceChildren(all, ...names.map((n) => Object.assign(document.createElement('option'), { value: n, textContent: n })));
+  select.value = ui.pbx;
+  $('pbx-filter').hidden = names.length < 2 && !ui.pbx;
+}

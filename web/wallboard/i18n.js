@@ -10,7 +10,7 @@ const TEXT = {
     tokenHelp: 'This address may not see the wallboard without a token. Enter an API token: this browser keeps it as a cookie that page scripts cannot read.',
     tokenButton: 'Open', tokenBad: 'Token refused', noAgents: 'No agents provisioned', overdue: 'over the limit',
     pausedIn: 'paused in', pendingFloor: 'Waiting to pause', pendingAsk: 'Asks to pause',
-    restDue: 'Rest break due', restDueSince: 'due since',
+    restDue: 'Rest break due', restDueSince: 'due since', pbxFilter: 'PBX', allPbxes: 'All',
   },
   pt_BR: {
     title: 'Agentes', tabLive: 'Ao vivo', tabReports: 'Relatórios', limit: 'Limite padrão de pausa (min)', reasonLimit: 'limite deste motivo',
@@ -21,7 +21,7 @@ const TEXT = {
     tokenHelp: 'Este endereço não vê o painel sem um token. Informe um token da API: o navegador o guarda num cookie que os scripts da página não leem.',
     tokenButton: 'Entrar', tokenBad: 'Token recusado', noAgents: 'Nenhum agente cadastrado', overdue: 'acima do limite',
     pausedIn: 'em pausa em', pendingFloor: 'Aguardando para pausar', pendingAsk: 'Pede pausa',
-    restDue: 'Pausa de descanso devida', restDueSince: 'devida desde',
+    restDue: 'Pausa de descanso devida', restDueSince: 'devida desde', pbxFilter: 'PBX', allPbxes: 'Todos',
   },
 };
 

@@ -20,6 +20,8 @@ function groups() {
       for (const q of a.queues) add(q, a, a.paused_queues.includes(q) ? 'paused' : 'available');
     }
   }
+  // one PBX chosen: only its queues (an agent on its phones may be a member of another PBX's queue)
+  if (ui.pbx) for (const q of [...byQueue.keys()]) if (q !== '' && (ui.queues.find((x) => x.queue === q)?.pbx ?? ui.pbx) !== ui.pbx) byQueue.delete(q);
   const names = [...byQueue.keys()].sort((x, y) => (x === '' ? 1 : y === '' ? -1 : x.localeCompare(y)));
   return names.map((queue) => ({
     queue,

@@ -53,6 +53,13 @@ waitLimit.addEventListener('change', () => {
   tickCalls();
 });
 
+$('pbx').addEventListener('change', () => {
+  ui.pbx = $('pbx').value;
+  localStorage.setItem(KEYS.pbx, ui.pbx);
+  refresh();
+  render();
+});
+
 applyLanguage();
 setInterval(tick, 1000);
 setInterval(tickCalls, 1000);
