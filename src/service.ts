@@ -135,12 +135,13 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     commandTimeoutMs: 15_000,
     sessionTimeoutMs: 300_000,
     logger: log.child({ component: 'agi' }),
-    handler: async (session, sessionLog) => {
-      await handleCall(deps, session, sessionLog, {
+    handler: async (session, sessionLog, peer) => {
+      const options = {
         pinGuard: { maxFailures: config.PIN_MAX_FAILURES, windowS: config.PIN_WINDOW_S, lockoutS: config.PIN_LOCKOUT_S },
         promptLanguage: config.PROMPT_LANGUAGE,
         callerIdFallback: config.AGI_CALLERID_FALLBACK,
-      });
+      };
+      await handleCall(deps, session, sessionLog, options, peer);
     },
   });
   agiSessions = () => agi.activeSessions();

@@ -39,19 +39,22 @@ export async function identifyCaller(
   template: string,
   call: { channel: string; callerId: string },
   fallback: boolean,
+  /** The session's PBX (src/agi/pbx.ts): only its extensions are callers; null: none is. */
+  pbx?: string | null,
 ): Promise<Caller> {
   const device = deviceOf(call.channel);
+  if (pbx === null) return { exten: undefined, device };
   if (device !== undefined) {
     const slash = device.indexOf('/');
     const key = device.slice(0, slash).toLowerCase() + device.slice(slash);
     const { rows } = await db.raw(
       `with named as (select exten, language, coalesce(interface, replace(?, '{exten}', exten)) as iface, state_interface as state
-                        from extensions)
+                        from extensions where ?::text is null or pbx = ?::text)
        select exten, language from named
         where ? in (lower(split_part(iface, '/', 1)) || substr(iface, strpos(iface, '/')),
                     lower(split_part(state, '/', 1)) || substr(state, strpos(state, '/')))
         order by exten`,
-      [template, key],
+      [template, pbx ?? null, pbx ?? null, key],
     );
     const found = rows as Array<{ exten: string; language: string | null }>;
     // Two extensions naming one device is a provisioning slip; the caller number settles it if it can.
@@ -62,7 +65,9 @@ export async function identifyCaller(
     }
   }
   if (!fallback) return { exten: undefined, device };
-  const row = await db('extensions').select('language').where({ exten: call.callerId }).first();
+  const row = await db('extensions').select('language', 'pbx').where({ exten: call.callerId }).first();
+  // another PBX's extension is no caller here (CONTRACT §9): its phones dial that PBX's agentgate address
+  if (row && pbx !== undefined && row.pbx !== pbx) return { exten: undefined, device };
   return { exten: call.callerId, by: 'number', language: known(row?.language) };
 }
 

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { AgiClosedError, AgiHangupError, AgiTimeoutError } from './errors.js';
 import { AgiSession } from './session.js';
 
-export type AgiHandler = (session: AgiSession, log: Logger) => Promise<void>;
+/** `peer`: the address the session connected from (IPv4-mapped IPv6 as IPv4), which says its PBX. */
+export type AgiHandler = (session: AgiSession, log: Logger, peer: string) => Promise<void>;
 
 export interface AgiServerOptions {
   host: string;
@@ -106,7 +107,7 @@ export function createAgiServer(opts: AgiServerOptions): AgiServer {
       const s = session;
       const slog = log.child({ channel: s.channel, script: s.script });
       const handled = Promise.resolve()
-        .then(() => opts.handler(s, slog))
+        .then(() => opts.handler(s, slog, address))
         .catch((err: unknown) => {
           if (err instanceof AgiHangupError) slog.info({ err }, 'FastAGI flow ended: caller hung up');
           else if (err instanceof AgiClosedError) slog.info({ err }, 'FastAGI flow ended: connection closed');

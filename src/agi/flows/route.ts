@@ -6,6 +6,7 @@ import { failureOutcome } from '../../commands/errors.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { DEFAULT_PIN_GUARD, type PinGuard } from '../../commands/pin.js';
 import { identifyCaller } from '../caller.js';
+import { pbxOfPeer } from '../pbx.js';
 import { type PromptLanguage, folderPlayed, promptLanguage } from '../prompts.js';
 import { CHANNEL_LANGUAGE } from '../variables.js';
 import { type Call, type FlowContext, finish, speakIn } from './call.js';
@@ -31,8 +32,11 @@ export interface PhoneOptions {
   callerIdFallback?: boolean;
 }
 
-/** One FastAGI session: `agi://host:port/<script>?<parameters>` picks the flow. */
-export async function handleCall(deps: Deps, call: Call, log: Logger, opts: PhoneOptions = {}): Promise<Outcome | undefined> {
+/**
+ * One FastAGI session: `agi://host:port/<script>?<parameters>` picks the flow; `peer`, the address
+ * it came from, its PBX (CONTRACT §9).
+ */
+export async function handleCall(deps: Deps, call: Call, log: Logger, opts: PhoneOptions = {}, peer?: string): Promise<Outcome | undefined> {
   const silent = call.params.has('silent');
   const ctx: FlowContext = {
     deps,
@@ -53,7 +57,9 @@ export async function handleCall(deps: Deps, call: Call, log: Logger, opts: Phon
       channelLanguage = (await call.getVariable(CHANNEL_LANGUAGE)) ?? call.language;
       ctx.playing = folderPlayed(channelLanguage);
     }
-    const caller = await identifyCaller(deps.db, deps.memberInterface, call, opts.callerIdFallback ?? true);
+    const pbx = await pbxOfPeer(deps.db, peer);
+    if (pbx === null) ctx.log.warn({ peer }, "phone call refused: its address is in no PBX's agi_from");
+    const caller = await identifyCaller(deps.db, deps.memberInterface, call, opts.callerIdFallback ?? true, pbx);
     // the extension's language from the start; the flows switch to the agent's once it is known
     await speakIn(ctx, (caller.exten !== undefined ? caller.language : undefined) ?? promptLanguage(channelLanguage, opts.promptLanguage));
     if (caller.exten === undefined) {
