@@ -1,5 +1,5 @@
 // The breaks report view (NR-17 Annex II): one line per agent and shift, each break with what falls short.
-import { $, download, get, hms, initForm, savedLanguage, say } from '/wallboard/reports/page.js';
+import { $, hms, reportView, say } from '/wallboard/reports/page.js';
 
 const TEXT = {
   en: {
@@ -24,33 +24,13 @@ const TEXT = {
   },
 };
 
-let lang = savedLanguage();
-let last = null;
-const t = (key) => TEXT[lang][key] ?? TEXT.en[key] ?? key;
-
-function applyLanguage() {
-  document.documentElement.lang = lang;
-  $('lang').value = lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  document.title = `agentgate · ${t('title')}`;
-  if (last) render(last);
-}
+const { t, start } = reportView(TEXT);
 
 function query(format) {
   const p = new URLSearchParams({ from: $('from').value, to: $('to').value, tz: $('tz').value.trim(), format });
   const agent = $('agent').value.trim();
   if (agent) p.set('agent', agent);
   return `/api/reports/breaks?${p}`;
-}
-
-async function show() {
-  say(t('loading'));
-  try {
-    last = await (await get(query('json'), t)).json();
-    render(last);
-  } catch (err) {
-    say(err.message, true);
-  }
 }
 
 /** `2026-12-07T08:00:00-03:00` → `08:00`: the report's own local time, whatever the browser's zone. */
@@ -106,20 +86,12 @@ function render(report) {
   table.hidden = rows.length === 0;
 }
 
-function init() {
-  const params = initForm((chosen) => {
-    lang = chosen;
-    applyLanguage();
-  });
-  $('agent').value = params.get('agent') ?? '';
-  $('query').addEventListener('submit', (e) => {
-    e.preventDefault();
-    void show();
-  });
-  $('short-only').addEventListener('change', () => last && render(last));
-  $('download').addEventListener('click', () => void download(query('csv'), t, 'breaks.csv'));
-  applyLanguage();
-  void show();
-}
-
-init();
+start({
+  query,
+  render,
+  csvName: 'breaks.csv',
+  setup: (params, redraw) => {
+    $('agent').value = params.get('agent') ?? '';
+    $('short-only').addEventListener('change', redraw);
+  },
+});

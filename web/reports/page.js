@@ -75,3 +75,45 @@ export function initForm(onLanguage) {
 export const savedLanguage = () => localStorage.getItem('agentgate.lang') || (navigator.language.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en');
 
 export const hms = (s) => `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+
+/**
+ * A report view: its words in each language (`text`), then, once its functions are defined,
+ * `start` reads the form from the address, draws the first report and wires the form, the
+ * language picker and the download. `setup(params, redraw)` adds the view's own controls.
+ */
+export function reportView(text) {
+  let lang = savedLanguage();
+  let last = null;
+  const t = (key) => text[lang][key] ?? text.en[key] ?? key;
+  const start = ({ query, render, csvName, setup }) => {
+    const applyLanguage = () => {
+      document.documentElement.lang = lang;
+      $('lang').value = lang;
+      for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+      document.title = `agentgate · ${t('title')}`;
+      if (last) render(last);
+    };
+    const show = async () => {
+      say(t('loading'));
+      try {
+        last = await (await get(query('json'), t)).json();
+        render(last);
+      } catch (err) {
+        say(err.message, true);
+      }
+    };
+    const params = initForm((chosen) => {
+      lang = chosen;
+      applyLanguage();
+    });
+    setup?.(params, () => last && render(last));
+    $('query').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void show();
+    });
+    $('download').addEventListener('click', () => void download(query('csv'), t, csvName));
+    applyLanguage();
+    void show();
+  };
+  return { t, start };
+}

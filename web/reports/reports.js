@@ -1,5 +1,5 @@
 // The pause report view: no build step, no libraries; the chart is drawn as SVG here.
-import { $, download, get, hms, initForm, savedLanguage, say } from './page.js';
+import { $, hms, reportView, say } from './page.js';
 const TEXT = {
   en: {
     title: 'Pause report', language: 'Language', from: 'From', to: 'To', tz: 'Time zone', group: 'By',
@@ -24,31 +24,11 @@ const TEXT = {
 };
 const COLORS = ['#24507a', '#d9822b', '#3a9a6b', '#b33d5b', '#7a5cb8', '#8c8c2a', '#2a8c8c', '#a0522d', '#5b6472'];
 
-let lang = savedLanguage();
-let last = null;
-const t = (key) => TEXT[lang][key] ?? TEXT.en[key] ?? key;
-
-function applyLanguage() {
-  document.documentElement.lang = lang;
-  $('lang').value = lang;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  document.title = `agentgate · ${t('title')}`;
-  if (last) render(last);
-}
+const { t, start } = reportView(TEXT);
 
 function query(format) {
   const p = new URLSearchParams({ from: $('from').value, to: $('to').value, tz: $('tz').value.trim(), group: $('group').value, format });
   return `/api/reports/pauses?${p}`;
-}
-
-async function show() {
-  say(t('loading'));
-  try {
-    last = await (await get(query('json'), t)).json();
-    render(last);
-  } catch (err) {
-    say(err.message, true);
-  }
 }
 
 const label = (report, row) => (report.group === 'agent' ? (row.name ? `${row.agent} · ${row.name}` : row.agent) : report.group === 'reason' ? (row.reason ?? t('noReason')) : report.group === 'actor' ? (row.actor ?? t('noActor')) : row[report.group]);
@@ -127,19 +107,11 @@ function drawTable(report) {
   table.hidden = report.rows.length === 0;
 }
 
-function init() {
-  const params = initForm((chosen) => {
-    lang = chosen;
-    applyLanguage();
-  });
-  $('group').value = params.get('group') ?? 'agent';
-  $('query').addEventListener('submit', (e) => {
-    e.preventDefault();
-    void show();
-  });
-  $('download').addEventListener('click', () => void download(query('csv'), t, 'pauses.csv'));
-  applyLanguage();
-  void show();
-}
-
-init();
+start({
+  query,
+  render,
+  csvName: 'pauses.csv',
+  setup: (params) => {
+    $('group').value = params.get('group') ?? 'agent';
+  },
+});
