@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import { type ReportRequest, ReportParamError, dayBounds, defaultZone, localIso, oneParam, parseRange, windowOf } from '../reports/params.js';
-import { agentNames } from '../reports/pauses.js';
 import { readRecord } from '../reports/record.js';
 import { type JudgedBreak, type Problem, judgeShift } from './judge.js';
 import { type BreakKind, type ShiftRules, readBreakReasons, readShiftRules } from './rules.js';
-import { ShiftFold } from './shifts.js';
+import { type Shift, ShiftFold } from './shifts.js';
 
 export type BreaksRequest = Omit<ReportRequest, 'group'> & {
   /** Only this agent's shifts. */
@@ -78,11 +77,9 @@ export async function breaksReport(db: Knex, req: BreaksRequest, now: Date = new
   const gapMs = rules.new_shift_after_minutes * 60_000;
   const readFrom = start - gapMs;
   const stop = Math.max(readFrom, Math.min(end + TAIL_MS, now.getTime()));
-  const fold = new ShiftFold(reasons, gapMs, stop, (t) => t >= start && t < end);
-  const skip = { event() {}, end() {} };
-  await readRecord(db, new Date(readFrom), new Date(stop), (agent) => (req.agent === undefined || agent === req.agent ? fold.begin(agent) : skip));
-  const shifts = fold.shifts.sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.start - b.start));
-  const names = await agentNames(db, [...new Set(shifts.map((s) => s.agent))]);
+  // every agent's name, read meanwhile: the rows are made as each agent is read
+  const names = allNames(db);
+  names.catch(() => undefined); // awaited below
   const at = (t: number) => localIso(t, req.tz);
   // a shortfall's `at` is its break's start: written once
   const starts = new Map<number, string>();
@@ -91,24 +88,37 @@ export async function breaksReport(db: Knex, req: BreaksRequest, now: Date = new
     if (b.problems.length) starts.set(b.start, start);
     return { reason: b.reason, start, end: at(b.end), length_s: seconds(b.end - b.start), in_progress: b.open, problems: b.problems };
   };
-  const rows = shifts.map((s): BreaksRow => {
+  const made: Array<{ t: number; row: BreaksRow }> = [];
+  const row = (s: Shift) => {
     const j = judgeShift(s, rules);
     starts.clear();
-    return {
-      agent: s.agent,
-      name: names.get(s.agent) ?? null,
-      day: days[windowOf(bounds, s.start)]!,
-      shift_start: at(s.start),
-      shift_end: at(s.end),
-      in_progress: s.inProgress,
-      logged_in_s: seconds(s.loggedInMs),
-      worked_s: seconds(j.workedMs),
-      rest_breaks_required: j.restRequired,
-      meal_breaks_required: j.mealRequired,
-      rest_breaks: j.rests.map(out),
-      meal_breaks: j.meals.map(out),
-      shortfalls: j.shortfalls.map((f) => ({ break: f.break, problem: f.problem, at: f.at === null ? null : (starts.get(f.at) ?? at(f.at)) })),
-    };
+    made.push({
+      t: s.start,
+      row: {
+        agent: s.agent,
+        name: null,
+        day: days[windowOf(bounds, s.start)]!,
+        shift_start: at(s.start),
+        shift_end: at(s.end),
+        in_progress: s.inProgress,
+        logged_in_s: seconds(s.loggedInMs),
+        worked_s: seconds(j.workedMs),
+        rest_breaks_required: j.restRequired,
+        meal_breaks_required: j.mealRequired,
+        rest_breaks: j.rests.map(out),
+        meal_breaks: j.meals.map(out),
+        shortfalls: j.shortfalls.map((f) => ({ break: f.break, problem: f.problem, at: f.at === null ? null : (starts.get(f.at) ?? at(f.at)) })),
+      },
+    });
+  };
+  const fold = new ShiftFold(reasons, gapMs, stop, (t) => t >= start && t < end, row);
+  const skip = { event() {}, end() {} };
+  await readRecord(db, new Date(readFrom), new Date(stop), (agent) => (req.agent === undefined || agent === req.agent ? fold.begin(agent) : skip));
+  made.sort((a, b) => (a.row.agent < b.row.agent ? -1 : a.row.agent > b.row.agent ? 1 : a.t - b.t));
+  const byLogin = await names;
+  const rows = made.map(({ row }) => {
+    row.name = byLogin.get(row.agent) ?? null;
+    return row;
   });
   return {
     from: req.from,
@@ -124,3 +134,8 @@ export async function breaksReport(db: Knex, req: BreaksRequest, now: Date = new
 }
 
 const seconds = (ms: number) => Math.round(ms / 1000);
+
+async function allNames(db: Knex): Promise<Map<string, string>> {
+  const rows: Array<{ login: string; name: string }> = await db('agents').select('login', 'name');
+  return new Map(rows.map((r) => [r.login, r.name]));
+}

@@ -42,6 +42,8 @@ export class ShiftFold {
     private readonly stop: number,
     /** Which shifts to keep, by their start. */
     private readonly keep: (start: number) => boolean = () => true,
+    /** Told of each shift kept as soon as its agent is read (else they are kept in `shifts`). */
+    private readonly onShift: (shift: Shift) => void = (shift) => this.shifts.push(shift),
   ) {}
 
   begin(agent: string): AgentSink {
@@ -85,7 +87,7 @@ export class ShiftFold {
         if (breaks[b]!.start >= start) own.push(breaks[b]!);
         b++;
       }
-      if (this.keep(start)) this.shifts.push({ agent, start, end, inProgress: stillIn && i === sessions.length, loggedInMs, breaks: own });
+      if (this.keep(start)) this.onShift({ agent, start, end, inProgress: stillIn && i === sessions.length, loggedInMs, breaks: own });
     }
   }
 }

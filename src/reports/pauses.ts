@@ -63,7 +63,7 @@ export async function explainPauseReport(db: Knex, req: ReportRequest, now: Date
   return explainRecord(db, new Date(bounds[0]!), new Date(Math.min(bounds[bounds.length - 1]!, now.getTime())));
 }
 
-export async function agentNames(db: Knex, agents: string[]): Promise<Map<string, string>> {
+async function agentNames(db: Knex, agents: string[]): Promise<Map<string, string>> {
   if (agents.length === 0) return new Map();
   const rows: Array<{ login: string; name: string }> = await db('agents').select('login', 'name').whereIn('login', agents);
   return new Map(rows.map((r) => [r.login, r.name]));
