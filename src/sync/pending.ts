@@ -62,7 +62,7 @@ export class PendingPauses {
   }
 
   private async runOnce(): Promise<void> {
-    const { db, log, pbx } = this.deps;
+    const { db, log, pbxes } = this.deps;
     try {
       const rows = await pendingQueue(db);
       if (!rows.length) return;
@@ -76,7 +76,7 @@ export class PendingPauses {
           }
           continue;
         }
-        if (!pbx.isConnected()) continue;
+        if (!pbxes.anyUp()) continue;
         // Only a look: the pause itself decides again, under its claim and the queues' locks.
         if ((await floorShort(db, row.agent, null, true)).length) continue;
         const result = await pause(this.deps, { agent: row.agent, reason: row.reason, source: row.source as Source, actor: row.actor, queued: true });

@@ -40,9 +40,9 @@ export class PausePolicy {
     this.tickMs = opts.tickMs ?? 30_000;
   }
 
-  /** Looks now, and again whenever AMI (re)connects (an unpause may have waited for it). */
+  /** Looks now, and again whenever a PBX's AMI (re)connects (an unpause may have waited for it). */
   attach(): void {
-    this.deps.pbx.on('connected', this.onConnected);
+    this.deps.pbxes.on('connected', this.onConnected);
     this.request();
   }
 
@@ -60,19 +60,20 @@ export class PausePolicy {
 
   stop(): void {
     this.job.stop();
-    this.deps.pbx.off('connected', this.onConnected);
+    this.deps.pbxes.off('connected', this.onConnected);
     this.clock.clearTimeout(this.timer);
   }
 
   private async runOnce(): Promise<void> {
-    const { db, log, pbx } = this.deps;
+    const { db, log, pbxes } = this.deps;
     let wakeMs = this.tickMs;
     try {
       // Judged by the database's clock, as `since` was stamped: a host whose clock is off judges the same.
       const at = await clockNow(db, this.clock);
       const read = performance.now() + this.clock.offsetMs();
       for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
-      if (pbx.isConnected()) {
+      // an agent whose PBX is down answers PBX unavailable and is tried again at the next tick
+      if (pbxes.anyUp()) {
         for (const o of await overrunsToEnd(db, at)) {
           if (this.job.isStopped) break;
           const result = await unpause(this.deps, { agent: o.agent, source: 'policy', only: { since: o.since } });
