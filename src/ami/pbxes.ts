@@ -92,10 +92,15 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     return run;
   }
 
-  private async load(db: Knex): Promise<void> {
+  /** Reads again only which queue and extension is on which PBX (a resync starts with it). */
+  async readPlaces(db: Knex): Promise<void> {
     const [queues, extens] = await Promise.all([db('queues').select('name', 'pbx'), db('extensions').select('exten', 'pbx')]);
     this.queues = new Map(queues.map((r: { name: string; pbx: string }) => [r.name, r.pbx]));
     this.extens = new Map(extens.map((r: { exten: string; pbx: string }) => [r.exten, r.pbx]));
+  }
+
+  private async load(db: Knex): Promise<void> {
+    await this.readPlaces(db);
     const options = this.options;
     if (!options || this.closed) return;
     const rows: PbxRow[] = await db('pbxes').select('name', 'host', 'port', 'username', 'secret_env').orderBy('name');

@@ -4,6 +4,7 @@ import { settleInDoubt } from '../commands/in-doubt.js';
 import type { Change } from '../commands/intents.js';
 import { expiredIntents } from '../commands/intents.js';
 import { type SessionRow, allSessions } from '../commands/store.js';
+import { pbxOfQueue } from '../commands/route.js';
 import { claimed } from './claimed.js';
 import { follow, sameMember } from './follow.js';
 import { releaseLease, takeLease } from './lease.js';
@@ -54,6 +55,8 @@ export async function resync(deps: Deps, source: SyncSource = 'resync', name: st
     for (const id of await expiredIntents(deps.db, name)) if (await settleInDoubt(deps, id, source)) report.reverted += 1;
 
     const pbx = deps.pbxes.ready(name);
+    // the queues provisioned since the last look are placed too: none is taken for another PBX's
+    await deps.pbxes.readPlaces(deps.db);
     const sessions = await allSessions(deps.db);
     const snapshot = await pbx.queueStatus();
     const byIface = new Map<string, QueueMember[]>();
@@ -81,7 +84,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync', name: st
 
 /** The session's queues on PBX `name` (by provisioning). */
 function queuesOn(deps: Deps, name: string, s: SessionRow): SessionRow['queues'] {
-  return s.queues.filter((q) => (deps.pbxes.queuePbx(q.queue) ?? name) === name);
+  return s.queues.filter((q) => pbxOfQueue(deps, {}, q.queue) === name);
 }
 
 function agrees(deps: Deps, name: string, s: SessionRow, members: QueueMember[]): boolean {
