@@ -87,10 +87,10 @@ test('while one PBX’s resync waits for its QueueStatus, the other’s resync r
   await held;
   const asked = simB.actionsOf('QueueStatus').length;
   await simA.restart(); // a loses its members and reconnects: its resync puts them back
-  await until(() => simA.members().some((m) => m.interface === 'PJSIP/2001'), 'a’s member put back by a’s resync');
+  const resynced = async () => (await db.knex('events').where({ source: 'resync' })).map((e) => `${e.agent} ${e.kind} ${e.queue}`).join();
+  await until(async () => (await resynced()) === '1001 login support', 'a’s resync put back and recorded a’s member');
+  assert.ok(simA.members().some((m) => m.interface === 'PJSIP/2001'));
   assert.equal(simB.actionsOf('QueueStatus').length, asked, 'b’s resync is still waiting meanwhile');
-  const rows = await db.knex('events').where({ source: 'resync' });
-  assert.deepEqual(rows.map((e) => `${e.agent} ${e.kind} ${e.queue}`), ['1001 login support']);
   amiB.releaseAll();
   await until(() => s.pbxes.isUp('b'), 'b up');
   await s.keeper.idle();
