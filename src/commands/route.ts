@@ -2,7 +2,6 @@ import { type Pbx, PbxUnavailable } from '../ami/pbx.js';
 import { DEFAULT_PBX } from '../provision/pbxes.js';
 import type { Deps } from './deps.js';
 import type { QueueState } from './store.js';
-import type { Undo } from './transition.js';
 
 /** The queues of one PBX a command acts on, with its connection. */
 export interface Placed {
@@ -41,9 +40,9 @@ export function connectionOf(placed: Placed[], queue: string): Pbx {
 /**
  * Pauses (or unpauses) the member in all of its queues: one QueuePause without Queue per PBX (all
  * or nothing within each Asterisk), the PBXs at once. Those that applied it are put back by `undo`
- * if another refused; one left unanswered leaves the whole intent in doubt.
+ * (the command's `Undo`) if another refused; one left unanswered leaves the whole intent in doubt.
  */
-export async function pauseOnEach(placed: Placed[], undo: Undo, iface: string, before: QueueState[], paused: boolean, reason: string | undefined): Promise<void> {
+export async function pauseOnEach(placed: Placed[], undo: Array<() => Promise<void>>, iface: string, before: QueueState[], paused: boolean, reason: string | undefined): Promise<void> {
   const results = await Promise.allSettled(placed.map((p) => p.pbx.queuePause(iface, paused, reason)));
   results.forEach((r, i) => {
     const p = placed[i] as Placed;
