@@ -5,6 +5,7 @@ import { unpause } from '../commands/pause.js';
 import { nextOverdueAt, overrunsToEnd } from './overdue.js';
 import { Coalesced } from '../coalesce.js';
 import { recordOverdue } from './record-overdue.js';
+import { inLanes } from './lanes.js';
 
 export interface PolicyOptions {
   /** The database's clock and the job's timers. */
@@ -74,14 +75,14 @@ export class PausePolicy {
       for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
       // an agent whose PBX is down answers PBX unavailable and is tried again at the next tick
       if (pbxes.anyUp()) {
-        for (const o of await overrunsToEnd(db, at)) {
-          if (this.job.isStopped) break;
+        await inLanes(this.deps, await overrunsToEnd(db, at), async (o) => {
+          if (this.job.isStopped) return;
           const result = await unpause(this.deps, { agent: o.agent, source: 'policy', only: { since: o.since } });
           if (result.kind === 'unpauseOk') log.info({ agent: o.agent }, 'overdue pause ended by its rule');
           else if (result.kind !== 'agentAlreadyAvailable' && result.kind !== 'agentNotLogged') {
             log.warn({ agent: o.agent, answer: messageOf(result) }, 'could not end an overdue pause; trying again at the next tick');
           }
-        }
+        });
       }
       const next = await nextOverdueAt(db, at);
       // a little after the instant (less the clock's time since `at` was read), so that the run it starts finds the pause due
