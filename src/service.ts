@@ -84,7 +84,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     throw err;
   }
   pbxesUp = () => pbxes.anyUp();
-  // the lamps and the queue calls follow one PBX until they follow each extension's and queue's own
+  // the queue calls follow one PBX until they follow each queue's own
   const primary = pbxes.get(pbxes.primary()) as AmiPbx;
   const deps: Deps & { onCommand: Metrics['onCommand'] } = {
     db: db.knex,
@@ -92,7 +92,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     log,
     memberInterface: config.MEMBER_INTERFACE,
     claims: new Claims(config.AMI_TIMEOUT_MS),
-    lamps: new Lamps(primary, log),
+    lamps: new Lamps(pbxes, log),
     onCommand: metrics.onCommand,
   };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000, onResync: metrics.onResync });

@@ -37,7 +37,7 @@ const LEASE_S = 10;
  * queues on it disagree with its `QueueStatus` is looked at again under its claim: a member
  * Asterisk lost is put back (with its pause state), a pause state that differs takes Asterisk's
  * value for that queue, a queue Asterisk no longer has is logged off. Members agentgate does not
- * know are left alone and reported. Last, on the PBX the lamps use, every phone lamp is compared
+ * know are left alone and reported. Last, every phone lamp of the PBX's extensions is compared
  * with the record and set where it differs (Asterisk restarted, a Setvar failed, another
  * instance's lamp arrived late). Returns undefined when another instance holds the lease.
  */
@@ -73,7 +73,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync', name: st
       if (!m.dynamic || known.has(`${m.queue}\u0000${m.interface}`) || busy.has(m.interface)) continue;
       report.unknown.push({ queue: m.queue, interface: m.interface, memberName: m.memberName });
     }
-    if (name === deps.pbxes.primary()) report.lamps = (await deps.lamps.sweep(deps.db, keepLease)).set;
+    report.lamps = (await deps.lamps.sweep(deps.db, keepLease, name)).set;
     if (unknownChanged(pbx, report.unknown) && report.unknown.length) deps.log.warn({ pbx: name, unknown: report.unknown }, `${source}: Asterisk has members agentgate does not know; left alone`);
     deps.log.info({ pbx: name, ...report, unknown: report.unknown.length }, `${source} done`);
     return report;

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
+import { lampDevice } from '../../src/lamps/state.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { type Service, startService } from '../../src/service.js';
 import { type AmiMessage, SimAsterisk } from '../support/asterisk.js';
@@ -119,6 +120,9 @@ describe('several PBXs', () => {
     assert.equal(await message({ command: 'pause', agent: '1002', reason: 'Almoco' }), 'Pause OK');
     assert.deepEqual(memberActions(simA), [], 'nothing on the PBX that does not hold sales');
     assert.deepEqual(memberActions(simB), ['QueuePause * PJSIP/2002 true Almoco']);
+    // the lamp of 2002 is set on 2002's own PBX
+    await until(() => simB.deviceState(lampDevice('2002')) === 'INUSE', 'the lamp of 2002 lit on b');
+    assert.equal(simA.actions.filter((a) => a.Action === 'Setvar' && a.Variable === `DEVICE_STATE(${lampDevice('2002')})`).length, 0, 'and never on a');
     clear();
     assert.equal(await message({ command: 'pause', agent: '1003', reason: '1' }), 'Pause OK');
     assert.deepEqual(memberActions(simA), ['QueuePause * PJSIP/2003 true Almoco']);

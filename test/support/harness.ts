@@ -56,13 +56,14 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string; vi
   const connected = new Promise<void>((resolve) => pbx.once('connected', () => resolve()));
   pbx.start();
   await connected;
+  const pbxes = PbxSet.of({ default: pbx });
   const deps: Deps = {
     db: db.knex,
-    pbxes: PbxSet.of({ default: pbx }),
+    pbxes,
     log: quietLog,
     memberInterface: 'PJSIP/{exten}',
     claims: new Claims(opts.timeoutMs ?? 1000),
-    lamps: new Lamps(pbx, quietLog),
+    lamps: new Lamps(pbxes, quietLog),
   };
   const http = buildHttp({
     ...deps,
@@ -189,7 +190,8 @@ export async function startInstance(url: string, amiPort: number, timeoutMs = 10
   const up = nextConnect(pbx);
   pbx.start();
   await up;
-  const deps: Deps = { db: db.knex, pbxes: PbxSet.of({ default: pbx }), log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs), lamps: new Lamps(pbx, quietLog) };
+  const pbxes = PbxSet.of({ default: pbx });
+  const deps: Deps = { db: db.knex, pbxes, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs), lamps: new Lamps(pbxes, quietLog) };
   return {
     deps,
     pbx,

@@ -28,7 +28,8 @@ before(async () => {
   first.attach();
   const db = await openDatabase({ url: h.db.url, dataDir: '' });
   const pbx = new AmiPbx({ host: '127.0.0.1', port: h.sim.port, username: 'agentgate', secret: 'test-secret', timeoutMs: 1000, logger: quietLog, backoffMinMs: 20, backoffMaxMs: 200 });
-  const deps: Deps = { db: db.knex, pbxes: PbxSet.of({ default: pbx }), log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(1000), lamps: new Lamps(pbx, quietLog) };
+  const pbxes = PbxSet.of({ default: pbx });
+  const deps: Deps = { db: db.knex, pbxes, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(1000), lamps: new Lamps(pbxes, quietLog) };
   const keeper = new Keeper(deps, { retryMs: 30 });
   keeper.attach();
   const up = nextConnect(pbx);
