@@ -125,6 +125,8 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
       options.log.info({ pbx: name }, wanted.has(name) ? 'PBX changed in provisioning: reconnecting' : 'PBX no longer provisioned: disconnected');
     }
     for (const [name, { address, key }] of wanted) {
+      // closed while the rows were read: nothing new is opened
+      if (this.closed) return;
       if (this.entries.has(name)) continue;
       const pbx = options.make(address);
       this.attach(name, pbx, key);
