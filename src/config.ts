@@ -88,10 +88,17 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
-export type Config = z.output<typeof schema>;
+export type Config = z.output<typeof schema> & {
+  /**
+   * The value of an environment variable a `pbxes` row names as its AMI secret (`secret_env`,
+   * CONTRACT §9), as the environment was when the configuration was read. Not enumerable: a
+   * config that is logged or compared never shows it.
+   */
+  readonly secretOf: (envName: string) => string | undefined;
+};
 
 /** Every environment variable the service reads, in the order above (for `serve --help`). */
-export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof Config>;
+export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof z.output<typeof schema>>;
 
 export class ConfigError extends Error {}
 
@@ -107,5 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return parsed.data;
+  const secrets = { ...env };
+  return Object.defineProperty(parsed.data, 'secretOf', {
+    value: (envName: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName) && secrets[envName] !== '' ? secrets[envName] : undefined),
+    enumerable: false,
+  }) as Config;
 }

@@ -1,7 +1,7 @@
-import { CONFIG_KEYS, type Config } from './config.js';
+import { CONFIG_KEYS } from './config.js';
 
 /** One line per variable for `agentgate serve --help`; docs/configuration.md says more. */
-const MEANING: Record<keyof Config, string> = {
+const MEANING: Record<(typeof CONFIG_KEYS)[number], string> = {
   DATABASE_URL: 'postgres://… of a Postgres server (unset: the embedded database in DATA_DIR)',
   DATA_DIR: 'where the embedded database lives (default ./data)',
   AMI_HOST: "Asterisk Manager Interface host (default 127.0.0.1)",

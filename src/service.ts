@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AmiPbx } from './ami/client.js';
+import { PbxSet } from './ami/pbxes.js';
 import { CallBoard } from './calls/board.js';
 import { Claims } from './commands/claims.js';
 import type { Deps } from './commands/deps.js';
@@ -26,7 +27,8 @@ export interface Service {
   httpPort: number;
   metrics: Metrics;
   db: Database;
-  pbx: AmiPbx;
+  /** Every PBX's AMI connection (CONTRACT §9). */
+  pbxes: PbxSet;
   keeper: Keeper;
   /** The pause rules' job (overdue pauses). */
   policy: PausePolicy;
@@ -61,28 +63,36 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     throw err;
   }
 
-  const pbx = new AmiPbx({
-    host: config.AMI_HOST,
-    port: config.AMI_PORT,
-    username: config.AMI_USERNAME,
-    secret: config.AMI_SECRET,
-    timeoutMs: config.AMI_TIMEOUT_MS,
-    logger: log,
-  });
-
   // the FastAGI server, the feed and the calls are built below; the gauges read them at scrape time
   let agiSessions = () => 0;
   let feedClients = () => 0;
   let callBoard: CallBoard | undefined;
-  const metrics = new Metrics({ db: db.knex, pbx, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
-  const timedPbx = metrics.instrumentPbx(pbx);
+  let pbxesUp = () => false;
+  const metrics = new Metrics({ db: db.knex, pbx: { isConnected: () => pbxesUp() }, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
+  // one connection per provisioned PBX, each timed; they connect once everything that listens to them is wired
+  let pbxes: PbxSet;
+  try {
+    pbxes = await PbxSet.open(db.knex, {
+      make: (a) =>
+        metrics.instrumentPbx(new AmiPbx({ host: a.host, port: a.port, username: a.username, secret: a.secret, timeoutMs: config.AMI_TIMEOUT_MS, logger: log.child({ pbx: a.name }) })),
+      fallback: { host: config.AMI_HOST, port: config.AMI_PORT, username: config.AMI_USERNAME, secret: config.AMI_SECRET },
+      secretOf: config.secretOf,
+      log,
+    });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  pbxesUp = () => pbxes.anyUp();
+  // the queue calls follow one PBX until they follow each queue's own
+  const primary = pbxes.get(pbxes.primary()) as AmiPbx;
   const deps: Deps & { onCommand: Metrics['onCommand'] } = {
     db: db.knex,
-    pbx: timedPbx,
+    pbxes,
     log,
     memberInterface: config.MEMBER_INTERFACE,
     claims: new Claims(config.AMI_TIMEOUT_MS),
-    lamps: new Lamps(timedPbx, log),
+    lamps: new Lamps(pbxes, log),
     onCommand: metrics.onCommand,
   };
   const keeper = new Keeper(deps, { reconcileMs: config.RECONCILE_INTERVAL_S * 1000, onResync: metrics.onResync });
@@ -92,6 +102,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     await presence.start();
   } catch (err) {
     await presence.stop();
+    await pbxes.close();
     await db.close();
     throw err;
   }
@@ -104,12 +115,11 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   const feed = new EventFeed(deps);
   feedClients = () => feed.clientCount();
   // before the first connect: its QueueStatus is what the calls start from
-  const calls = new CallBoard({ db: db.knex, pbx: deps.pbx, log, announce: (event, data) => feed.announce(event, data) });
+  const calls = new CallBoard({ db: db.knex, pbx: primary, log, announce: (event, data) => feed.announce(event, data) });
   calls.attach();
   callBoard = calls;
   deps.calls = calls;
-  pbx.start();
-
+  pbxes.start();
   const http = buildHttp({
     ...deps,
     feed,
@@ -120,7 +130,8 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     metrics,
     readiness: async () => ({
       database: await databaseUp(db),
-      pbx: pbx.isConnected(),
+      pbx: pbxes.anyUp(),
+      pbxes: pbxes.health(),
       detail: {
         resync: keeper.lastError ? { error: keeper.lastError } : keeper.last ? { at: keeper.lastAt, ...keeper.last } : 'pending',
       },
@@ -165,7 +176,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     // the feed closes with the HTTP server
     await Promise.all([http.close(), agi.close(0)]);
     await stopJobs();
-    await pbx.close();
+    await pbxes.close();
     await db.close();
     throw err;
   }
@@ -187,10 +198,10 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
       log.debug('resync and events settled');
       await webhooks.stop();
       for (const hook of hooks) await hook().catch((err: Error) => log.warn({ err: err.message }, 'shutdown step failed'));
-      await pbx.close();
+      await pbxes.close();
       await db.close();
     })());
-  return { http, httpPort, metrics, db, pbx, keeper, policy, calls, deps, agiPort, feed, webhooks, onClose: (fn) => hooks.push(fn), close };
+  return { http, httpPort, metrics, db, pbxes, keeper, policy, calls, deps, agiPort, feed, webhooks, onClose: (fn) => hooks.push(fn), close };
 }
 
 /**

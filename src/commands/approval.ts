@@ -2,6 +2,7 @@ import type { Deps } from './deps.js';
 import { type PendingRow, dropPending, pendingOf } from './floor.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
+import { pauseOnEach, placeQueues } from './route.js';
 import { pausedEverywhere } from './state.js';
 import { type Decision, transition } from './transition.js';
 
@@ -14,13 +15,13 @@ import { type Decision, transition } from './transition.js';
  */
 export async function approve(deps: Deps, input: { agent: string; source: Source; actor?: string | undefined }): Promise<Outcome> {
   const spec = { agent: input.agent, action: 'pause', source: input.source, want: { paused: true }, actions: 1 } as const;
-  const result = await transition(deps, spec, async (c): Promise<Decision> => {
+  const result = await transition(deps, spec, async (c, undo): Promise<Decision> => {
     const asked = await pendingOf(deps.db, input.agent);
     if (asked?.kind !== 'approval') return { outcome: outcome('noPauseRequested') };
     const session = c.session;
     if (!session) return { outcome: outcome('agentNotLogged') };
     if (pausedEverywhere(session.queues)) return { outcome: outcome('agentAlreadyPaused') };
-    await deps.pbx.queuePause(session.interface, true, asked.reason ?? undefined);
+    await pauseOnEach(placeQueues(deps, c.pbx, session.queues.map((q) => q.queue)), undo, session.interface, session.queues, true, asked.reason ?? undefined);
     const source = asked.source as Source;
     return {
       outcome: outcome('pauseApproved'),

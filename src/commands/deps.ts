@@ -1,13 +1,14 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Pbx } from '../ami/pbx.js';
+import type { PbxSet } from '../ami/pbxes.js';
 import type { CallView } from '../calls/board.js';
 import type { Lamps } from '../lamps/lamps.js';
 import type { Claims } from './claims.js';
 
 export interface Deps {
   db: Knex;
-  pbx: Pbx;
+  /** Every PBX's connection, and which PBX holds each queue and extension (CONTRACT §9). */
+  pbxes: PbxSet;
   log: Logger;
   /** `PJSIP/{exten}` unless an extension row names its own interface. */
   memberInterface: string;

@@ -1,6 +1,7 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { RECORD_ONLY, abandon, takeOver, type IntentRow } from './intents.js';
+import { type Placed, placeQueues } from './route.js';
 import { settle } from './settle.js';
 import { type SessionRow, findSession } from './store.js';
 
@@ -34,14 +35,25 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
   }
 }
 
-/** Makes Asterisk hold, for the intent's member, what the record says; returns the actions taken. */
+/**
+ * Makes Asterisk hold, for the intent's member, what the record says; returns the actions taken.
+ * Each queue is looked at on the PBX the intent acted on (CONTRACT §9); a PBX down leaves the
+ * intent in doubt until it is back.
+ */
 async function putBack(deps: Deps, intent: IntentRow, session: SessionRow | undefined): Promise<string[]> {
   const iface = intent.interface as string;
-  const { pbx } = deps;
+  const recorded = session?.queues ?? [];
+  const placed = placeQueues(deps, intent.pbx ?? {}, [...new Set([...intent.queues, ...recorded.map((q) => q.queue)])]);
+  const did: string[] = [];
+  for (const p of placed) did.push(...(await putBackOn(p, intent, iface, session)));
+  return did;
+}
+
+async function putBackOn({ pbx, queues }: Placed, intent: IntentRow, iface: string, session: SessionRow | undefined): Promise<string[]> {
   const live = await pbx.queueStatus(undefined, iface);
   const recorded = session?.queues ?? [];
   const did: string[] = [];
-  for (const queue of new Set([...intent.queues, ...recorded.map((q) => q.queue)])) {
+  for (const queue of queues) {
     const want = recorded.find((q) => q.queue === queue);
     const has = live.find((m) => m.queue === queue && m.interface === iface);
     if (want && !has && session) {

@@ -41,6 +41,8 @@ export interface Claimed {
   reason: string | null;
   /** The member interface the intent may touch. */
   interface: string | null;
+  /** The PBX of each queue the intent may touch, as the intent records it (CONTRACT §9). */
+  pbx: Record<string, string>;
 }
 
 export type ClaimAnswer =
@@ -56,6 +58,8 @@ export interface IntentRow {
   source: Source;
   interface: string | null;
   queues: string[];
+  /** The PBX of each of `queues`: where its actions went. */
+  pbx: Record<string, string>;
   want: Record<string, unknown>;
   holder: string;
   deadline: Date;
@@ -118,6 +122,7 @@ function claimAnswer(c: Record<string, unknown>, spec: ClaimSpec): ClaimAnswer {
       queues: (c.queues as QueueRow[]) ?? [],
       reason: (c.reason as string | null) ?? null,
       interface: (c.interface as string | null) ?? null,
+      pbx: (c.pbx as Record<string, string> | null) ?? {},
     },
   };
 }
@@ -142,8 +147,11 @@ export async function takeOver(db: Knex, id: number, holder: string, ms: number)
   return rows[0] as IntentRow | undefined;
 }
 
-export async function expiredIntents(db: Knex): Promise<number[]> {
-  const rows = await db('intents').select('id').where('deadline', '<=', db.raw('clock_timestamp()')).orderBy('id');
+/** Intents whose deadline passed; with `pbx`, those that may have acted on that PBX (or on none). */
+export async function expiredIntents(db: Knex, pbx?: string): Promise<number[]> {
+  const q = db('intents').select('id').where('deadline', '<=', db.raw('clock_timestamp()')).orderBy('id');
+  if (pbx !== undefined) q.andWhere((w) => w.where('pbx', '=', db.raw(`'{}'::jsonb`)).orWhereRaw('exists (select 1 from jsonb_each_text(pbx) e where e.value = ?)', [pbx]));
+  const rows = await q;
   return rows.map((r) => Number(r.id));
 }
 

@@ -3,6 +3,7 @@ import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import type { QueueState } from './store.js';
 import { type Outcome, outcome } from './outcomes.js';
+import { connectionOf, placeQueues } from './route.js';
 import { pausedEverywhere, pauseReason } from './state.js';
 import { transition } from './transition.js';
 
@@ -41,8 +42,11 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
     const memberName = session?.member_name ?? (c.agent.name || c.agent.login);
     const paused = session ? pausedEverywhere(session.queues) : false;
     const reason = paused && session ? pauseReason(session.queues) : null;
+    // each member on its queue's PBX; every one of them up before the first is asked
+    const placed = placeQueues(deps, c.pbx, missing);
     for (const queue of missing) {
-      const added = await deps.pbx
+      const pbx = connectionOf(placed, queue);
+      const added = await pbx
         .queueAdd({ queue, interface: iface, memberName, stateInterface: stateInterface ?? undefined, paused, reason: reason ?? undefined })
         .then(
           () => true,
@@ -51,8 +55,8 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
             throw err;
           },
         );
-      if (added) undo.push(() => deps.pbx.queueRemove(queue, iface));
-      else await deps.pbx.queuePause(iface, paused, reason ?? undefined, queue);
+      if (added) undo.push(() => pbx.queueRemove(queue, iface));
+      else await pbx.queuePause(iface, paused, reason ?? undefined, queue);
     }
     const add: QueueState[] = missing.map((queue) => ({ queue, paused, reason }));
     return {

@@ -2,6 +2,7 @@ import { NOT_A_MEMBER, NO_SUCH_QUEUE_REMOVE, PbxRefused } from '../ami/pbx.js';
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { type Outcome, outcome } from './outcomes.js';
+import { connectionOf, placeQueues } from './route.js';
 import { transition } from './transition.js';
 
 /** Removes the agent from every queue it is logged into. */
@@ -9,8 +10,10 @@ export function logoff(deps: Deps, input: { agent: string; source: Source; actor
   return transition(deps, { agent: input.agent, action: 'logoff', source: input.source, actions: 4 }, async (c, undo) => {
     const session = c.session;
     if (!session) return { outcome: outcome('agentNotLogged') };
+    const placed = placeQueues(deps, c.pbx, session.queues.map((q) => q.queue));
     for (const q of session.queues) {
-      const removed = await deps.pbx.queueRemove(q.queue, session.interface).then(
+      const pbx = connectionOf(placed, q.queue);
+      const removed = await pbx.queueRemove(q.queue, session.interface).then(
         () => true,
         (err: unknown) => {
           // Already gone from the queue (removed by hand, or the queue itself removed from Asterisk):
@@ -21,7 +24,7 @@ export function logoff(deps: Deps, input: { agent: string; source: Source; actor
       );
       if (removed)
         undo.push(() =>
-          deps.pbx.queueAdd({
+          pbx.queueAdd({
             queue: q.queue,
             interface: session.interface,
             memberName: session.member_name,

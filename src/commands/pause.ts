@@ -3,6 +3,7 @@ import { approvalOf, floorShort, pendingOf } from './floor.js';
 import type { Source } from './input.js';
 import type { Change, PendingAdd } from './intents.js';
 import { type Outcome, outcome } from './outcomes.js';
+import { pauseOnEach, placeQueues } from './route.js';
 import { pausedEverywhere } from './state.js';
 import { type Decision, transition } from './transition.js';
 
@@ -40,7 +41,7 @@ export function unpause(deps: Deps, input: { agent: string; source: Source; acto
 function setPause(deps: Deps, input: PauseInput & { paused: boolean; only?: { since: Date } }): Promise<Outcome> {
   const action = input.paused ? 'pause' : 'unpause';
   const spec = { agent: input.agent, action, source: input.source, reason: input.reason, want: { paused: input.paused }, actions: 1 } as const;
-  return transition(deps, spec, async (c): Promise<Decision> => {
+  return transition(deps, spec, async (c, undo): Promise<Decision> => {
     const session = c.session;
     // an unpause cancels the pause the agent has waiting; the settle ends it, with its event
     const cancelled = !input.paused && !input.only ? await pendingOf(deps.db, input.agent) : undefined;
@@ -61,7 +62,8 @@ function setPause(deps: Deps, input: PauseInput & { paused: boolean; only?: { si
       const waiting = await held(deps, input, c.id, session.exten, reason);
       if (waiting) return waiting;
     }
-    await deps.pbx.queuePause(session.interface, input.paused, reason ?? undefined);
+    const placed = placeQueues(deps, c.pbx, session.queues.map((q) => q.queue));
+    await pauseOnEach(placed, undo, session.interface, session.queues, input.paused, reason ?? undefined);
     const wasPaused = pausedEverywhere(session.queues);
     return {
       outcome: outcome(input.paused ? 'pauseOk' : 'unpauseOk'),

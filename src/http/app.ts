@@ -56,7 +56,10 @@ export interface HttpDeps extends Deps {
 
 export interface Readiness {
   database: boolean;
+  /** At least one PBX is up (CONTRACT §9). */
   pbx: boolean;
+  /** Each PBX by name, up or down. */
+  pbxes?: Record<string, 'up' | 'down'>;
   detail?: Record<string, unknown>;
 }
 
@@ -149,7 +152,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   });
 
   const feed = deps.feed ?? new EventFeed(deps);
-  const metrics = deps.metrics ?? new Metrics({ db: deps.db, pbx: deps.pbx, agiSessions: () => 0, liveFeedClients: () => feed.clientCount() });
+  const metrics = deps.metrics ?? new Metrics({ db: deps.db, pbx: { isConnected: () => deps.pbxes.anyUp() }, agiSessions: () => 0, liveFeedClients: () => feed.clientCount() });
   const commandDeps = deps.metrics || deps.onCommand ? deps : { ...deps, onCommand: metrics.onCommand };
 
   /** Every HTTP command, from the API or the agent panel: the one command path, then its answer. */
@@ -206,7 +209,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
       const answer = r.database && r.pbx ? HTTP_ANSWERS.ready : HTTP_ANSWERS.notReady;
       // up or down is anyone's to know; what is down and why only for callers the API lets in
       if (!req.allowed) return send(reply, answer);
-      const detail = { database: r.database ? 'up' : 'down', pbx: r.pbx ? 'up' : 'down', ...r.detail };
+      const detail = { database: r.database ? 'up' : 'down', pbx: r.pbx ? 'up' : 'down', ...(r.pbxes ? { pbxes: r.pbxes } : {}), ...r.detail };
       return send(reply, { status: answer.status, body: { ...answer.body, ...detail } });
     },
   });

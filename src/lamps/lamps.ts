@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { type Pbx, PbxRefused } from '../ami/pbx.js';
+import { type Pbx, PbxRefused, PbxUnavailable } from '../ami/pbx.js';
+import type { PbxSet } from '../ami/pbxes.js';
+import { DEFAULT_PBX } from '../provision/pbxes.js';
 import type { Change } from '../commands/intents.js';
 import type { SessionRow } from '../commands/store.js';
 import { lampsInRecord } from './record.js';
@@ -27,9 +29,10 @@ const IN_FLIGHT = 32;
  *
  * After every settle that committed, whatever its source, the extension's lamp is sent: after the
  * commit, and not awaited, so a lamp never fails or delays a command (a failure is logged; the next
- * reconcile repairs it). Sends leave in the order the settles committed in this process, on the one
- * AMI connection, so Asterisk applies them in that order. The resync and the reconcile `sweep`
- * every lamp: read from Asterisk, compared with the record, set where they differ.
+ * reconcile repairs it). Sends leave in the order the settles committed in this process, on the
+ * extension's PBX's one AMI connection (CONTRACT §9), so Asterisk applies them in that order. Each
+ * PBX's resync and reconcile `sweep` every lamp of its extensions: read from Asterisk, compared
+ * with the record, set where they differ.
  */
 export class Lamps {
   /** Bumped at each lamp a settle sends, so a sweep that read the record before leaves that lamp alone. */
@@ -39,9 +42,21 @@ export class Lamps {
   private failing: string | undefined;
 
   constructor(
-    private readonly pbx: Pbx,
+    private readonly pbxes: PbxSet,
     private readonly log: Logger,
   ) {}
+
+  /** The PBX that holds the extension, as provisioning says. */
+  private pbxName(exten: string): string {
+    return this.pbxes.extenPbx(exten) ?? DEFAULT_PBX;
+  }
+
+  private pbxOf(exten: string): Pbx {
+    const name = this.pbxName(exten);
+    const pbx = this.pbxes.get(name);
+    if (!pbx) throw new PbxUnavailable(`PBX ${name} is not provisioned`, false);
+    return pbx;
+  }
 
   /**
    * A settle over `before` (the session its claim read) committed `change`: the extension's lamp
@@ -52,27 +67,35 @@ export class Lamps {
     const lamp = lampAfter(before, change);
     if (!lamp || (before && lamp.state === lampOf(before.queues))) return;
     this.sentAt.set(lamp.exten, ++this.seq);
-    this.pbx.setDeviceState(lampDevice(lamp.exten), lamp.state).then(
+    let pbx: Pbx;
+    try {
+      pbx = this.pbxOf(lamp.exten);
+    } catch (err) {
+      return this.failed(err as Error, { exten: lamp.exten, state: lamp.state });
+    }
+    pbx.setDeviceState(lampDevice(lamp.exten), lamp.state).then(
       () => this.ok(),
       (err: Error) => this.failed(err, { exten: lamp.exten, state: lamp.state }),
     );
   }
 
   /**
-   * Makes every provisioned extension's lamp say what the record says: each is read (Getvar) and
+   * Makes every provisioned extension's lamp (of PBX `pbx`, default: every PBX's) say what the
+   * record says: each is read (Getvar) and
    * only those that differ are set, from a second look at the record (a command may have moved on
    * meanwhile). `keepLease` is called as it goes (the resync's lease). A lost AMI connection ends it
    * with an error; a refusal (the same for every lamp) ends it with `refused`.
    */
-  async sweep(db: Knex, keepLease: () => Promise<void> = async () => undefined): Promise<LampSweep> {
+  async sweep(db: Knex, keepLease: () => Promise<void> = async () => undefined, pbx?: string): Promise<LampSweep> {
     const start = this.seq;
     const sentSince = (exten: string) => (this.sentAt.get(exten) ?? 0) > start;
     const report: LampSweep = { checked: 0, set: 0, refused: undefined };
     const want = await lampsInRecord(db);
+    const extens = [...want.keys()].filter((exten) => pbx === undefined || this.pbxName(exten) === pbx);
     const differ: string[] = [];
-    await this.each([...want.keys()], report, async (exten) => {
+    await this.each(extens, report, async (exten) => {
       if (sentSince(exten)) return;
-      const now = await this.pbx.getDeviceState(lampDevice(exten));
+      const now = await this.pbxOf(exten).getDeviceState(lampDevice(exten));
       report.checked += 1;
       if (now !== want.get(exten)) differ.push(exten);
     }, keepLease);
@@ -81,7 +104,7 @@ export class Lamps {
       await this.each(differ, report, async (exten) => {
         const state = fresh.get(exten);
         if (!state || sentSince(exten)) return;
-        await this.pbx.setDeviceState(lampDevice(exten), state);
+        await this.pbxOf(exten).setDeviceState(lampDevice(exten), state);
         report.set += 1;
       }, keepLease);
     }

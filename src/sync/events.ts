@@ -11,10 +11,13 @@ import { follow } from './follow.js';
  * settled, or another instance got there first) nothing happens. An event on a member whose action
  * is in doubt is never a change from elsewhere: that action is settled as in doubt. Anything else
  * is checked against Asterisk under the agent's claim (events can be late) and recorded with source
- * `pbx`, for that queue alone.
+ * `pbx`, for that queue alone. `pbx` is the PBX that reported it: the one asked again.
  */
-export async function applyMemberEvent(deps: Deps, ev: MemberEvent): Promise<void> {
+export async function applyMemberEvent(deps: Deps, pbx: string, ev: MemberEvent): Promise<void> {
   const { member } = ev;
+  // a queue of that name on a PBX provisioning does not put it on is not ours
+  const owner = deps.pbxes.queuePbx(member.queue);
+  if (owner !== undefined && owner !== pbx) return;
   const rec = await memberRecord(deps.db, member.interface, member.queue);
   if (!rec.agent) return;
   if (rec.intent?.expired) {
@@ -25,7 +28,7 @@ export async function applyMemberEvent(deps: Deps, ev: MemberEvent): Promise<voi
   await claimed(deps, { agent: rec.agent, action: 'observe', source: 'pbx', actions: 1 }, async (c) => {
     const s = c.session;
     if (!s || s.interface !== member.interface) return undefined;
-    const live = (await deps.pbx.queueStatus(member.queue, member.interface)).find(
+    const live = (await deps.pbxes.ready(pbx).queueStatus(member.queue, member.interface)).find(
       (m) => m.queue === member.queue && m.interface === member.interface,
     );
     if (live && !s.queues.some((q) => q.queue === member.queue) && !(await queueExists(deps.db, member.queue))) return undefined;

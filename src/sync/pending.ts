@@ -6,6 +6,7 @@ import type { Source } from '../commands/input.js';
 import { messageOf } from '../commands/outcomes.js';
 import { pause } from '../commands/pause.js';
 import { Coalesced } from '../coalesce.js';
+import { inLanes } from './lanes.js';
 
 export interface PendingOptions {
   /** How often it looks (CONTRACT §10: a queued pause starts within 1 s of the change that allows it). */
@@ -62,28 +63,28 @@ export class PendingPauses {
   }
 
   private async runOnce(): Promise<void> {
-    const { db, log, pbx } = this.deps;
+    const { db, log, pbxes } = this.deps;
     try {
       const rows = await pendingQueue(db);
       if (!rows.length) return;
       const at = (await clockNow(db, databaseClock)).getTime();
-      for (const row of rows) {
+      await inLanes(this.deps, rows, async (row) => {
         if (this.job.isStopped) return;
         if (row.kind === 'approval') {
           if (row.expires_at && row.expires_at.getTime() <= at) {
             const result = await deny(this.deps, { agent: row.agent, source: 'policy', actor: 'policy', expired: true });
             if (result.kind === 'pauseDenied') log.info({ agent: row.agent, reason: row.reason }, 'a pause request went unanswered; denied');
           }
-          continue;
+          return;
         }
-        if (!pbx.isConnected()) continue;
+        if (!pbxes.anyUp()) return;
         // Only a look: the pause itself decides again, under its claim and the queues' locks.
-        if ((await floorShort(db, row.agent, null, true)).length) continue;
+        if ((await floorShort(db, row.agent, null, true)).length) return;
         const result = await pause(this.deps, { agent: row.agent, reason: row.reason, source: row.source as Source, actor: row.actor, queued: true });
         if (result.kind === 'pauseOk') log.info({ agent: row.agent, reason: row.reason }, 'a queued pause began');
         else if (result.kind === 'agentNotLogged' || result.kind === 'agentAlreadyPaused') await dropPending(db, row.agent, 'floor');
         else if (result.kind !== 'pauseNotAllowed') log.warn({ agent: row.agent, answer: messageOf(result) }, 'could not take a queued pause; trying again');
-      }
+      });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'waiting pauses: could not look at them; trying again');
     }

@@ -5,6 +5,7 @@ import { unpause } from '../commands/pause.js';
 import { nextOverdueAt, overrunsToEnd } from './overdue.js';
 import { Coalesced } from '../coalesce.js';
 import { recordOverdue } from './record-overdue.js';
+import { inLanes } from './lanes.js';
 
 export interface PolicyOptions {
   /** The database's clock and the job's timers. */
@@ -40,9 +41,9 @@ export class PausePolicy {
     this.tickMs = opts.tickMs ?? 30_000;
   }
 
-  /** Looks now, and again whenever AMI (re)connects (an unpause may have waited for it). */
+  /** Looks now, and again whenever a PBX's AMI (re)connects (an unpause may have waited for it). */
   attach(): void {
-    this.deps.pbx.on('connected', this.onConnected);
+    this.deps.pbxes.on('connected', this.onConnected);
     this.request();
   }
 
@@ -60,27 +61,28 @@ export class PausePolicy {
 
   stop(): void {
     this.job.stop();
-    this.deps.pbx.off('connected', this.onConnected);
+    this.deps.pbxes.off('connected', this.onConnected);
     this.clock.clearTimeout(this.timer);
   }
 
   private async runOnce(): Promise<void> {
-    const { db, log, pbx } = this.deps;
+    const { db, log, pbxes } = this.deps;
     let wakeMs = this.tickMs;
     try {
       // Judged by the database's clock, as `since` was stamped: a host whose clock is off judges the same.
       const at = await clockNow(db, this.clock);
       const read = performance.now() + this.clock.offsetMs();
       for (const o of await recordOverdue(this.deps, at)) log.info({ agent: o.agent, reason: o.reason, detail: o.detail }, 'pause overdue');
-      if (pbx.isConnected()) {
-        for (const o of await overrunsToEnd(db, at)) {
-          if (this.job.isStopped) break;
+      // an agent whose PBX is down answers PBX unavailable and is tried again at the next tick
+      if (pbxes.anyUp()) {
+        await inLanes(this.deps, await overrunsToEnd(db, at), async (o) => {
+          if (this.job.isStopped) return;
           const result = await unpause(this.deps, { agent: o.agent, source: 'policy', only: { since: o.since } });
           if (result.kind === 'unpauseOk') log.info({ agent: o.agent }, 'overdue pause ended by its rule');
           else if (result.kind !== 'agentAlreadyAvailable' && result.kind !== 'agentNotLogged') {
             log.warn({ agent: o.agent, answer: messageOf(result) }, 'could not end an overdue pause; trying again at the next tick');
           }
-        }
+        });
       }
       const next = await nextOverdueAt(db, at);
       // a little after the instant (less the clock's time since `at` was read), so that the run it starts finds the pause due

@@ -19,6 +19,7 @@ import { openDatabase } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
+import { PbxSet } from '../../src/ami/pbxes.js';
 import { Claims } from '../../src/commands/claims.js';
 import { Lamps } from '../../src/lamps/lamps.js';
 import { resync } from '../../src/sync/resync.js';
@@ -413,7 +414,8 @@ async function reconcileCost(dbUrl: string, amiPort: string, members: number): P
       await Promise.all(part.map((r) => pbx.queueAdd({ queue: 'support', interface: r.iface, memberName: r.agent }).catch(() => undefined)));
     }
     const log = pino({ level: 'silent' });
-    const deps = { db: db.knex, pbx, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: new Lamps(pbx, log) };
+    const pbxes = PbxSet.of({ default: pbx });
+    const deps = { db: db.knex, pbxes, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: new Lamps(pbxes, log) };
     // the phone lamps as a running service keeps them, so the timed reconcile only reads them
     await deps.lamps.sweep(db.knex);
     const rssBefore = process.memoryUsage().rss;

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import pino from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
+import { PbxSet } from '../../src/ami/pbxes.js';
 import { Claims } from '../../src/commands/claims.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { runCommand } from '../../src/commands/run.js';
@@ -55,9 +56,10 @@ export async function writeCosts(adminUrl: string, amiPort: string, commands: nu
     const up = new Promise<void>((r) => pbx.once('connected', () => r()));
     pbx.start();
     await up;
-    const lamps = new Lamps(pbx, log);
+    const pbxes = PbxSet.of({ default: pbx });
+    const lamps = new Lamps(pbxes, log);
     const noLamps = { settled() {} } as unknown as Lamps;
-    const deps = (withLamps: boolean): Deps => ({ db: db.knex, pbx, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: withLamps ? lamps : noLamps });
+    const deps = (withLamps: boolean): Deps => ({ db: db.knex, pbxes, log, memberInterface: 'PJSIP/{exten}', claims: new Claims(60_000), lamps: withLamps ? lamps : noLamps });
     await cycles(deps(true), 3 * commands); // warm: compiled code, and the statements prepared on the connections
     // each piece against the schema as shipped measured just before it, so a machine that gets busier weighs on both
     const versus = async (name: string, away: () => Promise<void>, withLamps: boolean) => {

@@ -45,7 +45,7 @@ before(async () => {
   await applyProvision(db.knex, readProvisionFile(BASE_YAML), { prune: false, path: 'base.yaml' });
   sim = await SimAsterisk.start({ username: 'agentgate', secret: SECRET, clock: () => frozenMs ?? Date.now() + skewMs });
   svc = await serve();
-  await until(() => svc.pbx.isConnected(), 'AMI connected');
+  await until(() => svc.pbxes.isUp('default'), 'AMI connected');
   for (const [agent, exten] of [['1001', '2001'], ['1003', '2003']]) {
     assert.deepEqual(await command({ command: 'login', agent: agent!, exten: exten!, queue: 'support' }), { success: 'Login OK' });
   }
@@ -286,11 +286,11 @@ describe('AMI reconnect in the middle of a call', () => {
   async function outage(): Promise<{ back: () => Promise<void> }> {
     sim.secret = 'not-now';
     sim.dropConnections();
-    await until(() => !svc.pbx.isConnected(), 'AMI lost');
+    await until(() => !svc.pbxes.isUp('default'), 'AMI lost');
     return {
       back: async () => {
         sim.secret = SECRET;
-        await until(() => svc.pbx.isConnected(), 'AMI back');
+        await until(() => svc.pbxes.isUp('default'), 'AMI back');
       },
     };
   }
@@ -304,7 +304,7 @@ describe('AMI reconnect in the middle of a call', () => {
 
     let down = await outage();
     await down.back();
-    await until(async () => svc.pbx.isConnected() && (await svc.calls.idle(), true), 'rebuilt');
+    await until(async () => svc.pbxes.isUp('default') && (await svc.calls.idle(), true), 'rebuilt');
     await until(async () => sim.actionsOf('CoreShowChannels').length > 0, 'the channels read');
     assert.deepEqual(await callOf('1001'), before, 'the same call, its caller and start kept');
 
@@ -366,7 +366,7 @@ describe('AMI reconnect in the middle of a call', () => {
     });
     await down.back();
     await until(() => late.caller !== undefined, 'the snapshot answered, the call ended and a caller joined, in one write');
-    await amiBarrier(svc); // read after that write: the rebuild has applied what it brought
+    await amiBarrier({ pbx: svc.pbxes.get('default') as AmiPbx }); // read after that write: the rebuild has applied what it brought
     assert.equal(await callOf('1001'), null, 'the call that ended after the snapshot');
     assert.equal((await queueOf('support'))?.waiting, 1, 'the caller who joined after the snapshot');
     late.caller!.abandon();
@@ -411,7 +411,7 @@ describe('two instances', () => {
     if (!db.server) return t.skip('needs a Postgres server');
     const other = await serve();
     try {
-      await until(() => other.pbx.isConnected(), 'second instance connected');
+      await until(() => other.pbxes.isUp('default'), 'second instance connected');
       await db.knex('queue_calls').delete();
       const a = sim.callArrives('support', { callerNum: '1100001111' });
       freeze();

@@ -9,6 +9,7 @@ import { accessCheck } from '../../src/access/credentials.js';
 import { createKey } from '../../src/access/keys.js';
 import { buildHttp } from '../../src/http/app.js';
 import { AGENT_API_EXTRA, agentApiAnswers, openApiDocument } from '../../src/http/openapi.js';
+import { PbxSet } from '../../src/ami/pbxes.js';
 import { Metrics } from '../../src/metrics.js';
 import { Keeper } from '../../src/sync/keeper.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -25,7 +26,7 @@ function build(db = h.knex, opts: { allow?: string } = {}, onRoute?: (r: { url: 
   const a = buildHttp({
     ...h.deps,
     db,
-    pbx: m.instrumentPbx(h.pbx),
+    pbxes: PbxSet.of({ default: m.instrumentPbx(h.pbx) }),
     onCommand: m.onCommand,
     metrics: m,
     access: accessCheck(parseAllowList(opts.allow ?? '127.0.0.1/32'), ['tok-123']),

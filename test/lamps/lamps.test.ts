@@ -151,7 +151,7 @@ describe('the lamp of an extension follows its agent, whatever changed it', () =
   test('a refused Setvar (the AMI user lacks write = call) fails no command: logged once, set by the next reconcile', async () => {
     const lines: Array<{ msg: string; err?: string; exten?: string }> = [];
     const log = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
-    const deps = { ...h.deps, lamps: new Lamps(h.pbx, log) };
+    const deps = { ...h.deps, lamps: new Lamps(h.deps.pbxes, log) };
     h.sim.write = 'agent,system';
     try {
       const refusedBefore = sets('2004').length;

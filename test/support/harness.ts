@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
 import { AmiPbx } from '../../src/ami/client.js';
+import { PbxSet } from '../../src/ami/pbxes.js';
 import { Claims } from '../../src/commands/claims.js';
 import type { Deps } from '../../src/commands/deps.js';
 import { parseAllowList } from '../../src/config.js';
@@ -55,18 +56,19 @@ export async function startHarness(opts: { timeoutMs?: number; yaml?: string; vi
   const connected = new Promise<void>((resolve) => pbx.once('connected', () => resolve()));
   pbx.start();
   await connected;
+  const pbxes = PbxSet.of({ default: pbx });
   const deps: Deps = {
     db: db.knex,
-    pbx,
+    pbxes,
     log: quietLog,
     memberInterface: 'PJSIP/{exten}',
     claims: new Claims(opts.timeoutMs ?? 1000),
-    lamps: new Lamps(pbx, quietLog),
+    lamps: new Lamps(pbxes, quietLog),
   };
   const http = buildHttp({
     ...deps,
     access: accessCheck(parseAllowList('127.0.0.1/32,::1/128'), ['tok-123']),
-    readiness: async () => ({ database: true, pbx: pbx.isConnected() }),
+    readiness: async () => ({ database: true, pbx: deps.pbxes.anyUp(), pbxes: deps.pbxes.health() }),
   });
   await http.ready();
   const h: Harness = {
@@ -188,7 +190,8 @@ export async function startInstance(url: string, amiPort: number, timeoutMs = 10
   const up = nextConnect(pbx);
   pbx.start();
   await up;
-  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs), lamps: new Lamps(pbx, quietLog) };
+  const pbxes = PbxSet.of({ default: pbx });
+  const deps: Deps = { db: db.knex, pbxes, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(timeoutMs), lamps: new Lamps(pbxes, quietLog) };
   return {
     deps,
     pbx,

@@ -47,7 +47,7 @@ export async function startWallboardRig(opts: { provision: string; name: string;
     loadConfig({ DATABASE_URL: rig.db.url, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: String(rig.sim.port), AMI_SECRET: 'wall', SHUTDOWN_GRACE_MS: '2000', ...opts.env }),
     quietLog,
   );
-  await until(() => rig.svc.pbx.isConnected(), 'AMI connected');
+  await until(() => rig.svc.pbxes.isUp('default'), 'AMI connected');
   rig.command = async (params) => {
     const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
     const res = await fetch(`http://127.0.0.1:${rig.svc.httpPort}/api/agent.php?${new URLSearchParams(params)}`, { headers });

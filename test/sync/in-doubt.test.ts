@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import knexFactory from 'knex';
 import { AmiPbx } from '../../src/ami/client.js';
+import { PbxSet } from '../../src/ami/pbxes.js';
 import { messageOf } from '../../src/commands/outcomes.js';
 import type { By } from '../../src/commands/input.js';
 import { runCommand } from '../../src/commands/run.js';
@@ -139,7 +140,7 @@ describe('in doubt: the record never contradicts what a caller was told', () => 
       await up;
       await h.knex('agents').insert(Array.from({ length: 12 }, (_, i) => ({ login: String(6001 + i), name: `Slow ${i}` })));
       await h.knex('extensions').insert(Array.from({ length: 12 }, (_, i) => ({ exten: String(4001 + i) })));
-      const deps = { ...h.deps, db, pbx };
+      const deps = { ...h.deps, db, pbxes: PbxSet.of({ default: pbx }) };
       const before = h.sim.actionsOf('QueueAdd').length;
       // Asterisk applies each QueueAdd and its answers are held: every login is mid-action at once.
       void slow.hold('toClient', 'Added interface to queue');

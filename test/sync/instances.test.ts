@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AmiPbx } from '../../src/ami/client.js';
+import { PbxSet } from '../../src/ami/pbxes.js';
 import { Claims } from '../../src/commands/claims.js';
 import { Lamps } from '../../src/lamps/lamps.js';
 import type { Deps } from '../../src/commands/deps.js';
@@ -27,7 +28,8 @@ before(async () => {
   first.attach();
   const db = await openDatabase({ url: h.db.url, dataDir: '' });
   const pbx = new AmiPbx({ host: '127.0.0.1', port: h.sim.port, username: 'agentgate', secret: 'test-secret', timeoutMs: 1000, logger: quietLog, backoffMinMs: 20, backoffMaxMs: 200 });
-  const deps: Deps = { db: db.knex, pbx, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(1000), lamps: new Lamps(pbx, quietLog) };
+  const pbxes = PbxSet.of({ default: pbx });
+  const deps: Deps = { db: db.knex, pbxes, log: quietLog, memberInterface: 'PJSIP/{exten}', claims: new Claims(1000), lamps: new Lamps(pbxes, quietLog) };
   const keeper = new Keeper(deps, { retryMs: 30 });
   keeper.attach();
   const up = nextConnect(pbx);
