@@ -152,6 +152,10 @@ class Records {
   ids: number[] = [];
   n = 0;
   sorted = true;
+  /** The few queues, reasons and actors of the record, each made once (a month is a million events). */
+  private readonly seenQueues = new Seen();
+  private readonly seenReasons = new Seen();
+  private readonly seenActors = new Seen();
 
   /** Appends the records of one text. */
   parse(evs: string): void {
@@ -169,17 +173,17 @@ class Records {
       i += 3;
       let j = i;
       while (j < len && evs.charCodeAt(j) !== 31) j++;
-      this.queues[k] = j > i ? evs.slice(i, j) : null;
+      this.queues[k] = j > i ? this.seenQueues.text(evs, i, j) : null;
       i = j + 1;
       j = i;
       while (j < len && evs.charCodeAt(j) !== 31) j++;
       // who started it: only a pause's actor is reported (group=actor)
-      this.actors[k] = kc === 112 ? evs.slice(i, j) : null;
+      this.actors[k] = kc === 112 ? this.seenActors.text(evs, i, j) : null;
       i = j + 1;
       j = i;
       while (j < len && evs.charCodeAt(j) !== 30) j++;
       // only a pause's reason changes anything
-      this.reasons[k] = kc === 112 && j > i ? evs.slice(i, j) : null;
+      this.reasons[k] = kc === 112 && j > i ? this.seenReasons.text(evs, i, j) : null;
       i = j + 1;
       this.kinds[k] = KIND_OF[kc] ?? '';
       this.ts[k] = t;
@@ -202,6 +206,25 @@ class Records {
     const idAt = new Int32Array(this.idAt.length * 2);
     idAt.set(this.idAt);
     this.idAt = idAt;
+  }
+}
+
+/**
+ * The texts met most recently: a field equal to one of them is that string again, not a new one
+ * (the record names a few queues, reasons and actors over and over; fewer strings, less to collect).
+ */
+class Seen {
+  private readonly texts: string[] = [];
+  private next = 0;
+
+  text(from: string, i: number, j: number): string {
+    const len = j - i;
+    for (const t of this.texts) if (t.length === len && from.startsWith(t, i)) return t;
+    const t = from.slice(i, j);
+    // a small ring: a field seen once does not push out the common ones for long
+    if (this.texts.length < 16) this.texts.push(t);
+    else this.texts[this.next++ % 16] = t;
+    return t;
   }
 }
 
