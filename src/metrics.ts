@@ -12,6 +12,8 @@ export interface MetricsDeps {
   db: Knex;
   /** Only `isConnected` is read: the AMI connection as it is at the scrape. */
   pbx: Pick<Pbx, 'isConnected'>;
+  /** Each PBX's connection, up or down (CONTRACT §9): the `pbx` label of agentgate_pbx_up. */
+  pbxes?: () => Record<string, 'up' | 'down'>;
   agiSessions: () => number;
   liveFeedClients: () => number;
   /** The queue calls this process sees (src/calls/board.ts), once built. */
@@ -35,7 +37,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'command' | 'outcome' | 'source'>;
   private readonly commandSeconds: Histogram<'command' | 'source'>;
-  private readonly amiSeconds: Histogram<'action' | 'outcome'>;
+  private readonly amiSeconds: Histogram<'action' | 'outcome' | 'pbx'>;
   private readonly agents: Gauge<'state'>;
   private readonly queueAgents: Gauge<'queue' | 'state'>;
   private readonly corrections: Counter<'source' | 'kind'>;
@@ -60,12 +62,16 @@ export class Metrics {
     this.amiSeconds = new Histogram({
       name: 'agentgate_ami_action_duration_seconds',
       help: 'AMI actions: time to the answer, by action and outcome (ok, refused, unavailable, error)',
-      labelNames: ['action', 'outcome'],
+      labelNames: ['action', 'outcome', 'pbx'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     new Gauge({ name: 'agentgate_ami_connected', help: '1 while the AMI connection is logged in', registers, collect() {
       this.set(deps.pbx.isConnected() ? 1 : 0);
+    } });
+    new Gauge({ name: 'agentgate_pbx_up', help: "1 while that PBX's AMI connection is logged in", labelNames: ['pbx'], registers, collect() {
+      this.reset();
+      for (const [pbx, state] of Object.entries(deps.pbxes?.() ?? { default: deps.pbx.isConnected() ? 'up' : 'down' })) this.set({ pbx }, state === 'up' ? 1 : 0);
     } });
     new Gauge({ name: 'agentgate_agi_sessions', help: 'FastAGI sessions open now', registers, collect() {
       this.set(deps.agiSessions());
@@ -113,7 +119,7 @@ export class Metrics {
   };
 
   /** `pbx` with every AMI action timed; events, connection state and close pass through untouched. */
-  instrumentPbx<T extends Pbx>(pbx: T): T {
+  instrumentPbx<T extends Pbx>(pbx: T, name = 'default'): T {
     const seconds = this.amiSeconds;
     return new Proxy(pbx, {
       get(target, prop, receiver) {
@@ -126,7 +132,7 @@ export class Metrics {
           const started = performance.now();
           const result = fn.apply(target, args);
           if (!(result instanceof Promise)) return result;
-          const end = (outcome: string) => seconds.observe({ action: prop, outcome }, (performance.now() - started) / 1000);
+          const end = (outcome: string) => seconds.observe({ action: prop, outcome, pbx: name }, (performance.now() - started) / 1000);
           return result.then(
             (value) => {
               end('ok');

@@ -68,13 +68,14 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   let feedClients = () => 0;
   let callBoard: CallBoard | undefined;
   let pbxesUp = () => false;
-  const metrics = new Metrics({ db: db.knex, pbx: { isConnected: () => pbxesUp() }, agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
+  let health = (): Record<string, 'up' | 'down'> => ({});
+  const metrics = new Metrics({ db: db.knex, pbx: { isConnected: () => pbxesUp() }, pbxes: () => health(), agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
   // one connection per provisioned PBX, each timed; they connect once everything that listens to them is wired
   let pbxes: PbxSet;
   try {
     pbxes = await PbxSet.open(db.knex, {
       make: (a) =>
-        metrics.instrumentPbx(new AmiPbx({ host: a.host, port: a.port, username: a.username, secret: a.secret, timeoutMs: config.AMI_TIMEOUT_MS, logger: log.child({ pbx: a.name }) })),
+        metrics.instrumentPbx(new AmiPbx({ host: a.host, port: a.port, username: a.username, secret: a.secret, timeoutMs: config.AMI_TIMEOUT_MS, logger: log.child({ pbx: a.name }) }), a.name),
       fallback: { host: config.AMI_HOST, port: config.AMI_PORT, username: config.AMI_USERNAME, secret: config.AMI_SECRET },
       secretOf: config.secretOf,
       log,
@@ -84,6 +85,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
     throw err;
   }
   pbxesUp = () => pbxes.anyUp();
+  health = () => pbxes.health();
   // the queue calls follow one PBX until they follow each queue's own
   const primary = pbxes.get(pbxes.primary()) as AmiPbx;
   const deps: Deps & { onCommand: Metrics['onCommand'] } = {

@@ -133,7 +133,7 @@ describe('/metrics', () => {
     assert.equal(sample(text, 'agentgate_agents', { state: 'paused' }), 1);
     assert.equal(sample(text, 'agentgate_queue_agents', { queue: 'support', state: 'paused' }), 1);
     assert.equal(sample(text, 'agentgate_intents', { state: 'pending' }), 0);
-    assert.match(text, /agentgate_ami_action_duration_seconds_count\{action="queueAdd",outcome="ok"\} 1/);
+    assert.match(text, /agentgate_ami_action_duration_seconds_count\{action="queueAdd",outcome="ok",pbx="default"\} 1/);
     assert.match(text, /agentgate_command_duration_seconds_count\{command="pause",source="http"\} 2/);
 
     assert.deepEqual((await agentApi(app, { command: 'logoff', agent: '1001' })).json(), { success: 'Logoff OK' });

@@ -6,6 +6,7 @@ import { runCommand } from '../../src/commands/run.js';
 import { lampDevice } from '../../src/lamps/state.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { type Service, startService } from '../../src/service.js';
+import { sample } from '../support/prometheus.js';
 import { type AmiMessage, SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
 import { HTTP_BY, quietLog, until } from '../support/harness.js';
@@ -162,6 +163,10 @@ describe('several PBXs', () => {
     const r = await readyz();
     assert.equal(r.status, 200, 'ready while the database and one PBX are up');
     assert.deepEqual([r.body.pbx, r.body.pbxes], ['up', { a: 'up', b: 'down' }]);
+    // the metrics per PBX: each connection, and each PBX's AMI actions apart
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.deepEqual([sample(text, 'agentgate_pbx_up', { pbx: 'a' }), sample(text, 'agentgate_pbx_up', { pbx: 'b' })], [1, 0]);
+    assert.ok((sample(text, 'agentgate_ami_action_duration_seconds_count', { action: 'queueAdd', outcome: 'ok', pbx: 'a' }) ?? 0) >= 1);
     const st = await runCommand(service().deps, { command: 'status', agent: '1003' }, HTTP_BY);
     assert.equal(st.kind === 'statusOk' && st.status.state, 'available', 'the refused pause is not recorded');
 
