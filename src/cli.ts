@@ -230,9 +230,15 @@ program
 program
   .command('demo')
   .description('embedded database + a built-in simulated Asterisk + demo data, then serve')
-  .action(async () => {
+  .option('--pbxes <n>', 'simulated Asterisk servers, 1 to 4, the demo team spread over them (docs/several-pbxs.md)', '1')
+  .action(async (opts: { pbxes: string }) => {
+    const n = Number(opts.pbxes);
+    if (!Number.isInteger(n) || n < 1 || n > 4) {
+      process.stderr.write(`agentgate: --pbxes must be a whole number from 1 to 4, got ${JSON.stringify(opts.pbxes)}\n`);
+      process.exit(2);
+    }
     const { runDemo } = await import('./demo.js');
-    await runDemo().catch(fail);
+    await runDemo({ pbxes: n }).catch(fail);
   });
 
 program

@@ -19,13 +19,15 @@ const REASONS = ['Almoco', 'Banheiro', 'Treinamento'];
  * the phone (the command code) and half from the simulated Asterisk (as a supervisor console
  * would), so both paths show. Returns the function that stops it.
  */
-export async function startDemoTraffic(deps: Deps, sim: SimAsterisk, everyMs = 4000): Promise<() => void> {
+export async function startDemoTraffic(deps: Deps, sims: SimAsterisk[], everyMs = 4000): Promise<() => void> {
   for (const m of TEAM) await runCommand(deps, { command: 'login', ...m }, phoneBy(m.exten));
   let turn = 0;
   const timer = setInterval(() => {
     const m = TEAM[Math.floor(Math.random() * TEAM.length)]!;
-    const member = sim.members().find((x) => x.interface === `PJSIP/${m.exten}`);
-    if (!member) return;
+    // the member on whichever simulated PBX holds its queue
+    const sim = sims.find((s) => s.members().some((x) => x.interface === `PJSIP/${m.exten}`));
+    const member = sim?.members().find((x) => x.interface === `PJSIP/${m.exten}`);
+    if (!sim || !member) return;
     const reason = REASONS[turn % REASONS.length]!;
     if (turn++ % 2 === 0) {
       void runCommand(deps, member.paused ? { command: 'unpause', agent: m.agent } : { command: 'pause', agent: m.agent, reason }, phoneBy(m.exten));

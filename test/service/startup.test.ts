@@ -114,4 +114,41 @@ describe('agentgate demo', () => {
       await configured.drop();
     }
   });
+
+  test('--pbxes 2: two simulated Asterisk servers, the queues and the team spread over them, each shown with its PBX', async () => {
+    const dir = temp('agentgate-demo-');
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'demo', '--pbxes', '2'], {
+      env: { ...process.env, DATA_DIR: dir, HTTP_PORT: '0', AGI_PORT: '0', AMI_PORT: '0', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const out: string[] = [];
+      const curl = await new Promise<string>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out.join('\n')}`)));
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          out.push(line);
+          const m = /curl '(http:\/\/[^']+command=login[^']+)'$/.exec(line.trim());
+          if (m?.[1]) resolve(m[1]);
+        });
+      });
+      assert.ok(out.some((l) => /2 simulated Asterisk servers .*pbx-a on .*queues support, billing.*pbx-b on .*queues sales/.test(l)), out.join('\n'));
+      const at = (path: string) => new URL(path, curl).toString();
+      await until(async () => (await fetch(at('/readyz'))).status === 200, 'the demo ready');
+      assert.deepEqual(((await (await fetch(at('/readyz'))).json()) as { pbxes: unknown }).pbxes, { 'pbx-a': 'up', 'pbx-b': 'up' });
+      const queues = ((await (await fetch(at('/api/queues'))).json()) as { queues: Array<{ queue: string; pbx: string }> }).queues;
+      assert.deepEqual(queues.map((q) => [q.queue, q.pbx]), [['sales', 'pbx-b'], ['support', 'pbx-a']]);
+      // the team logged in on both
+      await until(async () => {
+        const agents = ((await (await fetch(at('/api/agents?state=available'))).json()) as { agents: Array<{ pbx: string }> }).agents;
+        return new Set(agents.map((a) => a.pbx)).size === 2;
+      }, 'the team on both PBXs');
+      assert.deepEqual(await (await fetch(at('/api/agent.php?command=login&agent=1002&exten=2002&queue=sales'))).json(), { success: 'Login OK' });
+      assert.equal(((await (await fetch(at('/api/agent.php?command=status&agent=1002'))).json()) as { pbx: string }).pbx, 'pbx-b');
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+    assert.equal(child.exitCode, 0);
+  });
 });
