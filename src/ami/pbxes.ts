@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { type BlockList, isIPv4 } from 'node:net';
+import { parseAllowList } from '../config.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DEFAULT_PBX } from '../provision/pbxes.js';
@@ -59,6 +61,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   private readonly entries = new Map<string, Entry>();
   private queues = new Map<string, string>();
   private extens = new Map<string, string>();
+  private agiFrom: Array<{ name: string; from: BlockList }> = [];
   private closed = false;
   private started = false;
   /** One refresh at a time: two at once would each connect to a new PBX. */
@@ -94,9 +97,25 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
 
   /** Reads again only which queue and extension is on which PBX (a resync starts with it). */
   async readPlaces(db: Knex): Promise<void> {
-    const [queues, extens] = await Promise.all([db('queues').select('name', 'pbx'), db('extensions').select('exten', 'pbx')]);
+    const [queues, extens, from] = await Promise.all([
+      db('queues').select('name', 'pbx'),
+      db('extensions').select('exten', 'pbx'),
+      db('pbxes').select('name', 'agi_from').orderBy('name'),
+    ]);
     this.queues = new Map(queues.map((r: { name: string; pbx: string }) => [r.name, r.pbx]));
     this.extens = new Map(extens.map((r: { exten: string; pbx: string }) => [r.exten, r.pbx]));
+    this.agiFrom = (from as Array<{ name: string; agi_from: string[] | string | null }>).map((r) => ({ name: r.name, from: parseAllowList(textArray(r.agi_from).join(',')) }));
+  }
+
+  /**
+   * Which PBX a FastAGI session is from, by the address it came from (CONTRACT §9): undefined with
+   * one PBX or none provisioned (every extension is its); the PBX whose `agi_from` holds the
+   * address; null when there are several and none does (the session acts for no extension).
+   */
+  pbxOfPeer(peer: string | undefined): string | null | undefined {
+    if (this.agiFrom.length <= 1) return undefined;
+    if (peer === undefined) return null;
+    return this.agiFrom.find((p) => p.from.check(peer, isIPv4(peer) ? 'ipv4' : 'ipv6'))?.name ?? null;
   }
 
   private async load(db: Knex): Promise<void> {
@@ -212,4 +231,11 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     for (const e of all) e.detach();
     await Promise.all(all.map((e) => e.pbx.close()));
   }
+}
+
+/** A text[] as the driver gives it: an array (pg), or its literal (`{a,b}`) from another driver. */
+function textArray(v: string[] | string | null): string[] {
+  if (Array.isArray(v)) return v;
+  if (!v) return [];
+  return v.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((x) => x.replace(/^"|"$/g, ''));
 }

@@ -12,6 +12,8 @@ let phone: Awaited<ReturnType<typeof startPhoneServer>>;
 before(async () => {
   h = await startHarness({ yaml: TWO_PBXES_YAML });
   phone = await startPhoneServer(h.deps, {}, '127.0.0.0/8');
+  // what the service's registry reads as it starts (and again at each resync)
+  await h.deps.pbxes.refresh(h.knex);
   // the record as logins leave it: Maria on a's phone, João on b's (placement is other tests')
   await h.knex('agent_sessions').insert([
     { agent: '1001', exten: '2001', interface: 'PJSIP/2001', member_name: 'Maria Silva', since: new Date() },

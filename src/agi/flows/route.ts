@@ -6,7 +6,6 @@ import { failureOutcome } from '../../commands/errors.js';
 import type { Outcome } from '../../commands/outcomes.js';
 import { DEFAULT_PIN_GUARD, type PinGuard } from '../../commands/pin.js';
 import { identifyCaller } from '../caller.js';
-import { pbxOfPeer } from '../pbx.js';
 import { type PromptLanguage, folderPlayed, promptLanguage } from '../prompts.js';
 import { CHANNEL_LANGUAGE } from '../variables.js';
 import { type Call, type FlowContext, finish, speakIn } from './call.js';
@@ -57,7 +56,7 @@ export async function handleCall(deps: Deps, call: Call, log: Logger, opts: Phon
       channelLanguage = (await call.getVariable(CHANNEL_LANGUAGE)) ?? call.language;
       ctx.playing = folderPlayed(channelLanguage);
     }
-    const pbx = await pbxOfPeer(deps.db, peer);
+    const pbx = deps.pbxes.pbxOfPeer(peer);
     if (pbx === null) ctx.log.warn({ peer }, "phone call refused: its address is in no PBX's agi_from");
     const caller = await identifyCaller(deps.db, deps.memberInterface, call, opts.callerIdFallback ?? true, pbx);
     // the extension's language from the start; the flows switch to the agent's once it is known
