@@ -433,7 +433,7 @@ async function reconcileCost(dbUrl: string, amiPort: string, members: number): P
  * Each agent, each day of October 2026 (Sao Paulo): logs in to two queues, pauses six times for all
  * of them (one reason of four, or none), is paused in one queue by Asterisk once, logs off.
  */
-export const REPORT_EVENTS = `
+const REPORT_EVENTS = `
 insert into events (at, agent, exten, queue, kind, reason, source)
 select (d + time '08:00' + make_interval(mins => a % 60, secs => s.off + (a * 7 + extract(day from d)::int * 13) % 300)) at time zone 'America/Sao_Paulo',
        (5000 + a)::text, (3000 + a)::text, s.queue, s.kind,
