@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
+import { twoPbxesYaml } from '../support/two-pbxes.js';
 import { until } from '../support/harness.js';
 import { TcpProxy } from '../support/proxy.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
@@ -25,19 +26,7 @@ before(async () => {
   simB = await SimAsterisk.start({ username: 'agentgate', secret: 'crash-b', queues: ['sales'] });
   amiA = await TcpProxy.start(simA.port);
   amiB = await TcpProxy.start(simB.port);
-  const yaml = `pbxes:
-  - { name: a, ami: { host: 127.0.0.1, port: ${amiA.port}, username: agentgate, secret_env: PBX_A_SECRET } }
-  - { name: b, ami: { host: 127.0.0.1, port: ${amiB.port}, username: agentgate, secret_env: PBX_B_SECRET } }
-queues:
-  - { name: support, number: 100, callcenter: true, pbx: a }
-  - { name: sales, number: 300, callcenter: true, pbx: b }
-extensions:
-  - { exten: "2001", callcenter: true, pbx: a }
-  - { exten: "2002", callcenter: true, pbx: b }
-agents:
-  - { agent: "1001", name: "Maria Silva" }
-  - { agent: "1002", name: "João Souza" }
-`;
+  const yaml = twoPbxesYaml(amiA.port, amiB.port);
   await applyProvision(db.knex, readProvisionFile(scratch.file('two.yaml', yaml)), { prune: false, path: 'two.yaml' });
 });
 after(async () => {

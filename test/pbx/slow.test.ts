@@ -5,6 +5,7 @@ import { applyProvision, readProvisionFile } from '../../src/provision/apply.js'
 import { type Service, startService } from '../../src/service.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
+import { twoPbxesYaml } from '../support/two-pbxes.js';
 import { quietLog, until } from '../support/harness.js';
 import { TcpProxy } from '../support/proxy.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
@@ -27,21 +28,7 @@ before(async () => {
   simA = await SimAsterisk.start({ username: 'agentgate', secret: 'slow-a', queues: ['support'] });
   simB = await SimAsterisk.start({ username: 'agentgate', secret: 'slow-b', queues: ['sales'] });
   amiB = await TcpProxy.start(simB.port);
-  const yaml = `pbxes:
-  - { name: a, ami: { host: 127.0.0.1, port: ${simA.port}, username: agentgate, secret_env: PBX_A_SECRET } }
-  - { name: b, ami: { host: 127.0.0.1, port: ${amiB.port}, username: agentgate, secret_env: PBX_B_SECRET } }
-queues:
-  - { name: support, number: 100, callcenter: true, pbx: a }
-  - { name: sales, number: 300, callcenter: true, pbx: b }
-extensions:
-  - { exten: "2001", callcenter: true, pbx: a }
-  - { exten: "2002", callcenter: true, pbx: b }
-agents:
-  - { agent: "1001", name: "Maria Silva" }
-  - { agent: "1002", name: "João Souza" }
-pause_reasons:
-  - { code: 1, name: Almoco }
-`;
+  const yaml = twoPbxesYaml(simA.port, amiB.port, `pause_reasons:\n  - { code: 1, name: Almoco }\n`);
   await applyProvision(db.knex, readProvisionFile(scratch.file('two.yaml', yaml)), { prune: false, path: 'two.yaml' });
   if (!db.url) return;
   // answers held here stay within the AMI timeout: the held command is still waiting, not failed
