@@ -153,17 +153,12 @@ const offsetTexts = new Map<number, string>();
  * Intl's formatting would be most of their cost. A quarter with a clock change inside (the offsets
  * at its two ends differ) is computed each time.
  */
-let lastTz = '';
-let lastZone = new Map<number, number | null>();
-
 function offsetNear(tz: string, t: number): number {
-  let zone = tz === lastTz ? lastZone : quarterOffsets.get(tz);
+  let zone = quarterOffsets.get(tz);
   if (!zone) {
     zone = new Map();
     quarterOffsets.set(tz, zone);
   }
-  lastTz = tz;
-  lastZone = zone;
   const q = Math.floor(t / QUARTER_MS);
   let off = zone.get(q);
   if (off === undefined) {
@@ -186,8 +181,7 @@ function offsetText(off: number): string {
 }
 
 const dayTexts = new Map<number, string>();
-// dense from the start: written here and there, a growing array would turn into a slow dictionary
-const timeTexts: Array<string | undefined> = new Array<string | undefined>(86_400).fill(undefined);
+const timeTexts: string[] = [];
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** Instant `t` as local time in `tz` with its offset, to the second: `2026-12-07T08:00:00-03:00`. */
