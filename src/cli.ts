@@ -95,6 +95,32 @@ program
 
 const report = program.command('report').description('reports from the record');
 
+/**
+ * Prints a report: the options as the HTTP parameters (a bad one named by its option, exit 2), then
+ * the report from the database, JSON or CSV.
+ */
+async function printReport<Req extends { format: string }>(
+  parse: () => Promise<Req>,
+  option: (param: string) => string,
+  make: (knex: Knex, req: Req) => Promise<{ json: object; csv: () => string }>,
+): Promise<void> {
+  const { ReportParamError } = await import('./reports/params.js');
+  let request: Req;
+  try {
+    request = await parse();
+  } catch (err) {
+    if (err instanceof ReportParamError) {
+      process.stderr.write(`agentgate: ${err.message} (--${option(err.param)})\n`);
+      process.exit(2);
+    }
+    fail(err);
+  }
+  await withDatabase(async (knex) => {
+    const r = await make(knex, request);
+    process.stdout.write(request.format === 'csv' ? r.csv() : `${JSON.stringify(r.json, null, 2)}\n`);
+  });
+}
+
 report
   .command('pauses')
   .description('logged-in and paused time by agent, reason, queue or day (docs/supervisors.md, "Reports")')
@@ -103,25 +129,18 @@ report
   .option('--by <group>', 'agent, reason, queue, day or actor', 'agent')
   .option('--tz <zone>', "IANA time zone (default: TZ, or the system's)")
   .option('--csv', 'CSV instead of JSON')
-  .action(async (opts: { from: string; to?: string; by: string; tz?: string; csv?: boolean }) => {
-    const { ReportParamError, parseReportRequest } = await import('./reports/params.js');
-    let request: ReturnType<typeof parseReportRequest>;
-    try {
-      request = parseReportRequest({ from: opts.from, to: opts.to, group: opts.by, tz: opts.tz, format: opts.csv ? 'csv' : 'json' });
-    } catch (err) {
-      if (err instanceof ReportParamError) {
-        process.stderr.write(`agentgate: ${err.message} (--${err.param === 'group' ? 'by' : err.param})\n`);
-        process.exit(2);
-      }
-      fail(err);
-    }
-    await withDatabase(async (knex) => {
-      const { pauseReport } = await import('./reports/pauses.js');
-      const { reportCsv } = await import('./reports/csv.js');
-      const report = await pauseReport(knex, request);
-      process.stdout.write(request.format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
-    });
-  });
+  .action((opts: { from: string; to?: string; by: string; tz?: string; csv?: boolean }) =>
+    printReport(
+      async () => (await import('./reports/params.js')).parseReportRequest({ from: opts.from, to: opts.to, group: opts.by, tz: opts.tz, format: opts.csv ? 'csv' : 'json' }),
+      (param) => (param === 'group' ? 'by' : param),
+      async (knex, request) => {
+        const { pauseReport } = await import('./reports/pauses.js');
+        const { reportCsv } = await import('./reports/csv.js');
+        const r = await pauseReport(knex, request);
+        return { json: r, csv: () => reportCsv(r) };
+      },
+    ),
+  );
 
 report
   .command('breaks')
@@ -131,25 +150,18 @@ report
   .option('--agent <login>', "one agent's shifts")
   .option('--tz <zone>', "IANA time zone (default: TZ, or the system's)")
   .option('--csv', 'CSV instead of JSON')
-  .action(async (opts: { from: string; to?: string; agent?: string; tz?: string; csv?: boolean }) => {
-    const { ReportParamError } = await import('./reports/params.js');
-    const { breaksReport, parseBreaksRequest } = await import('./breaks/report.js');
-    let request: ReturnType<typeof parseBreaksRequest>;
-    try {
-      request = parseBreaksRequest({ from: opts.from, to: opts.to, agent: opts.agent, tz: opts.tz, format: opts.csv ? 'csv' : 'json' });
-    } catch (err) {
-      if (err instanceof ReportParamError) {
-        process.stderr.write(`agentgate: ${err.message} (--${err.param})\n`);
-        process.exit(2);
-      }
-      fail(err);
-    }
-    await withDatabase(async (knex) => {
-      const { breaksCsv } = await import('./breaks/csv.js');
-      const r = await breaksReport(knex, request);
-      process.stdout.write(request.format === 'csv' ? breaksCsv(r) : `${JSON.stringify(r, null, 2)}\n`);
-    });
-  });
+  .action((opts: { from: string; to?: string; agent?: string; tz?: string; csv?: boolean }) =>
+    printReport(
+      async () => (await import('./breaks/report.js')).parseBreaksRequest({ from: opts.from, to: opts.to, agent: opts.agent, tz: opts.tz, format: opts.csv ? 'csv' : 'json' }),
+      (param) => param,
+      async (knex, request) => {
+        const { breaksReport } = await import('./breaks/report.js');
+        const { breaksCsv } = await import('./breaks/csv.js');
+        const r = await breaksReport(knex, request);
+        return { json: r, csv: () => breaksCsv(r) };
+      },
+    ),
+  );
 
 const keys = program.command('keys').description('API keys with roles: display, agent, supervisor, admin (docs/access.md)');
 

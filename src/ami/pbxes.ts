@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { type BlockList, isIPv4 } from 'node:net';
 import { parseAllowList } from '../config.js';
+import { fromJson } from '../db/json.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DEFAULT_PBX } from '../provision/pbxes.js';
@@ -100,11 +101,11 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     const [queues, extens, from] = await Promise.all([
       db('queues').select('name', 'pbx'),
       db('extensions').select('exten', 'pbx'),
-      db('pbxes').select('name', 'agi_from').orderBy('name'),
+      db('pbxes').select('name', db.raw('to_json(agi_from) as agi_from')).orderBy('name'),
     ]);
     this.queues = new Map(queues.map((r: { name: string; pbx: string }) => [r.name, r.pbx]));
     this.extens = new Map(extens.map((r: { exten: string; pbx: string }) => [r.exten, r.pbx]));
-    this.agiFrom = (from as Array<{ name: string; agi_from: string[] | string | null }>).map((r) => ({ name: r.name, from: parseAllowList(textArray(r.agi_from).join(',')) }));
+    this.agiFrom = (from as Array<{ name: string; agi_from: unknown }>).map((r) => ({ name: r.name, from: parseAllowList(fromJson<string[]>(r.agi_from).join(',')) }));
   }
 
   /**
@@ -233,9 +234,3 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   }
 }
 
-/** A text[] as the driver gives it: an array (pg), or its literal (`{a,b}`) from another driver. */
-function textArray(v: string[] | string | null): string[] {
-  if (Array.isArray(v)) return v;
-  if (!v) return [];
-  return v.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((x) => x.replace(/^"|"$/g, ''));
-}

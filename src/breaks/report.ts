@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { type ReportRequest, ReportParamError, dayBounds, defaultZone, localIso, oneParam, parseRange, windowOf } from '../reports/params.js';
+import { type ReportRequest, ReportParamError, dayBounds, defaultZone, localIso, oneParam, parseFormat, parseRange, windowOf } from '../reports/params.js';
+import { NAME_PATTERN } from '../provision/schema.js';
 import { readRecord } from '../reports/record.js';
 import { type JudgedBreak, type Problem, judgeShift } from './judge.js';
 import { type BreakKind, type ShiftRules, readBreakReasons, readShiftRules } from './rules.js';
@@ -14,8 +15,8 @@ export type BreaksRequest = Omit<ReportRequest, 'group'> & {
 export function parseBreaksRequest(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): BreaksRequest {
   const range = parseRange(params, defaults);
   const agent = oneParam(params, 'agent');
-  if (agent !== undefined && !/^[A-Za-z0-9_.@-]{1,64}$/.test(agent)) throw new ReportParamError('agent', 'agent must be an agent login');
-  return { ...range, agent };
+  if (agent !== undefined && !NAME_PATTERN.test(agent)) throw new ReportParamError('agent', 'agent must be an agent login');
+  return { ...range, agent, format: parseFormat(params) };
 }
 
 /** A break as the report gives it: local times with their offset. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { fromJson } from '../db/json.js';
 
 /**
  * The numbers the breaks report judges a shift by (docs/pauses.md, "Breaks"). The defaults are
@@ -68,9 +69,9 @@ export const shiftRulesSchema = z
 /** The rules in force: the provisioned ones, else the defaults. */
 export async function readShiftRules(db: Knex): Promise<ShiftRules> {
   const row: { rules: unknown } | undefined = await db('shift_rules').select('rules').first();
-  const stored = row ? (typeof row.rules === 'string' ? JSON.parse(row.rules) : row.rules) : {};
+  const stored = row ? fromJson<Partial<ShiftRules>>(row.rules) : {};
   // a row written by an older version may lack a number added since: its default fills it
-  return { ...DEFAULT_SHIFT_RULES, ...(stored as Partial<ShiftRules>) };
+  return { ...DEFAULT_SHIFT_RULES, ...stored };
 }
 
 /** The reasons provisioned as breaks, by lower-case name (the record keeps a reason as it was given). */

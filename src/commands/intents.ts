@@ -1,3 +1,4 @@
+import { fromJson } from '../db/json.js';
 import type { Knex } from 'knex';
 import type { Source } from './input.js';
 import type { EventKind, ExtenRow, QueueRow, QueueState, SessionRow } from './store.js';
@@ -101,7 +102,7 @@ export async function claimMany(db: Knex, holder: string, timeoutMs: number, ite
     [holder, JSON.stringify(rows)],
   ).options({ name: 'agentgate_claim' });
   const byK = new Map<number, unknown>((out as Array<{ k: number; c: unknown }>).map((r) => [Number(r.k), r.c]));
-  return items.map(({ spec }, k) => claimAnswer(json(byK.get(k)) as Record<string, unknown>, spec));
+  return items.map(({ spec }, k) => claimAnswer(fromJson<Record<string, unknown>>(byK.get(k)), spec));
 }
 
 function claimAnswer(c: Record<string, unknown>, spec: ClaimSpec): ClaimAnswer {
@@ -227,8 +228,4 @@ export interface Change {
 export function endsSession(before: SessionRow | undefined, change: Change): boolean {
   const remove = change.remove ?? [];
   return remove.length > 0 && (before?.queues.length ?? 0) <= remove.length;
-}
-
-function json(v: unknown): unknown {
-  return typeof v === 'string' ? JSON.parse(v) : v;
 }

@@ -17,47 +17,38 @@ export interface ReportRouteDeps {
   restDue: () => ReturnType<typeof restBreaksDue>;
 }
 
-/** `GET /api/reports/pauses`: the pause report as JSON or CSV (docs/supervisors.md, "Reports"). */
+/** One report route: its parameters, the report, and its CSV with the file name. */
+interface ReportKind<Req extends { format: string }, R> {
+  parse: (params: Record<string, unknown>, defaults: { tz: string }) => Req;
+  make: (db: Knex, req: Req) => Promise<R>;
+  csv: (report: R) => string;
+  fileName: (report: R) => string;
+}
+
+/**
+ * `GET /api/reports/pauses` (docs/supervisors.md, "Reports") and `GET /api/reports/breaks`
+ * (docs/pauses.md, "Breaks"): JSON or CSV; a bad parameter is named; Postgres away is the error
+ * handler's 503 Database unavailable. `GET /api/breaks/due`: who is due a rest break now.
+ */
 export function registerReports(app: FastifyInstance, deps: ReportRouteDeps): void {
-  app.get('/api/reports/pauses', async (req, reply) => {
-    let request;
-    try {
-      request = parseReportRequest(req.query as Record<string, unknown>, { tz: deps.defaultZone });
-    } catch (err) {
-      if (err instanceof ReportParamError) return deps.send(reply, badParameterNamed(err.param));
-      throw err;
-    }
-    // Postgres away: the error handler answers 503 Database unavailable
-    const report = await pauseReport(deps.db, request);
-    if (request.format === 'csv') {
+  const route = <Req extends { format: string }, R extends object>(url: string, kind: ReportKind<Req, R>) =>
+    app.get(url, async (req, reply) => {
+      let request: Req;
+      try {
+        request = kind.parse(req.query as Record<string, unknown>, { tz: deps.defaultZone });
+      } catch (err) {
+        if (err instanceof ReportParamError) return deps.send(reply, badParameterNamed(err.param));
+        throw err;
+      }
+      const report = await kind.make(deps.db, request);
+      if (request.format !== 'csv') return deps.send(reply, { status: 200, body: report });
       return reply
         .code(200)
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${csvFileName(report)}"`)
-        .send(reportCsv(report));
-    }
-    return deps.send(reply, { status: 200, body: report });
-  });
-
-  // the breaks the law requires (docs/pauses.md, "Breaks")
-  app.get('/api/reports/breaks', async (req, reply) => {
-    let request;
-    try {
-      request = parseBreaksRequest(req.query as Record<string, unknown>, { tz: deps.defaultZone });
-    } catch (err) {
-      if (err instanceof ReportParamError) return deps.send(reply, badParameterNamed(err.param));
-      throw err;
-    }
-    const report = await breaksReport(deps.db, request);
-    if (request.format === 'csv') {
-      return reply
-        .code(200)
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${breaksCsvFileName(report)}"`)
-        .send(breaksCsv(report));
-    }
-    return deps.send(reply, { status: 200, body: report });
-  });
-
+        .header('content-disposition', `attachment; filename="${kind.fileName(report)}"`)
+        .send(kind.csv(report));
+    });
+  route('/api/reports/pauses', { parse: parseReportRequest, make: (db, r) => pauseReport(db, r), csv: reportCsv, fileName: csvFileName });
+  route('/api/reports/breaks', { parse: parseBreaksRequest, make: (db, r) => breaksReport(db, r), csv: breaksCsv, fileName: breaksCsvFileName });
   app.get('/api/breaks/due', async (_req, reply) => deps.send(reply, { status: 200, body: await deps.restDue() }));
 }

@@ -3,6 +3,7 @@ import { amiLoginAdvice } from '../ami/advice.js';
 import type { AmiMessage } from '../ami/framer.js';
 import { AmiSession, AmiSessionError } from '../ami/session.js';
 import type { Config } from '../config.js';
+import { NAME_PATTERN } from './schema.js';
 
 /** What Asterisk holds that provisioning needs: queues, PJSIP endpoints, the members there now. */
 export interface AsteriskInventory {
@@ -36,7 +37,6 @@ export async function readInventory(ami: AmiSession): Promise<AsteriskInventory>
   };
 }
 
-const LOGIN = /^[A-Za-z0-9_.@-]{1,64}$/;
 const IFACE = /^[A-Za-z0-9]+\/[^\s,|]{1,120}$/;
 const q = (s: string) => JSON.stringify(s);
 
@@ -97,7 +97,7 @@ export function inventoryYaml(inv: AsteriskInventory, opts: { memberInterface: s
   const agents = new Map<string, { name: string; queues: string[]; where: string; byExten: boolean }>();
   for (const m of inv.members) {
     const exten = extOf.get(m.interface);
-    const login = LOGIN.test(m.memberName) ? m.memberName : exten;
+    const login = NAME_PATTERN.test(m.memberName) ? m.memberName : exten;
     if (!login) {
       skipped.push(`# member ${q(m.memberName)} on ${m.interface}: no login to give it, left out`);
       continue;

@@ -14,11 +14,14 @@ const digits = (what: string, secret = false) =>
     return s;
   });
 
+/** A name agentgate keeps (an agent's login, a queue, a PBX): letters, digits and _ . @ -, 1 to 64. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
+
 const name = (what: string) =>
   z
     .union([z.string(), z.number()])
     .transform((v) => String(v).trim())
-    .pipe(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, `${what} may use letters, digits and _ . @ - (1 to 64 characters)`));
+    .pipe(z.string().regex(NAME_PATTERN, `${what} may use letters, digits and _ . @ - (1 to 64 characters)`));
 
 /**
  * A member name or a pause reason: one line, and no `|`, which separates the fields of Asterisk's

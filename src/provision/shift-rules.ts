@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { fromJson } from '../db/json.js';
 import type { Counts, ProvisionFile } from './schema.js';
 
 /**
@@ -14,7 +15,7 @@ export async function applyShiftRules(trx: Knex.Transaction, rules: ProvisionFil
     }
     return;
   }
-  const before = stored ? (typeof stored.rules === 'string' ? JSON.parse(stored.rules) : stored.rules) : undefined;
+  const before = stored ? fromJson<object>(stored.rules) : undefined;
   if (!before) {
     await trx('shift_rules').insert({ rules: JSON.stringify(rules) });
     counts.created += 1;

@@ -62,8 +62,8 @@ function one(params: Record<string, unknown>, key: string): string | undefined {
   return v.trim();
 }
 
-/** The range of a report (`from`, `to`, `tz`) and its `format`; the first bad one is named. */
-export function parseRange(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): Omit<ReportRequest, 'group'> {
+/** The range of a report (`from`, `to`, `tz`); the first bad one is named. */
+export function parseRange(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): Pick<ReportRequest, 'from' | 'to' | 'tz'> {
   const from = one(params, 'from');
   if (from === undefined || !isDate(from)) throw new ReportParamError('from', 'from must be a date, YYYY-MM-DD');
   const to = one(params, 'to') ?? from;
@@ -72,19 +72,22 @@ export function parseRange(params: Record<string, unknown>, defaults: { tz: stri
   if (dayCount(from, to) > MAX_DAYS) throw new ReportParamError('to', `a report spans at most ${MAX_DAYS} days`);
   const tz = one(params, 'tz') ?? defaults.tz;
   if (!isZone(tz)) throw new ReportParamError('tz', 'tz must be an IANA time zone, e.g. America/Sao_Paulo');
+  return { from, to, tz };
+}
+
+/** `format`: json (the default) or csv. */
+export function parseFormat(params: Record<string, unknown>): Format {
   const format = one(params, 'format') ?? 'json';
   if (!(FORMATS as readonly string[]).includes(format)) throw new ReportParamError('format', `format must be one of ${FORMATS.join(', ')}`);
-  return { from, to, tz, format: format as Format };
+  return format as Format;
 }
 
 /** Query-string or command-line values → a pause report request; the first bad one is named. */
 export function parseReportRequest(params: Record<string, unknown>, defaults: { tz: string } = { tz: defaultZone() }): ReportRequest {
-  const range = parseRange({ ...params, format: undefined }, defaults);
+  const range = parseRange(params, defaults);
   const group = one(params, 'group') ?? 'agent';
   if (!(GROUPS as readonly string[]).includes(group)) throw new ReportParamError('group', `group must be one of ${GROUPS.join(', ')}`);
-  const format = one(params, 'format') ?? 'json';
-  if (!(FORMATS as readonly string[]).includes(format)) throw new ReportParamError('format', `format must be one of ${FORMATS.join(', ')}`);
-  return { ...range, group: group as Group, format: format as Format };
+  return { ...range, group: group as Group, format: parseFormat(params) };
 }
 
 /** A text parameter given at most once (trimmed), or undefined. */
