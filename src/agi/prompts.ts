@@ -27,6 +27,7 @@ export const PROMPTS = {
   extenNotExists: 'agentgate/exten-not-exists',
   queueNotCallcenter: 'agentgate/queue-not-callcenter',
   extenNotCallcenter: 'agentgate/exten-not-callcenter',
+  extenNotReachable: 'agentgate/exten-not-reachable',
   agentNotLogged: 'agentgate/agent-not-logged',
   agentAlreadyPaused: 'agentgate/agent-already-paused',
   agentAlreadyAvailable: 'agentgate/agent-already-available',

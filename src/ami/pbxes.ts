@@ -63,6 +63,8 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   private queues = new Map<string, string>();
   private extens = new Map<string, string>();
   private agiFrom: Array<{ name: string; from: BlockList }> = [];
+  /** Each PBX's `remote_interface`, and the pattern that reads an extension back out of it. */
+  private remote = new Map<string, { template: string; pattern: RegExp }>();
   private closed = false;
   private started = false;
   /** One refresh at a time: two at once would each connect to a new PBX. */
@@ -101,11 +103,43 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     const [queues, extens, from] = await Promise.all([
       db('queues').select('name', 'pbx'),
       db('extensions').select('exten', 'pbx'),
-      db('pbxes').select('name', db.raw('to_json(agi_from) as agi_from')).orderBy('name'),
+      db('pbxes').select('name', 'remote_interface', db.raw('to_json(agi_from) as agi_from')).orderBy('name'),
     ]);
     this.queues = new Map(queues.map((r: { name: string; pbx: string }) => [r.name, r.pbx]));
     this.extens = new Map(extens.map((r: { exten: string; pbx: string }) => [r.exten, r.pbx]));
-    this.agiFrom = (from as Array<{ name: string; agi_from: unknown }>).map((r) => ({ name: r.name, from: parseAllowList(fromJson<string[]>(r.agi_from).join(',')) }));
+    const rows = from as Array<{ name: string; agi_from: unknown; remote_interface: string | null }>;
+    this.agiFrom = rows.map((r) => ({ name: r.name, from: parseAllowList(fromJson<string[]>(r.agi_from).join(',')) }));
+    this.remote = new Map(rows.flatMap((r) => (r.remote_interface ? [[r.name, { template: r.remote_interface, pattern: templatePattern(r.remote_interface) }] as const] : [])));
+  }
+
+  /**
+   * The interface an extension's member has in a queue on `queuePbx` (CONTRACT §9): `home` (its own
+   * interface) on its own PBX; on another, its PBX's `remote_interface` with `{exten}` filled in;
+   * null when its PBX has none (such a login is refused: `Exten not reachable from queue`).
+   */
+  memberOn(queuePbx: string, exten: string, home: string): string | null {
+    const own = this.extens.get(exten);
+    if (own === undefined || own === queuePbx) return home;
+    return this.remote.get(own)?.template.replaceAll('{exten}', exten) ?? null;
+  }
+
+  /** The interface the extension's members have on the other PBXs' queues, if its PBX has a `remote_interface`. */
+  remoteOf(exten: string): string | undefined {
+    const own = this.extens.get(exten);
+    return own === undefined ? undefined : this.remote.get(own)?.template.replaceAll('{exten}', exten);
+  }
+
+  /**
+   * The extension whose member across PBXs `iface` is, as PBX `pbx` reports it: another PBX's
+   * `remote_interface` with one of that PBX's extensions in it; undefined for any other interface.
+   */
+  extenOfRemote(pbx: string, iface: string): string | undefined {
+    for (const [name, r] of this.remote) {
+      if (name === pbx) continue;
+      const exten = r.pattern.exec(iface)?.[1];
+      if (exten !== undefined && this.extens.get(exten) === name) return exten;
+    }
+    return undefined;
   }
 
   /**
@@ -234,3 +268,9 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   }
 }
 
+/** `PJSIP/{exten}@to-a` → /^PJSIP\/(…)@to-a$/: the extension read back out of a member's interface. */
+function templatePattern(template: string): RegExp {
+  const [head, ...rest] = template.split('{exten}').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  // every further {exten} is the same extension again
+  return new RegExp(`^${head}([0-9]+)${rest.join('\\1')}$`);
+}

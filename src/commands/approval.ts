@@ -21,7 +21,7 @@ export async function approve(deps: Deps, input: { agent: string; source: Source
     const session = c.session;
     if (!session) return { outcome: outcome('agentNotLogged') };
     if (pausedEverywhere(session.queues)) return { outcome: outcome('agentAlreadyPaused') };
-    await pauseOnEach(placeQueues(deps, c.pbx, session.queues.map((q) => q.queue)), undo, session.interface, session.queues, true, asked.reason ?? undefined);
+    await pauseOnEach(placeQueues(deps, c.pbx, session.queues.map((q) => q.queue), session), undo, session.queues, true, asked.reason ?? undefined);
     const source = asked.source as Source;
     return {
       outcome: outcome('pauseApproved'),

@@ -1,7 +1,7 @@
 import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import { RECORD_ONLY, abandon, takeOver, type IntentRow } from './intents.js';
-import { type Placed, placeQueues } from './route.js';
+import { type Placed, holdMember, placeQueues } from './route.js';
 import { settle } from './settle.js';
 import { type SessionRow, findSession } from './store.js';
 
@@ -17,9 +17,10 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
   if (!intent) return false;
   // A claim that asked nothing of Asterisk left nothing there to put back (and has no echo to expect).
   const iface = RECORD_ONLY.has(intent.action) ? null : intent.interface;
-  if (iface) claims.hold(iface);
+  let unhold = () => undefined as void;
   try {
     const session = await findSession(db, intent.agent);
+    unhold = holdMember(deps, session?.exten ?? intent.exten, iface);
     const did = iface ? await putBack(deps, intent, session?.interface === iface ? session : undefined) : [];
     const events = did.length
       ? [{ exten: session?.exten ?? intent.exten, queue: null, kind: 'reverted' as const, source, detail: JSON.stringify({ intent: id, action: intent.action, queues: intent.queues, did }) }]
@@ -31,7 +32,7 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
     await abandon(db, id, claims.holder).catch(() => undefined);
     throw err;
   } finally {
-    if (iface) claims.unhold(iface);
+    unhold();
   }
 }
 
@@ -43,12 +44,15 @@ export async function settleInDoubt(deps: Deps, id: number, source: Source = 're
 async function putBack(deps: Deps, intent: IntentRow, session: SessionRow | undefined): Promise<string[]> {
   const iface = intent.interface as string;
   const recorded = session?.queues ?? [];
-  const placed = placeQueues(deps, intent.pbx ?? {}, [...new Set([...intent.queues, ...recorded.map((q) => q.queue)])]);
+  const exten = session?.exten ?? intent.exten;
+  const member = exten ? { exten, interface: iface } : undefined;
+  const placed = placeQueues(deps, intent.pbx ?? {}, [...new Set([...intent.queues, ...recorded.map((q) => q.queue)])], member);
   const did: string[] = [];
-  for (const p of placed) did.push(...(await putBackOn(p, intent, iface, session)));
+  for (const p of placed) did.push(...(await putBackOn(p, intent, p.iface || iface, session)));
   return did;
 }
 
+/** `iface`: the member's interface on this PBX. */
 async function putBackOn({ pbx, queues }: Placed, intent: IntentRow, iface: string, session: SessionRow | undefined): Promise<string[]> {
   const live = await pbx.queueStatus(undefined, iface);
   const recorded = session?.queues ?? [];

@@ -163,21 +163,27 @@ export async function nextDeadlineMs(db: Knex): Promise<number | undefined> {
   return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
 }
 
-/** For an Asterisk event: whose member this is, any intent on it, and its record for that queue. */
+/**
+ * For an Asterisk event: whose member this is, any intent on it, and its record for that queue. The
+ * member is found by its own interface, or (a member across PBXs, CONTRACT §9) by its extension.
+ */
 export async function memberRecord(
   db: Knex,
-  iface: string,
+  member: { interface: string } | { exten: string },
   queue: string,
 ): Promise<{ agent: string | undefined; intent: { id: number; expired: boolean } | undefined; queue: QueueState | undefined }> {
+  // by extension: a logoff's or a pause's intent names no extension, only the session's interface
+  const [session, intent, value] =
+    'exten' in member ? ['s.exten = ?', '(i.interface = s.interface or i.exten = ?)', member.exten] : ['s.interface = ?', 'i.interface = ?', member.interface];
   const { rows } = await db.raw(
     `select coalesce(s.agent, i.agent) as agent, i.id as intent, i.deadline <= clock_timestamp() as expired,
             q.queue, q.paused, q.reason
        from (select 1) one
-       left join agent_sessions s on s.interface = ?
-       left join intents i on i.interface = ?
+       left join agent_sessions s on ${session}
+       left join intents i on ${intent}
        left join session_queues q on q.agent = s.agent and q.queue = ?
       limit 1`,
-    [iface, iface, queue],
+    [value, value, queue],
   );
   const r = rows[0] ?? {};
   return {

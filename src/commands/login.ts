@@ -3,7 +3,7 @@ import type { Deps } from './deps.js';
 import type { Source } from './input.js';
 import type { QueueState } from './store.js';
 import { type Outcome, outcome } from './outcomes.js';
-import { connectionOf, placeQueues } from './route.js';
+import { connectionOf, placeQueues, unreachable } from './route.js';
 import { pausedEverywhere, pauseReason } from './state.js';
 import { transition } from './transition.js';
 
@@ -38,16 +38,18 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
     if (missing.length === 0) return { outcome: outcome('loginOk') };
 
     const iface = c.interface as string;
+    // a queue on another PBX reaches the phone only through its PBX's remote_interface (CONTRACT §9)
+    if (unreachable(deps, c.pbx, missing, exten.exten).length) return { outcome: outcome('extenNotReachable') };
     const stateInterface = session ? session.state_interface : (exten.state_interface ?? iface);
     const memberName = session?.member_name ?? (c.agent.name || c.agent.login);
     const paused = session ? pausedEverywhere(session.queues) : false;
     const reason = paused && session ? pauseReason(session.queues) : null;
     // each member on its queue's PBX; every one of them up before the first is asked
-    const placed = placeQueues(deps, c.pbx, missing);
+    const placed = placeQueues(deps, c.pbx, missing, { exten: exten.exten, interface: iface });
     for (const queue of missing) {
-      const pbx = connectionOf(placed, queue);
+      const { pbx, iface: on } = connectionOf(placed, queue);
       const added = await pbx
-        .queueAdd({ queue, interface: iface, memberName, stateInterface: stateInterface ?? undefined, paused, reason: reason ?? undefined })
+        .queueAdd({ queue, interface: on, memberName, stateInterface: stateInterface ?? undefined, paused, reason: reason ?? undefined })
         .then(
           () => true,
           (err: unknown) => {
@@ -55,8 +57,8 @@ export function login(deps: Deps, input: LoginInput): Promise<Outcome> {
             throw err;
           },
         );
-      if (added) undo.push(() => pbx.queueRemove(queue, iface));
-      else await pbx.queuePause(iface, paused, reason ?? undefined, queue);
+      if (added) undo.push(() => pbx.queueRemove(queue, on));
+      else await pbx.queuePause(on, paused, reason ?? undefined, queue);
     }
     const add: QueueState[] = missing.map((queue) => ({ queue, paused, reason }));
     return {

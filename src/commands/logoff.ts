@@ -10,10 +10,10 @@ export function logoff(deps: Deps, input: { agent: string; source: Source; actor
   return transition(deps, { agent: input.agent, action: 'logoff', source: input.source, actions: 4 }, async (c, undo) => {
     const session = c.session;
     if (!session) return { outcome: outcome('agentNotLogged') };
-    const placed = placeQueues(deps, c.pbx, session.queues.map((q) => q.queue));
+    const placed = placeQueues(deps, c.pbx, session.queues.map((q) => q.queue), session);
     for (const q of session.queues) {
-      const pbx = connectionOf(placed, q.queue);
-      const removed = await pbx.queueRemove(q.queue, session.interface).then(
+      const { pbx, iface } = connectionOf(placed, q.queue);
+      const removed = await pbx.queueRemove(q.queue, iface).then(
         () => true,
         (err: unknown) => {
           // Already gone from the queue (removed by hand, or the queue itself removed from Asterisk):
@@ -26,7 +26,7 @@ export function logoff(deps: Deps, input: { agent: string; source: Source; actor
         undo.push(() =>
           pbx.queueAdd({
             queue: q.queue,
-            interface: session.interface,
+            interface: iface,
             memberName: session.member_name,
             stateInterface: session.state_interface ?? undefined,
             paused: q.paused,

@@ -28,6 +28,8 @@ export const OUTCOMES = {
   extenNotExists: { result: 'error', message: 'Exten not exists', http: 200, prompt: 'extenNotExists' },
   queueNotCallcenter: { result: 'error', message: 'Queue Call Center false', http: 200, prompt: 'queueNotCallcenter' },
   extenNotCallcenter: { result: 'error', message: 'Exten Call Center false', http: 200, prompt: 'extenNotCallcenter' },
+  /** CONTRACT §9: a queue on another PBX, and the extension's PBX has no `remote_interface` to reach it by. */
+  extenNotReachable: { result: 'error', message: 'Exten not reachable from queue', http: 200, prompt: 'extenNotReachable' },
   agentNotLogged: { result: 'error', message: 'Agent not logged', http: 200, prompt: 'agentNotLogged' },
   agentAlreadyPaused: { result: 'error', message: 'Agent alredy paused', http: 200, prompt: 'agentAlreadyPaused' },
   agentAlreadyAvailable: { result: 'error', message: 'Agent alredy available', http: 200, prompt: 'agentAlreadyAvailable' },

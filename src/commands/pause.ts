@@ -62,8 +62,8 @@ function setPause(deps: Deps, input: PauseInput & { paused: boolean; only?: { si
       const waiting = await held(deps, input, c.id, session.exten, reason);
       if (waiting) return waiting;
     }
-    const placed = placeQueues(deps, c.pbx, session.queues.map((q) => q.queue));
-    await pauseOnEach(placed, undo, session.interface, session.queues, input.paused, reason ?? undefined);
+    const placed = placeQueues(deps, c.pbx, session.queues.map((q) => q.queue), session);
+    await pauseOnEach(placed, undo, session.queues, input.paused, reason ?? undefined);
     const wasPaused = pausedEverywhere(session.queues);
     return {
       outcome: outcome(input.paused ? 'pauseOk' : 'unpauseOk'),

@@ -3,6 +3,7 @@ import type { Deps } from './deps.js';
 import { failureOutcome, isDatabaseDown } from './errors.js';
 import { settleInDoubt } from './in-doubt.js';
 import { type Change, type ClaimSpec, type Claimed, abandon, release } from './intents.js';
+import { holdMember } from './route.js';
 import { settledBefore } from './settle.js';
 import { type Outcome, outcome } from './outcomes.js';
 import type { SessionRow } from './store.js';
@@ -37,8 +38,7 @@ export function transition(deps: Deps, spec: ClaimSpec, body: (claim: Claimed, u
       return failed(deps, what, err);
     }
     if (!claim) return outcome('agentNotExists');
-    const iface = claim.interface;
-    if (iface) deps.claims.hold(iface);
+    const unhold = holdMember(deps, claim.session?.exten ?? claim.exten?.exten, claim.interface);
     try {
       const undo: Undo = [];
       let decision: Decision;
@@ -56,7 +56,7 @@ export function transition(deps: Deps, spec: ClaimSpec, body: (claim: Claimed, u
       }
       return await record(deps, what, claim, decision);
     } finally {
-      if (iface) deps.claims.unhold(iface);
+      unhold();
     }
   });
 }

@@ -1,6 +1,7 @@
 import { PbxUnavailable } from '../ami/pbx.js';
 import type { Deps } from '../commands/deps.js';
 import { type Change, type ClaimSpec, type Claimed } from '../commands/intents.js';
+import { holdMember } from '../commands/route.js';
 import { settle } from '../commands/settle.js';
 import { afterCommit, claimAgent, endClaim } from '../commands/transition.js';
 
@@ -18,8 +19,7 @@ export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => P
     if (!claim) return 'noAgent';
     const { db, claims } = deps;
     // Asterisk's events on the member are our own echo only while we may be acting on it.
-    const iface = spec.actions > 0 ? claim.interface : null;
-    if (iface) claims.hold(iface);
+    const unhold = holdMember(deps, claim.session?.exten ?? claim.exten?.exten, spec.actions > 0 ? claim.interface : null);
     try {
       let change: Change | undefined;
       try {
@@ -36,7 +36,7 @@ export function claimed(deps: Deps, spec: ClaimSpec, body: (claim: Claimed) => P
       afterCommit(deps, claim.session, change);
       return 'settled';
     } finally {
-      if (iface) claims.unhold(iface);
+      unhold();
     }
   });
 }

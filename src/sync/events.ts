@@ -18,7 +18,9 @@ export async function applyMemberEvent(deps: Deps, pbx: string, ev: MemberEvent)
   // a queue of that name on a PBX provisioning does not put it on is not ours
   const owner = deps.pbxes.queuePbx(member.queue);
   if (owner !== undefined && owner !== pbx) return;
-  const rec = await memberRecord(deps.db, member.interface, member.queue);
+  // a member across PBXs is known by the remote_interface of its extension's PBX
+  const remote = deps.pbxes.extenOfRemote(pbx, member.interface);
+  const rec = await memberRecord(deps.db, remote ? { exten: remote } : member, member.queue);
   if (!rec.agent) return;
   if (rec.intent?.expired) {
     await settleInDoubt(deps, rec.intent.id);
@@ -27,7 +29,7 @@ export async function applyMemberEvent(deps: Deps, pbx: string, ev: MemberEvent)
   if (!rec.intent && says(ev, rec.queue)) return;
   await claimed(deps, { agent: rec.agent, action: 'observe', source: 'pbx', actions: 1 }, async (c) => {
     const s = c.session;
-    if (!s || s.interface !== member.interface) return undefined;
+    if (!s || (remote ? s.exten !== remote : s.interface !== member.interface)) return undefined;
     const live = (await deps.pbxes.ready(pbx).queueStatus(member.queue, member.interface)).find(
       (m) => m.queue === member.queue && m.interface === member.interface,
     );

@@ -4,7 +4,7 @@ import { settleInDoubt } from '../commands/in-doubt.js';
 import type { Change } from '../commands/intents.js';
 import { expiredIntents } from '../commands/intents.js';
 import { type SessionRow, allSessions } from '../commands/store.js';
-import { pbxOfQueue } from '../commands/route.js';
+import { interfaceOn, pbxOfQueue } from '../commands/route.js';
 import { claimed } from './claimed.js';
 import { follow, sameMember } from './follow.js';
 import { releaseLease, takeLease } from './lease.js';
@@ -62,13 +62,17 @@ export async function resync(deps: Deps, source: SyncSource = 'resync', name: st
     const byIface = new Map<string, QueueMember[]>();
     for (const m of snapshot) byIface.set(m.interface, [...(byIface.get(m.interface) ?? []), m]);
     for (const s of sessions) {
-      if (agrees(deps, name, s, byIface.get(s.interface) ?? [])) continue;
+      if (agrees(deps, name, s, byIface.get(interfaceOn(deps, name, s)) ?? [])) continue;
       await keepLease();
       await resyncAgent(deps, name, s.agent, report, source);
     }
 
-    const known = new Set((await allSessions(deps.db)).flatMap((s) => s.queues.map((q) => `${q.queue}\u0000${s.interface}`)));
-    const busy = new Set((await deps.db('intents').select('interface')).map((r) => r.interface as string));
+    const known = new Set((await allSessions(deps.db)).flatMap((s) => s.queues.map((q) => `${q.queue}\u0000${interfaceOn(deps, name, s)}`)));
+    // what an intent may touch, by the name this PBX knows the member by
+    const intents: Array<{ interface: string | null; exten: string | null }> = await deps.db('intents as i')
+      .leftJoin('agent_sessions as s', 's.interface', 'i.interface')
+      .select('i.interface', deps.db.raw('coalesce(i.exten, s.exten) as exten'));
+    const busy = new Set(intents.flatMap((i) => (!i.interface ? [] : i.exten ? [i.interface, interfaceOn(deps, name, { exten: i.exten, interface: i.interface })] : [i.interface])));
     for (const m of snapshot) {
       if (!m.dynamic || known.has(`${m.queue}\u0000${m.interface}`) || busy.has(m.interface)) continue;
       report.unknown.push({ queue: m.queue, interface: m.interface, memberName: m.memberName });
@@ -97,7 +101,8 @@ async function resyncAgent(deps: Deps, name: string, agent: string, report: Resy
     const s = c.session;
     if (!s) return undefined;
     const pbx = deps.pbxes.ready(name);
-    const live = (await pbx.queueStatus(undefined, s.interface)).filter((m) => m.interface === s.interface);
+    const on = interfaceOn(deps, name, s);
+    const live = (await pbx.queueStatus(undefined, on)).filter((m) => m.interface === on);
     const change: Change = { events: [] };
     for (const q of queuesOn(deps, name, s)) {
       const m = live.find((x) => x.queue === q.queue);
@@ -110,7 +115,7 @@ async function resyncAgent(deps: Deps, name: string, agent: string, report: Resy
       try {
         await pbx.queueAdd({
           queue: q.queue,
-          interface: s.interface,
+          interface: on,
           memberName: s.member_name,
           stateInterface: s.state_interface ?? undefined,
           paused: q.paused,

@@ -18,22 +18,28 @@ import { parsePrometheus, sample } from '../support/prometheus.js';
 let h: Harness;
 let app: FastifyInstance;
 let metrics: Metrics;
+/** The PBXs of `app`: it reads provisioning's places again when a test moves a queue. */
+let appPbxes: PbxSet;
 const routes: Array<{ url: string; method: string }> = [];
 
 /** The service's HTTP app as serve builds it: metrics wired in, the AMI actions timed. */
 function build(db = h.knex, opts: { allow?: string } = {}, onRoute?: (r: { url: string; method: string | string[] }) => void): FastifyInstance {
   const m = new Metrics({ db, pbx: h.pbx, agiSessions: () => 0, liveFeedClients: () => 0 });
+  const pbxes = PbxSet.of({ default: m.instrumentPbx(h.pbx) });
   const a = buildHttp({
     ...h.deps,
     db,
-    pbxes: PbxSet.of({ default: m.instrumentPbx(h.pbx) }),
+    pbxes,
     onCommand: m.onCommand,
     metrics: m,
     access: accessCheck(parseAllowList(opts.allow ?? '127.0.0.1/32'), ['tok-123']),
     readiness: async () => ({ database: true, pbx: h.pbx.isConnected() }),
     onRoute,
   });
-  if (db === h.knex && !opts.allow) metrics = m;
+  if (db === h.knex && !opts.allow) {
+    metrics = m;
+    appPbxes = pbxes;
+  }
   return a;
 }
 
@@ -231,6 +237,19 @@ describe('/openapi.json', () => {
       extenNotExists: async () => record('extenNotExists', await call({ command: 'login', agent: '1001', exten: '2999', queue: 'support' })),
       queueNotCallcenter: async () => record('queueNotCallcenter', await call({ command: 'login', agent: '1001', exten: '2009', queue: 'billing' })),
       extenNotCallcenter: async () => record('extenNotCallcenter', await call({ command: 'login', agent: '1001', exten: '2009', queue: 'support' })),
+      extenNotReachable: async () => {
+        // a queue on a second PBX, and the extension's PBX has no remote_interface to be reached by
+        await h.knex('pbxes').insert({ name: 'far', host: '127.0.0.1', port: 1, username: 'agentgate', secret_env: 'FAR_SECRET' });
+        await h.knex('queues').insert({ name: 'faraway', number: '990', callcenter: true, pbx: 'far' });
+        await appPbxes.readPlaces(h.knex);
+        try {
+          record('extenNotReachable', await call({ command: 'login', agent: '1003', exten: '2003', queue: 'faraway' }));
+        } finally {
+          await h.knex('queues').where({ name: 'faraway' }).delete();
+          await h.knex('pbxes').where({ name: 'far' }).delete();
+          await appPbxes.readPlaces(h.knex);
+        }
+      },
       pbxError: async () => {
         h.sim.mode = 'refuse';
         h.sim.refuseMessage = 'Unable to add interface: No such queue';

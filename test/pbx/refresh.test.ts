@@ -55,7 +55,8 @@ test('a PBX provisioned while the service runs is connected at the next reconcil
   if (!svc) return t.skip('needs a Postgres server');
   const s = svc;
   const simB = await sim('refresh-b', ['sales']);
-  await apply('b.yaml', `pbxes:\n${pbx('a', simA.port)}${pbx('b', simB.port)}queues:\n  - { name: sales, pbx: b }\n`);
+  // 2002 moves to b with it: a's extensions reach b's queues only through a remote_interface
+  await apply('b.yaml', `pbxes:\n${pbx('a', simA.port)}${pbx('b', simB.port)}queues:\n  - { name: sales, pbx: b }\nextensions:\n  - { exten: "2002", pbx: b }\n`);
   assert.deepEqual(s.pbxes.names(), ['a'], 'nothing changes before the reconcile');
   s.keeper.request('reconcile');
   await s.keeper.idle();

@@ -31,7 +31,7 @@ before(async () => {
   simA = await SimAsterisk.start({ username: 'agentgate', secret: 'secret-a', queues: ['support', 'billing'] });
   simB = await startB();
   const yaml = `pbxes:
-  - { name: a, ami: { host: 127.0.0.1, port: ${simA.port}, username: agentgate, secret_env: PBX_A_SECRET } }
+  - { name: a, ami: { host: 127.0.0.1, port: ${simA.port}, username: agentgate, secret_env: PBX_A_SECRET }, remote_interface: "PJSIP/{exten}@from-a" }
   - { name: b, ami: { host: 127.0.0.1, port: ${simB.port}, username: agentgate, secret_env: PBX_B_SECRET } }
 queues:
   - { name: support, number: 100, callcenter: true, pbx: a }
@@ -108,11 +108,32 @@ describe('several PBXs', () => {
     const answer = await runCommand(service().deps, { command: 'login', agent: '1003', exten: '2003', queues: ['support', 'sales'] }, HTTP_BY);
     assert.equal(messageOf(answer), 'Login OK');
     assert.deepEqual(memberActions(simA), ['QueueAdd support PJSIP/2003']);
-    assert.deepEqual(memberActions(simB), ['QueueAdd sales PJSIP/2003']);
+    assert.deepEqual(memberActions(simB), ['QueueAdd sales PJSIP/2003@from-a'], 'a member across PBXs, through a’s remote_interface');
     assert.equal(await message({ command: 'login', agent: '1001', exten: '2001', queue: 'support' }), 'Login OK');
     assert.equal(await message({ command: 'login', agent: '1002', exten: '2002', queue: 'sales' }), 'Login OK');
     assert.deepEqual(members(simA), ['support PJSIP/2001 available', 'support PJSIP/2003 available']);
-    assert.deepEqual(members(simB), ['sales PJSIP/2002 available', 'sales PJSIP/2003 available']);
+    assert.deepEqual(members(simB), ['sales PJSIP/2002 available', 'sales PJSIP/2003@from-a available']);
+  });
+
+  test('a login to another PBX’s queue without a remote_interface on the extension’s PBX is refused, and nothing is sent', async (t) => {
+    if (!svc) return t.skip('needs a Postgres server');
+    clear();
+    // 2002 is b's, and b has no remote_interface: a's queues cannot reach its phone
+    const answer = await call({ command: 'login', agent: '1002', exten: '2002', queue: 'support' });
+    assert.deepEqual([answer.status, answer.body], [200, { error: 'Exten not reachable from queue' }]);
+    assert.deepEqual([memberActions(simA), memberActions(simB)], [[], []]);
+    assert.deepEqual(await db.knex('session_queues').where({ agent: '1002' }).pluck('queue'), ['sales'], 'its session unchanged');
+    assert.equal(await db.knex('intents').first(), undefined);
+  });
+
+  test('Asterisk pausing a member across PBXs on the queue’s PBX is recorded for that agent', async (t) => {
+    if (!svc) return t.skip('needs a Postgres server');
+    assert.ok(simB.externalPause('PJSIP/2003@from-a', true, 'Reuniao'));
+    await until(async () => (await db.knex('session_queues').where({ agent: '1003', queue: 'sales' }).first())?.paused === true, 'the pause on b recorded');
+    assert.deepEqual((await db.knex('session_queues').where({ agent: '1003', queue: 'support' }).first())?.paused, false, 'only for b’s queue');
+    assert.ok(simB.externalPause('PJSIP/2003@from-a', false));
+    await until(async () => (await db.knex('session_queues').where({ agent: '1003', queue: 'sales' }).first())?.paused === false, 'the unpause on b recorded');
+    await service().keeper.idle();
   });
 
   test('a pause goes to the PBX of each of the agent’s queues, and nowhere else', async (t) => {
@@ -127,7 +148,7 @@ describe('several PBXs', () => {
     clear();
     assert.equal(await message({ command: 'pause', agent: '1003', reason: '1' }), 'Pause OK');
     assert.deepEqual(memberActions(simA), ['QueuePause * PJSIP/2003 true Almoco']);
-    assert.deepEqual(memberActions(simB), ['QueuePause * PJSIP/2003 true Almoco']);
+    assert.deepEqual(memberActions(simB), ['QueuePause * PJSIP/2003@from-a true Almoco']);
     assert.equal(await message({ command: 'unpause', agent: '1003' }), 'Unpause OK');
     assert.equal(await message({ command: 'unpause', agent: '1002' }), 'Unpause OK');
     assert.ok(![...simA.members(), ...simB.members()].some((m) => m.paused));
@@ -176,7 +197,7 @@ describe('several PBXs', () => {
     await until(() => service().pbxes.isUp('b'), 'PBX b back');
     await until(() => members(simB).length === 2, 'b’s members put back');
     await service().keeper.idle();
-    assert.deepEqual(members(simB), ['sales PJSIP/2002 available', 'sales PJSIP/2003 available']);
+    assert.deepEqual(members(simB), ['sales PJSIP/2002 available', 'sales PJSIP/2003@from-a available']);
     assert.deepEqual(memberActions(simA), [], 'a’s resync is not b’s');
     const rows = await db.knex('events').where({ source: 'resync' }).orderBy('id');
     assert.deepEqual(rows.map((e) => `${e.agent} ${e.kind} ${e.queue}`), ['1002 login sales', '1003 login sales']);
@@ -185,7 +206,7 @@ describe('several PBXs', () => {
 
   test('a member removed on one PBX is a logoff from that queue alone', async (t) => {
     if (!svc) return t.skip('needs a Postgres server');
-    assert.ok(simB.externalRemove('sales', 'PJSIP/2003'));
+    assert.ok(simB.externalRemove('sales', 'PJSIP/2003@from-a'));
     await until(async () => (await db.knex('session_queues').where({ agent: '1003' }).pluck('queue')).join() === 'support', 'the pbx logoff recorded');
     assert.deepEqual(members(simA).filter((m) => m.includes('2003')), ['support PJSIP/2003 available']);
     assert.equal(await message({ command: 'logoff', agent: '1003' }), 'Logoff OK');
