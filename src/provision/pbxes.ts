@@ -13,9 +13,10 @@ export const DEFAULT_PBX = 'default';
  * and is refused when there are several.
  */
 export async function applyPbxes(trx: Knex.Transaction, file: ProvisionFile, prune: boolean, counts: Counts, fail: Fail): Promise<void> {
-  for (const p of file.pbxes) {
+  for (const [i, p] of file.pbxes.entries()) {
     const row = { host: p.ami.host, port: p.ami.port, username: p.ami.username, secret_env: p.ami.secret_env, agi_from: p.agi_from, remote_interface: p.remote_interface ?? null };
     const existing = await trx('pbxes').where({ name: p.name }).first();
+    if (existing && existing.remote_interface !== row.remote_interface) await refuseAcross(trx, i, p.name, fail);
     if (!existing) {
       await trx('pbxes').insert({ name: p.name, ...row });
       counts.created += 1;
@@ -70,4 +71,21 @@ async function refuseMovesWhileLoggedIn(trx: Knex.Transaction, file: ProvisionFi
     const agent: string | undefined = (await trx('agent_sessions').where({ exten: e.exten }).first('agent'))?.agent;
     if (agent) fail(`extensions[${i}] (exten "${e.exten}"), field "pbx": moving it from PBX "${row.pbx}" to "${e.pbx}" while agent "${agent}" is logged in on it: log it off first`);
   }
+}
+
+/**
+ * The members across PBXs have the interface `remote_interface` made (CONTRACT §9): changing it
+ * while any is logged in would leave them under a name agentgate no longer looks for.
+ */
+async function refuseAcross(trx: Knex.Transaction, i: number, pbx: string, fail: Fail): Promise<void> {
+  const agents: string[] = await trx('agent_sessions as s')
+    .join('extensions as e', 'e.exten', 's.exten')
+    .join('session_queues as sq', 'sq.agent', 's.agent')
+    .join('queues as q', 'q.name', 'sq.queue')
+    .where('e.pbx', pbx)
+    .whereNot('q.pbx', pbx)
+    .distinct('s.agent')
+    .orderBy('s.agent')
+    .pluck('s.agent');
+  if (agents.length) fail(`pbxes[${i}] (name "${pbx}"), field "remote_interface": changing it while agents ${agents.map((a) => `"${a}"`).join(', ')} are logged in to other PBXs' queues through it: log them off first`);
 }

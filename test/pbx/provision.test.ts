@@ -94,6 +94,22 @@ describe('provisioning several PBXs', () => {
     }
   });
 
+  test('changing a remote_interface while a member across PBXs uses it is refused naming the agent; without one, it changes', async () => {
+    // 1002 on b's extension 2002, logged in to a's queue support: a member on a through b's remote_interface
+    await db.knex('agent_sessions').insert({ agent: '1002', exten: '2002', interface: 'PJSIP/2002', member_name: 'Joao' });
+    await db.knex('session_queues').insert({ agent: '1002', queue: 'support' });
+    const changed = TWO.replace('PJSIP/{exten}@trunk-b', 'PJSIP/{exten}@new-trunk-b');
+    try {
+      await refused(changed, /pbxes\[1\] \(name "b"\), field "remote_interface": changing it while agents "1002" are logged in to other PBXs' queues through it: log them off first/);
+      assert.equal((await db.knex('pbxes').where({ name: 'b' }).first()).remote_interface, 'PJSIP/{exten}@trunk-b', 'nothing changed');
+    } finally {
+      await db.knex('agent_sessions').delete();
+    }
+    await apply(changed);
+    assert.equal((await db.knex('pbxes').where({ name: 'b' }).first()).remote_interface, 'PJSIP/{exten}@new-trunk-b');
+    await apply(TWO);
+  });
+
   test('an extension moves to another PBX by changing its pbx: when nobody is logged in on it', async () => {
     await apply(TWO.replace('{ exten: "2002", pbx: b }', '{ exten: "2002", pbx: a }'));
     assert.equal((await placement()).extensions['2002'], 'a');
