@@ -86,3 +86,39 @@ test('killed while the second PBX holds the QueueAdd, which it applies after: th
     await stopServed(second, 'SIGKILL');
   }
 });
+
+test('killed while the second PBX holds the QueueAdd of a member across PBXs: the next process takes it out under its remote interface', async (t) => {
+  if (!db.server || !db.url) return t.skip('needs a Postgres server');
+  // a's phones reach b's queues as PJSIP/<exten>@from-a
+  const across = `pbxes:\n  - { name: a, ami: { host: 127.0.0.1, port: ${amiA.port}, username: agentgate, secret_env: PBX_A_SECRET }, remote_interface: "PJSIP/{exten}@from-a" }\n`;
+  await applyProvision(db.knex, readProvisionFile(scratch.file('across.yaml', across)), { prune: false, path: 'across.yaml' });
+  const first = await serve(env(db.url));
+  await bothUp(first);
+  const held = amiB.hold('toServer', 'Action: QueueAdd');
+  const answer = command(first.base, { command: 'login', agent: '1001', exten: '2001', queue: 'sales' }).catch(() => 'no answer');
+  await held;
+  await stopServed(first, 'SIGKILL');
+  assert.equal(await answer, 'no answer');
+  amiB.releaseAll();
+  await until(() => simB.members().some((m) => m.interface === 'PJSIP/2001@from-a'), 'the second PBX applied the held QueueAdd');
+  simA.clearActions();
+  simB.clearActions();
+
+  const second = await serve(env(db.url));
+  try {
+    await until(async () => !simB.members().length && (await db.knex('intents').first()) === undefined, 'settled', 10_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${second.logs.join('\n')}`);
+    });
+    const rows = await db.knex('events').where({ agent: '1001', kind: 'reverted' });
+    assert.deepEqual(rows.map((r) => JSON.parse(r.detail).did), [['QueueRemove sales']]);
+    assert.ok(simB.actions.some((a) => a.Action === 'QueueRemove' && a.Interface === 'PJSIP/2001@from-a'), 'removed under the name b knows it by');
+    assert.deepEqual(simA.actions.filter((a) => a.Action === 'QueueRemove' || a.Action === 'QueueAdd'), [], 'nothing changed on the first PBX');
+    await bothUp(second);
+    assert.equal(await command(second.base, { command: 'login', agent: '1001', exten: '2001', queue: 'sales' }), 'Login OK');
+    assert.deepEqual(simB.members().map((m) => `${m.queue} ${m.interface}`), ['sales PJSIP/2001@from-a']);
+    assert.equal(await command(second.base, { command: 'logoff', agent: '1001' }), 'Logoff OK');
+    assert.deepEqual(simB.members(), []);
+  } finally {
+    await stopServed(second, 'SIGKILL');
+  }
+});
