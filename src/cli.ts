@@ -126,7 +126,7 @@ report
   .description('logged-in and paused time by agent, reason, queue or day (docs/supervisors.md, "Reports")')
   .requiredOption('--from <date>', 'first local day, YYYY-MM-DD')
   .option('--to <date>', 'last local day, inclusive (default: --from)')
-  .option('--by <group>', 'agent, reason, queue, day or actor', 'agent')
+  .option('--by <group>', 'agent, reason, queue, day, actor or pbx', 'agent')
   .option('--tz <zone>', "IANA time zone (default: TZ, or the system's)")
   .option('--csv', 'CSV instead of JSON')
   .action((opts: { from: string; to?: string; by: string; tz?: string; csv?: boolean }) =>

@@ -19,7 +19,14 @@ export interface CallTally {
 export async function callTallies(db: Knex, frame: Frame): Promise<Map<string, CallTally>> {
   if (byPause(frame.group) || frame.stop <= frame.start) return new Map();
   // by day: the index of the local day among the frame's bounds, as the pause fold cuts them
-  const key = frame.group === 'agent' ? 'agent' : frame.group === 'queue' ? 'queue' : 'width_bucket(started, ?::timestamptz[])::text';
+  const key =
+    frame.group === 'agent'
+      ? 'agent'
+      : frame.group === 'queue'
+        ? 'queue'
+        : frame.group === 'pbx'
+          ? "coalesce((SELECT q.pbx FROM queues q WHERE q.name = queue_calls.queue), '')"
+          : 'width_bucket(started, ?::timestamptz[])::text';
   const bindings: Knex.Value[] = frame.group === 'day' ? [`{${frame.bounds.map((b) => `"${new Date(b).toISOString()}"`).join(',')}}`] : [];
   const { rows } = await db.raw<{ rows: Array<{ key: string; answered: number; talk_s: number; missed: number }> }>(
     `SELECT ${key} AS key,
@@ -48,7 +55,7 @@ export function addCallColumns(group: Frame['group'], rows: ReportRow[], calls: 
       row.missed_rings = null;
       continue;
     }
-    const key = group === 'agent' ? row.agent : group === 'queue' ? row.queue : row.day;
+    const key = group === 'agent' ? row.agent : group === 'queue' ? row.queue : group === 'pbx' ? row.pbx : row.day;
     const c = calls.get(key ?? '');
     row.calls_answered = c?.answered ?? 0;
     row.talk_s = c?.talkS ?? 0;

@@ -10,7 +10,7 @@ export function csvField(v: unknown): string {
 const CALL_COLUMNS = ['calls_answered', 'talk_s', 'missed_rings'] as const;
 
 /**
- * The report as CSV: the group's column(s) (`agent,name` | `reason` | `queue` | `day` | `actor`), then
+ * The report as CSV: the group's column(s) (`agent,name` | `reason` | `queue` | `day` | `actor` | `pbx`), then
  * logged_in_s, paused_s, pauses, longest_pause_s, paused_ratio, productive_paused_s,
  * unproductive_paused_ratio, calls_answered, talk_s, missed_rings, and one `paused_s:<reason>`
  * column per reason (`paused_s:` is "no reason given"). UTF-8, no byte-order mark.

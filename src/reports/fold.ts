@@ -1,5 +1,5 @@
 import { type Group, byPause, windowOf } from './params.js';
-import { type Pause, trackAgent } from './track.js';
+import { type AgentTrack, type Pause, trackAgent } from './track.js';
 
 /** One row of the record, as the report reads it (`t` in ms since the epoch). */
 export interface ReportEvent {
@@ -32,6 +32,8 @@ export interface Frame {
   /** `bounds[i]`..`bounds[i + 1]` is day `days[i]`; for other groups, one window `[start, stop]`. */
   bounds: number[];
   days: string[];
+  /** For group=pbx: the PBX of each queue, as provisioning says when the report is made. */
+  pbxOf?: Map<string, string>;
 }
 
 /**
@@ -58,6 +60,7 @@ export class PauseFold {
 
   /** One agent's events, one at a time, in order (time, then id); then `end()`. */
   begin(agent: string): { event(t: number, kind: string, queue: string | null, reason: string | null, actor?: string | null): void; end(): void } {
+    if (this.frame.group === 'pbx') return this.beginByPbx(agent);
     const track = trackAgent(this.frame.group === 'queue', {
       inSpan: (queue, a, b) => this.inSpan(queue, agent, a, b),
       pauseSpan: (queue, p, b) => this.pauseSpan(queue, agent, p, b),
@@ -65,11 +68,38 @@ export class PauseFold {
     return { event: track.event, end: () => track.end(this.frame.stop) };
   }
 
+  /**
+   * group=pbx: the agent's own time on each PBX, as if its queues there were its whole session —
+   * logged in while in any of them, paused while paused in all of them (an agent in queues on two
+   * PBXs counts on both). A pause without a queue reaches every PBX the agent is on.
+   */
+  private beginByPbx(agent: string): ReturnType<PauseFold['begin']> {
+    const tracks = new Map<string, AgentTrack>();
+    const trackOf = (pbx: string) => {
+      let t = tracks.get(pbx);
+      if (!t) {
+        t = trackAgent(false, { inSpan: (_q, a, b) => this.inSpan(pbx, agent, a, b), pauseSpan: (_q, p, b) => this.pauseSpan(pbx, agent, p, b) });
+        tracks.set(pbx, t);
+      }
+      return t;
+    };
+    return {
+      event: (t, kind, queue, reason, actor) => {
+        if (queue !== null) trackOf(this.frame.pbxOf?.get(queue) ?? '').event(t, kind, queue, reason, actor);
+        else for (const track of tracks.values()) track.event(t, kind, null, reason, actor);
+      },
+      end: () => {
+        for (const track of tracks.values()) track.end(this.frame.stop);
+      },
+    };
+  }
+
   private key(window: number, agent: string, queue: string | null, pause: Pause | null): string {
     switch (this.frame.group) {
       case 'agent':
         return agent;
       case 'queue':
+      case 'pbx': // the tracks of group=pbx name their PBX where a queue would be
         return queue ?? '';
       case 'day':
         return this.frame.days[window] ?? '';

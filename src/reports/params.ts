@@ -1,5 +1,5 @@
 /** What a pause report is asked for, checked once for HTTP and the command line alike. */
-export const GROUPS = ['agent', 'reason', 'queue', 'day', 'actor'] as const;
+export const GROUPS = ['agent', 'reason', 'queue', 'day', 'actor', 'pbx'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /**

@@ -30,7 +30,7 @@ export async function pauseReport(db: Knex, req: ReportRequest, now: Date = new 
   const start = bounds[0]!;
   const end = bounds[bounds.length - 1]!;
   const stop = Math.max(start, Math.min(end, now.getTime()));
-  const frame: Frame = { group: req.group, start, stop, bounds, days };
+  const frame: Frame = { group: req.group, start, stop, bounds, days, ...(req.group === 'pbx' ? { pbxOf: await queuePbxes(db) } : {}) };
   const fold = new PauseFold(frame);
   const calls = callTallies(db, frame);
   calls.catch(() => undefined); // awaited below, after the record
@@ -63,6 +63,11 @@ export async function explainPauseReport(db: Knex, req: ReportRequest, now: Date
   return explainRecord(db, new Date(bounds[0]!), new Date(Math.min(bounds[bounds.length - 1]!, now.getTime())));
 }
 
+async function queuePbxes(db: Knex): Promise<Map<string, string>> {
+  const rows: Array<{ name: string; pbx: string }> = await db('queues').select('name', 'pbx');
+  return new Map(rows.map((r) => [r.name, r.pbx]));
+}
+
 async function agentNames(db: Knex, agents: string[]): Promise<Map<string, string>> {
   if (agents.length === 0) return new Map();
   const rows: Array<{ login: string; name: string }> = await db('agents').select('login', 'name').whereIn('login', agents);
@@ -93,7 +98,7 @@ function rowsOf(group: Group, fold: PauseFold, names: Map<string, string>, produ
     let productiveMs = 0;
     for (const [r, ms] of t.byReasonMs) if (isProductive(r)) productiveMs += ms;
     const head: Partial<ReportRow> =
-      group === 'agent' ? { agent: key, name: names.get(key) ?? null } : byPause(group) ? { [group]: key === '' ? null : key } : group === 'queue' ? { queue: key } : { day: key };
+      group === 'agent' ? { agent: key, name: names.get(key) ?? null } : byPause(group) ? { [group]: key === '' ? null : key } : group === 'queue' ? { queue: key } : group === 'pbx' ? { pbx: key === '' ? null : key } : { day: key };
     return {
       ...head,
       logged_in_s: seconds(loggedInMs),

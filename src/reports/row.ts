@@ -7,6 +7,8 @@ export interface ReportRow {
   actor?: string | null;
   queue?: string;
   day?: string;
+  /** group=pbx: the PBX of the row's queues; null for queues no longer provisioned. */
+  pbx?: string | null;
   logged_in_s: number;
   paused_s: number;
   /** Paused seconds by reason; `""` is "no reason given". */

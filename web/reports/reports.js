@@ -3,7 +3,7 @@ import { $, hms, reportView, say } from './page.js';
 const TEXT = {
   en: {
     title: 'Pause report', language: 'Language', from: 'From', to: 'To', tz: 'Time zone', group: 'By',
-    byAgent: 'agent', byReason: 'reason', byQueue: 'queue', byDay: 'day', byActor: 'who paused', noActor: '(not recorded)', show: 'Show', download: 'Download CSV',
+    byAgent: 'agent', byReason: 'reason', byQueue: 'queue', byDay: 'day', byActor: 'who paused', byPbx: 'PBX', noActor: '(not recorded)', show: 'Show', download: 'Download CSV',
     tokenNeeded: 'This address needs an access token.', token: 'Token', useToken: 'Use token',
     loading: 'Loading…', empty: 'Nothing recorded in this range.', failed: 'The report could not be read', badToken: 'That token was refused.',
     noReason: '(no reason)', loggedIn: 'Logged in', paused: 'Paused', pauses: 'Pauses', longest: 'Longest pause', ratio: 'Paused / logged in',
@@ -13,7 +13,7 @@ const TEXT = {
   },
   'pt-BR': {
     title: 'Relatório de pausas', language: 'Idioma', from: 'De', to: 'Até', tz: 'Fuso horário', group: 'Por',
-    byAgent: 'agente', byReason: 'motivo', byQueue: 'fila', byDay: 'dia', byActor: 'quem pausou', noActor: '(não registrado)', show: 'Mostrar', download: 'Baixar CSV',
+    byAgent: 'agente', byReason: 'motivo', byQueue: 'fila', byDay: 'dia', byActor: 'quem pausou', byPbx: 'central', noActor: '(não registrado)', show: 'Mostrar', download: 'Baixar CSV',
     tokenNeeded: 'Este endereço precisa de um token de acesso.', token: 'Token', useToken: 'Usar token',
     loading: 'Carregando…', empty: 'Nada registrado neste período.', failed: 'Não foi possível ler o relatório', badToken: 'Esse token foi recusado.',
     noReason: '(sem motivo)', loggedIn: 'Logado', paused: 'Em pausa', pauses: 'Pausas', longest: 'Pausa mais longa', ratio: 'Pausa / logado',
