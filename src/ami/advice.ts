@@ -8,16 +8,18 @@ import type { Logger } from 'pino';
 export interface AmiSettings {
   username: string;
   secret: string;
+  host: string;
   /** Where the address is set, and the same as `host:port`. */
   address: string;
   at: string;
 }
 
-export const AMI_ENV: AmiSettings = { username: 'AMI_USERNAME', secret: 'AMI_SECRET', address: 'AMI_HOST and AMI_PORT', at: 'AMI_HOST:AMI_PORT' };
+export const AMI_ENV: AmiSettings = { username: 'AMI_USERNAME', secret: 'AMI_SECRET', host: 'AMI_HOST', address: 'AMI_HOST and AMI_PORT', at: 'AMI_HOST:AMI_PORT' };
 
 export const pbxSettings = (pbx: string, secretEnv: string): AmiSettings => ({
   username: `the ami.username of PBX ${pbx}`,
   secret: secretEnv,
+  host: `the ami.host of PBX ${pbx}`,
   address: `the ami.host and ami.port of PBX ${pbx}`,
   at: `the ami.host:ami.port of PBX ${pbx}`,
 });
