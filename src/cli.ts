@@ -231,7 +231,7 @@ keys
 
 program
   .command('doctor')
-  .description('check this host: database, AMI login and classes, dialplan, FastAGI, prompts; says what to fix')
+  .description('check this host: database, AMI login and classes, dialplan, queues and extensions, FastAGI, prompts; each provisioned PBX over its own AMI, under its name; says what to fix')
   .option('--sounds <dir>', "Asterisk's sounds folder, when Asterisk runs on this machine (default /var/lib/asterisk/sounds)")
   .action(async (opts: { sounds?: string }) => {
     try {
