@@ -67,11 +67,17 @@ program
   .option('--prune', 'remove what the file does not list')
   .option('--from-asterisk', 'instead: read queues, PJSIP endpoints and members over AMI and print a file to review')
   .option('--write <file>', 'with --from-asterisk: write that file (never over an existing one) instead of printing')
-  .action(async (file: string | undefined, opts: { prune?: boolean; fromAsterisk?: boolean; write?: string }) => {
+  .option(
+    '--pbxes <file>',
+    'with --from-asterisk: read every PBX of this provisioning file\'s pbxes: (each over its own AMI, its secret in the variable its secret_env names) instead of the one of AMI_*; the file written starts with those pbxes: and gives every queue and extension its pbx: (docs/provisioning.md)',
+  )
+  .action(async (file: string | undefined, opts: { prune?: boolean; fromAsterisk?: boolean; write?: string; pbxes?: string }) => {
     if (opts.fromAsterisk) {
       const { ImportError, importFromAsterisk } = await import('./provision/import.js');
       try {
-        process.stdout.write(await importFromAsterisk(loadConfig(), opts.write));
+        const pbxes = opts.pbxes === undefined ? [] : readProvisionFile(opts.pbxes).pbxes;
+        if (opts.pbxes !== undefined && pbxes.length === 0) throw new ImportError(`${opts.pbxes} has no pbxes: to read (without --pbxes the one PBX of AMI_* is read)`);
+        process.stdout.write(await importFromAsterisk(loadConfig(), opts.write, pbxes));
       } catch (err) {
         if (!(err instanceof ImportError)) fail(err);
         process.stderr.write(`agentgate: ${err.message}\n`);
@@ -225,7 +231,7 @@ keys
 
 program
   .command('doctor')
-  .description('check this host: database, AMI login and classes, dialplan, FastAGI, prompts; says what to fix')
+  .description('check this host: database, AMI login and classes, dialplan, queues and extensions, FastAGI, prompts; each provisioned PBX over its own AMI, under its name; says what to fix')
   .option('--sounds <dir>', "Asterisk's sounds folder, when Asterisk runs on this machine (default /var/lib/asterisk/sounds)")
   .action(async (opts: { sounds?: string }) => {
     try {

@@ -43,12 +43,21 @@ interface Entry {
   detach: () => void;
 }
 
-interface PbxRow {
+/** A `pbxes` row: where the PBX's AMI is, the variable holding its secret, where its FastAGI comes from. */
+export interface PbxRow {
   name: string;
   host: string;
   port: number;
   username: string;
   secret_env: string;
+  agi_from: string[];
+  remote_interface: string | null;
+}
+
+/** The provisioned PBXs, by name; none when the AMI_* variables describe the one PBX. */
+export async function readPbxRows(db: Knex): Promise<PbxRow[]> {
+  const rows = await db('pbxes').select('name', 'host', 'port', 'username', 'secret_env', db.raw('to_json(agi_from) as agi_from'), 'remote_interface').orderBy('name');
+  return rows.map((r: PbxRow) => ({ ...r, port: Number(r.port), agi_from: fromJson<string[]>(r.agi_from) }));
 }
 
 /**
@@ -157,7 +166,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     await this.readPlaces(db);
     const options = this.options;
     if (!options || this.closed) return;
-    const rows: PbxRow[] = await db('pbxes').select('name', 'host', 'port', 'username', 'secret_env').orderBy('name');
+    const rows = await readPbxRows(db);
     const wanted = new Map<string, { address: PbxAddress; key: string }>();
     if (rows.length === 0) {
       const f = options.fallback;

@@ -37,11 +37,14 @@ export async function checkDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_
   }
 }
 
-/** Every prompt in every shipped language, in Asterisk's sounds folder (when it is on this machine). */
-export function checkPrompts(soundsDir: string | undefined, asteriskLocal: boolean, amiHost: string): Finding[] {
+/**
+ * Every prompt in every shipped language, in Asterisk's sounds folder (when it is on this machine).
+ * `asteriskAt`: where Asterisk runs and the setting that says so, `127.0.0.1 (AMI_HOST)`.
+ */
+export function checkPrompts(soundsDir: string | undefined, asteriskLocal: boolean, asteriskAt: string): Finding[] {
   if (soundsDir === undefined && !asteriskLocal) {
     return [
-      warn('prompts', `Asterisk runs on ${amiHost} (AMI_HOST), so its sounds folder is not on this machine: not checked`, 'on the Asterisk host run agentgate prompts install (or agentgate doctor --sounds <its sounds folder> there)'),
+      warn('prompts', `Asterisk runs on ${asteriskAt}, so its sounds folder is not on this machine: not checked`, 'on the Asterisk host run agentgate prompts install (or agentgate doctor --sounds <its sounds folder> there)'),
     ];
   }
   const dir = resolve(soundsDir ?? '/var/lib/asterisk/sounds');

@@ -54,22 +54,31 @@ export async function addressOf(host: string): Promise<string> {
   return net.isIP(host) ? host : (await lookup(host).catch(() => ({ address: host }))).address;
 }
 
+/** Where a PBX is, as a FastAGI check needs it: its AMI host, the setting naming it, its `agi_from` (a provisioned PBX). */
+export interface AgiPeer {
+  host: string;
+  /** `AMI_HOST`, or `the ami.host of PBX b`. */
+  setting: string;
+  agiFrom?: readonly string[] | undefined;
+}
+
 /**
  * FastAGI where Asterisk can reach it: AGI_HOST not loopback when Asterisk is elsewhere, AGI_ALLOW
- * letting in the address Asterisk connects from (taken as AMI_HOST's), the dialplan's AGENTGATE_AGI
- * pointing at AGI_HOST:AGI_PORT, and something listening there now.
+ * letting in the address Asterisk connects from (its `agi_from` when provisioned, checked by
+ * `checkAgiFrom`; else taken as its AMI host's), the dialplan's AGENTGATE_AGI pointing at
+ * AGI_HOST:AGI_PORT, and something listening there now.
  */
-export async function checkFastAgi(ami: AmiSession | undefined, config: Pick<Config, 'AMI_HOST' | 'AGI_HOST' | 'AGI_PORT' | 'AGI_ALLOW'>): Promise<Finding[]> {
+export async function checkFastAgi(ami: AmiSession | undefined, config: Pick<Config, 'AGI_HOST' | 'AGI_PORT' | 'AGI_ALLOW'>, at: AgiPeer): Promise<Finding[]> {
   const what = 'FastAGI';
-  const pbx = await addressOf(config.AMI_HOST);
+  const pbx = await addressOf(at.host);
   const local = loopback(pbx);
   const out: Finding[] = [];
   if (!local && loopback(await addressOf(config.AGI_HOST))) {
-    out.push(fail(what, `AGI_HOST=${config.AGI_HOST} listens on loopback, which Asterisk at ${config.AMI_HOST} cannot reach`, "set AGI_HOST to this machine's address that Asterisk reaches (or 0.0.0.0)"));
+    out.push(fail(what, `AGI_HOST=${config.AGI_HOST} listens on loopback, which Asterisk at ${at.host} cannot reach`, "set AGI_HOST to this machine's address that Asterisk reaches (or 0.0.0.0)"));
   }
   const peer = local ? '127.0.0.1' : pbx;
-  if (!isAllowed(config.AGI_ALLOW, peer)) {
-    out.push(fail(what, `AGI_ALLOW does not let in ${peer}, where Asterisk is (AMI_HOST)`, `add ${peer}${net.isIPv6(peer) ? '/128' : '/32'} to AGI_ALLOW`));
+  if (!at.agiFrom?.length && !isAllowed(config.AGI_ALLOW, peer)) {
+    out.push(fail(what, `AGI_ALLOW does not let in ${peer}, where Asterisk is (${at.setting})`, `add ${peer}${net.isIPv6(peer) ? '/128' : '/32'} to AGI_ALLOW`));
   }
   const global = ami ? await ami.action({ Action: 'Getvar', Variable: 'AGENTGATE_AGI' }) : undefined;
   if (global && global.Message !== DENIED) {
@@ -99,4 +108,68 @@ export async function checkFastAgi(ami: AmiSession | undefined, config: Pick<Con
   const where = `${config.AGI_HOST}:${config.AGI_PORT}, reachable from ${peer}`;
   if (!listening) return [warn(what, `set for ${where}, but nothing listens there now`, 'start the service: agentgate serve (or systemctl start agentgate)')];
   return [ok(what, `listening on ${where}`)];
+}
+
+/** A CIDR's (or a bare address's) first and last address, as text BlockList reads. */
+function ends(cidr: string): [string, string] {
+  const [address = '', bits] = cidr.split('/');
+  const v6 = net.isIPv6(address);
+  const width = v6 ? 128 : 32;
+  const host = (1n << BigInt(width - (bits === undefined ? width : Number(bits)))) - 1n;
+  const first = toNumber(address) & ~host;
+  return [toText(first, v6), toText(first | host, v6)];
+}
+
+function toNumber(address: string): bigint {
+  if (net.isIPv4(address)) return address.split('.').reduce((n, octet) => (n << 8n) | BigInt(octet), 0n);
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (v4) {
+    const n = toNumber(v4);
+    text = `${text.slice(0, -v4.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+function toText(n: bigint, v6: boolean): string {
+  const parts = v6 ? 8 : 4;
+  const size = v6 ? 16n : 8n;
+  const mask = (1n << size) - 1n;
+  return Array.from({ length: parts }, (_, i) => (n >> (size * BigInt(parts - 1 - i))) & mask)
+    .map((p) => (v6 ? p.toString(16) : p.toString()))
+    .join(v6 ? ':' : '.');
+}
+
+/**
+ * A provisioned PBX's `agi_from` inside AGI_ALLOW (each entry's first and last address let in),
+ * and, with several PBXs, not empty: a FastAGI session is told apart by the address it comes from,
+ * so the sessions of a PBX without one act for no extension (docs/several-pbxs.md, "Phones").
+ */
+export function checkAgiFrom(allow: Config['AGI_ALLOW'], pbx: string, agiFrom: readonly string[], several: boolean): Finding {
+  const what = 'agi_from';
+  if (agiFrom.length === 0) {
+    return several
+      ? warn(what, `none: with several PBXs a FastAGI session is told apart by the address it comes from, so the phones of PBX ${pbx} act for no extension`, `give PBX ${pbx} the address its FastAGI sessions come from, agi_from: [<address>/32], and provision again`)
+      : ok(what, 'none: the only PBX, every FastAGI session is its');
+  }
+  const out = agiFrom.filter((cidr) => !ends(cidr).every((address) => isAllowed(allow, address)));
+  if (out.length) return fail(what, `AGI_ALLOW does not let in ${out.join(', ')} (the agi_from of PBX ${pbx})`, `add ${out.join(',')} to AGI_ALLOW`);
+  return ok(what, `${agiFrom.join(', ')}, let in by AGI_ALLOW`);
+}
+
+/** A PBX's `remote_interface`, when it has one: `{exten}` says where each extension goes. */
+export function checkRemoteInterface(pbx: string, template: string | null): Finding[] {
+  if (template === null) return [];
+  if (template.includes('{exten}')) return [ok('remote_interface', `${template}: how the other PBXs' queues reach the phones of PBX ${pbx}`)];
+  return [
+    warn(
+      'remote_interface',
+      `${template} has no {exten}: every extension of PBX ${pbx} would be the same member on the other PBXs' queues`,
+      `write {exten} where the extension goes (e.g. PJSIP/{exten}@to-pbx-${pbx}) in its remote_interface, and provision again`,
+    ),
+  ];
 }

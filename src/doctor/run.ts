@@ -1,8 +1,11 @@
-import { amiLoginAdvice } from '../ami/advice.js';
-import { AmiSession, AmiSessionError } from '../ami/session.js';
+import type { PbxRow } from '../ami/pbxes.js';
+import { AmiSession } from '../ami/session.js';
+import { type PbxTarget, envTarget, openTarget, provisionedTarget } from '../ami/targets.js';
 import type { Config } from '../config.js';
+import { readInventory } from '../provision/import.js';
 import { checkDatabase, checkPrompts } from './local.js';
-import { addressOf, checkDialplan, checkFastAgi, checkWriteClasses, loopback } from './pbx.js';
+import { addressOf, checkAgiFrom, checkDialplan, checkFastAgi, checkRemoteInterface, checkWriteClasses, loopback } from './pbx.js';
+import { type Provisioned, checkProvisioned, readProvisioned } from './provisioned.js';
 import { type Finding, fail, ok, skip } from './report.js';
 
 export interface DoctorOptions {
@@ -12,26 +15,53 @@ export interface DoctorOptions {
 
 /**
  * `agentgate doctor`: each thing a working install needs, checked the way the service uses it,
- * in the order a newcomer sets them up. Nothing is changed anywhere.
+ * in the order a newcomer sets them up. Nothing is changed anywhere. Each PBX provisioned in the
+ * database (`pbxes`) is checked over its own AMI, its lines under its name; without any, the one
+ * PBX of AMI_*, as the service does.
  */
 export async function runDoctor(config: Config, opts: DoctorOptions = {}): Promise<Finding[]> {
-  const findings: Finding[] = [await checkDatabase(config)];
-  const target = { host: config.AMI_HOST, port: config.AMI_PORT, username: config.AMI_USERNAME };
-  let ami: AmiSession | undefined;
+  const database = await checkDatabase(config);
+  const provisioned = database.status === 'ok' ? await readProvisioned(config) : undefined;
+  const rows = provisioned?.pbxes ?? [];
+  const pbxes = rows.length
+    ? rows.map((row) => ({ row, target: provisionedTarget({ name: row.name, host: row.host, port: row.port, username: row.username, secretEnv: row.secret_env }, config.secretOf) }))
+    : [{ row: undefined, target: envTarget(config) }];
+  const local = await Promise.all(pbxes.map((p) => addressOf(p.target.host).then(loopback)));
+  // every PBX at once: one that is down or slow holds up only its own lines
+  const each = await Promise.all(
+    pbxes.map((p, i) => checkPbx(config, p.target, p.row, provisioned, { several: rows.length > 1, remoteSounds: !local[i] && opts.sounds === undefined })),
+  );
+  const findings = [database, ...each.flat()];
+  if (rows.length === 0) findings.push(...checkPrompts(opts.sounds, local[0] ?? false, `${config.AMI_HOST} (AMI_HOST)`));
+  else if (opts.sounds !== undefined || local.some(Boolean)) findings.push(...checkPrompts(opts.sounds, true, ''));
+  return findings;
+}
+
+/** One PBX's lines: its login, classes, dialplan, provisioned queues and extensions, FastAGI and, when provisioned, its entry. */
+async function checkPbx(
+  config: Config,
+  target: PbxTarget,
+  row: PbxRow | undefined,
+  provisioned: Provisioned | undefined,
+  o: { several: boolean; remoteSounds: boolean },
+): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const session = await openTarget(target, config.AMI_TIMEOUT_MS);
+  const ami = session instanceof AmiSession ? session : undefined;
+  if (session instanceof AmiSession) out.push(ok('AMI login', `${target.username} at ${target.host}:${target.port}`));
+  else out.push(fail('AMI login', session.problem, session.fix));
   try {
-    ami = await AmiSession.open({ ...target, secret: config.AMI_SECRET, timeoutMs: config.AMI_TIMEOUT_MS });
-    findings.push(ok('AMI login', `${config.AMI_USERNAME} at ${config.AMI_HOST}:${config.AMI_PORT}`));
-  } catch (err) {
-    if (!(err instanceof AmiSessionError)) throw err;
-    findings.push(fail('AMI login', err.message, amiLoginAdvice(err.kind, target)));
-  }
-  try {
-    if (ami) findings.push(await checkWriteClasses(ami, config.AMI_USERNAME), await checkDialplan(ami));
-    else findings.push(skip('AMI write classes', 'needs the AMI login'), skip('dialplan', 'needs the AMI login'));
-    findings.push(...(await checkFastAgi(ami, config)));
+    if (ami) out.push(await checkWriteClasses(ami, target.username), await checkDialplan(ami));
+    else out.push(skip('AMI write classes', 'needs the AMI login'), skip('dialplan', 'needs the AMI login'));
+    if (!provisioned) out.push(skip('queues and extensions', 'needs the database'));
+    else if (!ami) out.push(skip('queues and extensions', 'needs the AMI login'));
+    else out.push(...checkProvisioned(await readInventory(ami), target.name, provisioned, config.MEMBER_INTERFACE));
+    out.push(...(await checkFastAgi(ami, config, { host: target.host, setting: target.names.host, agiFrom: row?.agi_from })));
   } finally {
     await ami?.close();
   }
-  findings.push(...checkPrompts(opts.sounds, loopback(await addressOf(config.AMI_HOST)), config.AMI_HOST));
-  return findings;
+  if (!row) return out;
+  out.push(checkAgiFrom(config.AGI_ALLOW, row.name, row.agi_from, o.several), ...checkRemoteInterface(row.name, row.remote_interface));
+  if (o.remoteSounds) out.push(...checkPrompts(undefined, false, `${target.host} (${target.names.host})`));
+  return out.map((f) => ({ ...f, pbx: row.name }));
 }
