@@ -195,4 +195,29 @@ describe('the queue calls of each PBX', () => {
     caller.abandon();
     await until(async () => (await queueOf('billing'))?.waiting === 0, 'and leaves');
   });
+
+  test('a PBX whose address changed: what its old connection showed is told over, and its calls come from the new one', async (t) => {
+    if (!svc) return t.skip('needs a Postgres server');
+    const s = svc;
+    const [simC] = sims.slice(-1) as [SimAsterisk];
+    const old = simC.callArrives('billing', { callerNum: '3130000006' });
+    await until(async () => (await queueOf('billing'))?.waiting === 1, 'a caller waiting on c');
+    const moved = await SimAsterisk.start({ username: 'agentgate', secret: 'calls-c', queues: ['billing'] });
+    sims.push(moved);
+    const from = feed.messages.length;
+    const more = `  - { name: c, ami: { host: 127.0.0.1, port: ${moved.port}, username: agentgate, secret_env: PBX_C_SECRET } }\n`;
+    const yaml = twoPbxesYaml(simA.port, amiB.port).replace('queues:\n', `${more}queues:\n  - { name: billing, number: 500, callcenter: true, pbx: c }\n`);
+    await applyProvision(db.knex, readProvisionFile(scratch.file('moved.yaml', yaml)), { prune: false, path: 'moved.yaml' });
+    s.keeper.request('reconcile');
+    await s.keeper.idle();
+    await until(() => s.pbxes.isUp('c'), 'c connected at its new address');
+    await until(async () => (await queueOf('billing'))?.waiting === 0, 'the old connection’s caller no longer shown');
+    await feed.until(() => feed.messages.slice(from).some((m) => m.event === 'queue' && m.data.queue === 'billing' && m.data.waiting === 0), 10_000, 'the wallboards are told');
+    old.abandon(); // on the old address, which agentgate no longer hears
+    const caller = moved.callArrives('billing', { callerNum: '3130000007' });
+    await until(async () => (await queueOf('billing'))?.waiting === 1, 'the new connection’s caller shown');
+    caller.abandon();
+    await until(async () => (await queueOf('billing'))?.waiting === 0, 'and leaves');
+    await s.calls.idle();
+  });
 });
