@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PbxRefused, PbxUnavailable, type Pbx } from './ami/pbx.js';
-import type { CallBoard } from './calls/board.js';
+import type { CallBoards } from './calls/boards.js';
 import type { CommandObserver } from './commands/run.js';
 import { BreakMetrics } from './breaks/metrics.js';
 import { defaultZone } from './reports/params.js';
@@ -17,7 +17,7 @@ export interface MetricsDeps {
   agiSessions: () => number;
   liveFeedClients: () => number;
   /** The queue calls this process sees (src/calls/board.ts), once built. */
-  calls?: () => Pick<CallBoard, 'waitingByQueue' | 'onCall'> | undefined;
+  calls?: () => Pick<CallBoards, 'waiting' | 'onCall'> | undefined;
   /** The local day of the breaks' metrics (default: the process's zone, from TZ). */
   zone?: string;
 }
@@ -79,13 +79,14 @@ export class Metrics {
     new Gauge({ name: 'agentgate_live_feed_clients', help: 'Clients connected to /api/events/stream', registers, collect() {
       this.set(deps.liveFeedClients());
     } });
-    // queue calls: live state of this process (its AMI connection's events), not the database
-    new Gauge({ name: 'agentgate_queue_callers_waiting', help: 'Callers waiting in each queue now', labelNames: ['queue'], registers, collect() {
+    // queue calls: live state of this process (each PBX's AMI connection's events), not the database
+    new Gauge({ name: 'agentgate_queue_callers_waiting', help: 'Callers waiting in each queue now', labelNames: ['queue', 'pbx'], registers, collect() {
       this.reset();
-      for (const [queue, n] of deps.calls?.()?.waitingByQueue() ?? []) this.set({ queue }, n);
+      for (const { pbx, queue, n } of deps.calls?.()?.waiting() ?? []) this.set({ queue, pbx }, n);
     } });
-    new Gauge({ name: 'agentgate_agents_on_call', help: 'Queue members (agents) talking on a queue call now', registers, collect() {
-      this.set(deps.calls?.()?.onCall() ?? 0);
+    new Gauge({ name: 'agentgate_agents_on_call', help: 'Queue members (agents) talking on a queue call of that PBX now', labelNames: ['pbx'], registers, collect() {
+      this.reset();
+      for (const { pbx, n } of deps.calls?.()?.onCall() ?? []) this.set({ pbx }, n);
     } });
     this.agents = new Gauge({ name: 'agentgate_agents', help: 'Agents by state (paused: paused in every queue of the session)', labelNames: ['state'], registers });
     this.queueAgents = new Gauge({ name: 'agentgate_queue_agents', help: 'Agents logged in to each queue, by their state in that queue', labelNames: ['queue', 'state'], registers });

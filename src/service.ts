@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AmiPbx } from './ami/client.js';
 import { PbxSet } from './ami/pbxes.js';
-import { CallBoard } from './calls/board.js';
+import { CallBoards } from './calls/boards.js';
 import { Claims } from './commands/claims.js';
 import type { Deps } from './commands/deps.js';
 import type { Config } from './config.js';
@@ -32,8 +32,8 @@ export interface Service {
   keeper: Keeper;
   /** The pause rules' job (overdue pauses). */
   policy: PausePolicy;
-  /** The queue calls this process sees (live state). */
-  calls: CallBoard;
+  /** The queue calls this process sees (live state), one board per PBX. */
+  calls: CallBoards;
   deps: Deps;
   agiPort: number;
   /** The live feed; `feed.clientCount()` is the number of connected clients. */
@@ -66,10 +66,10 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   // the FastAGI server, the feed and the calls are built below; the gauges read them at scrape time
   let agiSessions = () => 0;
   let feedClients = () => 0;
-  let callBoard: CallBoard | undefined;
+  let callBoards: CallBoards | undefined;
   let pbxesUp = () => false;
   let health = (): Record<string, 'up' | 'down'> => ({});
-  const metrics = new Metrics({ db: db.knex, pbx: { isConnected: () => pbxesUp() }, pbxes: () => health(), agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoard });
+  const metrics = new Metrics({ db: db.knex, pbx: { isConnected: () => pbxesUp() }, pbxes: () => health(), agiSessions: () => agiSessions(), liveFeedClients: () => feedClients(), calls: () => callBoards });
   // one connection per provisioned PBX, each timed; they connect once everything that listens to them is wired
   let pbxes: PbxSet;
   try {
@@ -86,8 +86,6 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   }
   pbxesUp = () => pbxes.anyUp();
   health = () => pbxes.health();
-  // the queue calls follow one PBX until they follow each queue's own
-  const primary = pbxes.get(pbxes.primary()) as AmiPbx;
   const deps: Deps & { onCommand: Metrics['onCommand'] } = {
     db: db.knex,
     pbxes,
@@ -116,10 +114,10 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
 
   const feed = new EventFeed(deps);
   feedClients = () => feed.clientCount();
-  // before the first connect: its QueueStatus is what the calls start from
-  const calls = new CallBoard({ db: db.knex, pbx: primary, log, announce: (event, data) => feed.announce(event, data) });
+  // before the first connect: each PBX's QueueStatus is what its calls start from
+  const calls = new CallBoards({ db: db.knex, pbxes, log, announce: (event, data) => feed.announce(event, data) });
   calls.attach();
-  callBoard = calls;
+  callBoards = calls;
   deps.calls = calls;
   pbxes.start();
   const http = buildHttp({

@@ -24,6 +24,10 @@ export interface PbxSetEvents {
   connected: [pbx: string];
   disconnected: [pbx: string, reason: string];
   member: [pbx: string, event: MemberEvent];
+  /** A connection made (at start, or for a PBX added or changed by a refresh), before it starts. */
+  added: [pbx: string, connection: Pbx];
+  /** A connection closed for good by a refresh (its PBX removed or changed), after it closed. */
+  removed: [pbx: string, connection: Pbx];
 }
 
 export interface PbxSetOptions {
@@ -185,6 +189,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
       this.entries.delete(name);
       entry.detach();
       await entry.pbx.close();
+      this.emit('removed', name, entry.pbx);
       options.log.info({ pbx: name }, wanted.has(name) ? 'PBX changed in provisioning: reconnecting' : 'PBX no longer provisioned: disconnected');
     }
     for (const [name, { address, key }] of wanted) {
@@ -211,6 +216,17 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     pbx.on('connected', connected).on('disconnected', disconnected).on('member', member);
     const detach = () => pbx.off('connected', connected).off('disconnected', disconnected).off('member', member);
     this.entries.set(name, { pbx, key, detach });
+    this.emit('added', name, pbx);
+  }
+
+  /**
+   * Follows every PBX's connection: `added` for each one now and for each one a refresh makes
+   * later, `removed` for each one a refresh closes. Returns what stops following.
+   */
+  follow(added: (name: string, pbx: Pbx) => void, removed: (name: string, pbx: Pbx) => void): () => void {
+    for (const [name, e] of this.entries) added(name, e.pbx);
+    this.on('added', added).on('removed', removed);
+    return () => void this.off('added', added).off('removed', removed);
   }
 
   /** Every PBX's name, sorted. */
@@ -222,10 +238,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     return this.entries.get(name)?.pbx;
   }
 
-  /**
-   * The PBX the phone lamps and the queue calls use until they follow each extension's and queue's
-   * own PBX: `default` if there is one, else the first by name.
-   */
+  /** The PBX a caller that names none means: `default` if there is one, else the first by name. */
   primary(): string {
     return this.entries.has(DEFAULT_PBX) ? DEFAULT_PBX : (this.names()[0] ?? DEFAULT_PBX);
   }

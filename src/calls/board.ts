@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CallEvent, ChannelInfo, Pbx, QueueCalls } from '../ami/pbx.js';
+import { DEFAULT_PBX } from '../provision/pbxes.js';
 import { recordLegEnd } from './record.js';
 import { Takers } from './takers.js';
 import { Chains } from './chains.js';
@@ -13,7 +14,12 @@ export { memberChannel } from './types.js';
 
 export interface CallBoardDeps {
   db: Knex;
+  /** The AMI connection of one PBX: the board shows that PBX's calls. */
   pbx: Pbx;
+  /** That PBX's name, which its calls carry (default: `default`). */
+  name?: string;
+  /** The extension whose member across PBXs an interface is, on this PBX (CONTRACT §9). */
+  remoteExten?: (iface: string) => string | undefined;
   log: Logger;
   /** The live feed: `call` and `queue` messages, each member's and each queue's in order. */
   announce?: (event: 'call' | 'queue', data: unknown) => void;
@@ -27,7 +33,7 @@ export interface CallBoardDeps {
 }
 
 /**
- * The queue calls this process sees, from Asterisk's events on its own AMI connection: who is
+ * The queue calls of one PBX this process sees, from Asterisk's events on its AMI connection: who is
  * ringing, who is talking (and since when, to whom), how many callers wait in each queue. It is live
  * state, not the record: every instance keeps its own from the same events, clears it when the AMI
  * connection is lost and rebuilds it from QueueStatus (and CoreShowChannels) after each (re)connect,
@@ -35,7 +41,8 @@ export interface CallBoardDeps {
  * to `queue_calls` for reports.
  */
 export class CallBoard implements CallView {
-  private readonly legs = new Legs();
+  readonly name: string;
+  private readonly legs: Legs;
   private readonly waiting = new Waiting();
   /** interface → its agent, looked up when a call reaches it; kept while it has one. */
   private readonly takers: Takers;
@@ -61,9 +68,11 @@ export class CallBoard implements CallView {
   };
 
   constructor(private readonly deps: CallBoardDeps) {
+    this.name = deps.name ?? DEFAULT_PBX;
+    this.legs = new Legs(this.name);
     this.now = deps.now ?? Date.now;
     this.work = new Chains(deps.log);
-    this.takers = new Takers(deps.db, deps.log);
+    this.takers = new Takers(deps.db, deps.log, deps.remoteExten);
   }
 
   attach(): void {
@@ -196,7 +205,7 @@ export class CallBoard implements CallView {
     } catch (err) {
       if (gen !== this.generation || this.stopped) return;
       this.release();
-      this.deps.log.warn({ err: (err as Error).message }, 'could not read the queue calls; trying again');
+      this.deps.log.warn({ err: (err as Error).message, pbx: this.name }, 'could not read the queue calls; trying again');
       this.work.later(this.deps.retryMs ?? 2000, () => {
         if (gen === this.generation && this.deps.pbx.isConnected()) void this.rebuild();
       });
@@ -229,7 +238,7 @@ export class CallBoard implements CallView {
     try {
       channels = await this.deps.pbx.channels();
     } catch (err) {
-      this.deps.log.info({ err: (err as Error).message }, 'calls rebuilt without the channels (manager.conf: write = reporting lets agentgate read them): callers and timers of calls under way are unknown');
+      this.deps.log.info({ err: (err as Error).message, pbx: this.name }, 'calls rebuilt without the channels (manager.conf: write = reporting lets agentgate read them): callers and timers of calls under way are unknown');
       return;
     }
     if (gen !== this.generation || this.stopped) return;
@@ -278,7 +287,7 @@ export class CallBoard implements CallView {
   private sayQueue(queue: string): void {
     const w = this.forQueue(queue);
     if (w.waiting === 0) this.waiting.delete(queue);
-    this.deps.announce?.('queue', { queue, ...w });
+    this.deps.announce?.('queue', { queue, pbx: this.name, ...w });
   }
 
   /** The member's call as it is now, announced once its agent is known (in order, per member). */
@@ -290,7 +299,7 @@ export class CallBoard implements CallView {
     else this.said.delete(iface);
     this.work.chain(iface, async () => {
       const agent = await this.takers.agentFor(iface);
-      this.deps.announce?.('call', { agent: agent ?? null, interface: iface, call });
+      this.deps.announce?.('call', { agent: agent ?? null, interface: iface, pbx: this.name, call });
       // the member is free: who logs in there next is looked up afresh
       if (!this.legs.has(iface)) this.takers.forget(iface, agent);
     });

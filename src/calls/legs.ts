@@ -2,6 +2,11 @@ import type { AgentCall, CallState, Leg, QueueWaiting, Waiter } from './types.js
 
 /** Each member interface's legs (a leg: one caller ringing or talking to it), as the board keeps them. */
 export class Legs extends Map<string, Leg[]> {
+  /** `pbx`: the PBX whose calls these are. */
+  constructor(private readonly pbx: string) {
+    super();
+  }
+
   /** The legs of one caller, on every member. */
   ofCall(uniqueid: string): Leg[] {
     return [...this.values()].flat().filter((l) => l.uniqueid === uniqueid);
@@ -33,7 +38,7 @@ export class Legs extends Map<string, Leg[]> {
     const latest = (state: CallState) => legs.filter((l) => l.state === state).at(-1);
     const leg = latest('on_call') ?? latest('ringing');
     if (!leg) return null;
-    return { state: leg.state, queue: leg.queue, caller: leg.caller, caller_name: leg.callerName, since: leg.since === null ? null : new Date(leg.since).toISOString() };
+    return { state: leg.state, queue: leg.queue, pbx: this.pbx, caller: leg.caller, caller_name: leg.callerName, since: leg.since === null ? null : new Date(leg.since).toISOString() };
   }
 
   /** Members talking on a queue call now. */

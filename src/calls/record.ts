@@ -35,13 +35,17 @@ export async function recordCallEnd(db: Knex, ev: CallEvent, agent: string | nul
 }
 
 /** Who is logged in on a member interface now (null: nobody agentgate knows). */
-export async function agentOnInterface(db: Knex, iface: string): Promise<string | null> {
-  const row = await db('agent_sessions').where({ interface: iface }).first('agent');
+export async function agentOnInterface(db: Knex, iface: string, remoteExten?: (iface: string) => string | undefined): Promise<string | null> {
+  // a member across PBXs (CONTRACT §9) is its extension's agent
+  const exten = remoteExten?.(iface);
+  const row = await db('agent_sessions').where(exten === undefined ? { interface: iface } : { exten }).first('agent');
   return (row?.agent as string | undefined) ?? null;
 }
 
 export interface LegEndDeps {
   db: Knex;
+  /** The extension whose member across PBXs an interface is, on this board's PBX (`PbxSet.extenOfRemote`). */
+  remoteExten?: ((iface: string) => string | undefined) | undefined;
   log: Logger;
   /** How many tries (default: until stopped), and the pause before the second (doubled each time, at most 30 s). */
   recordTries?: number | undefined;
@@ -62,7 +66,7 @@ export async function recordLegEnd(d: LegEndDeps, ev: CallEvent, iface: string, 
   for (let attempt = 1; ; attempt++) {
     try {
       // a leg this process did not see begin (or whose look-up failed): who is there now
-      if (who === undefined) who = await agentOnInterface(d.db, iface);
+      if (who === undefined) who = await agentOnInterface(d.db, iface, d.remoteExten);
       await recordCallEnd(d.db, ev, who, endedMs);
       return;
     } catch (err) {

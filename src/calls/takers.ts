@@ -16,12 +16,13 @@ export class Takers {
   constructor(
     private readonly db: Knex,
     private readonly log: Logger,
+    private readonly remoteExten?: (iface: string) => string | undefined,
   ) {}
 
   agentFor(iface: string): Promise<AgentOnInterface> {
     const known = this.agentOf.get(iface);
     if (known) return known;
-    const lookup = agentOnInterface(this.db, iface).catch((err: Error) => {
+    const lookup = agentOnInterface(this.db, iface, this.remoteExten).catch((err: Error) => {
       this.log.warn({ err: err.message, interface: iface }, 'could not tell which agent a queue call reached');
       return undefined;
     });

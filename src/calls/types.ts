@@ -6,6 +6,8 @@ export type CallState = 'ringing' | 'on_call';
 export interface AgentCall {
   state: CallState;
   queue: string;
+  /** The PBX of the queue (CONTRACT §9): the one whose AMI connection said it. */
+  pbx: string;
   /** The caller's number; null when Asterisk has none. */
   caller: string | null;
   /** The caller's name (caller id), beside CONTRACT §7's fields; null when Asterisk has none. */
@@ -25,7 +27,8 @@ export interface CallView {
   forAgent(agent: string): AgentCall | null;
   /** Every agent on a call or ringing now, by login (the others have none). */
   byAgent(): Record<string, AgentCall>;
-  forQueue(queue: string): QueueWaiting;
+  /** The callers waiting in the queue, which is on `pbx`. */
+  forQueue(queue: string, pbx: string): QueueWaiting;
 }
 
 /** One member's leg of a caller's call: ringing, then talking. */

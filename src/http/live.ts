@@ -37,7 +37,7 @@ export function registerLive(app: FastifyInstance, r: LiveRoutes): void {
     const filter = agentFilter({ pbx: queryOf(req).pbx });
     if (typeof filter === 'string') return r.send(reply, badParameterNamed(filter));
     const calls = r.calls;
-    const list = await listQueuesJson(r.db, calls ? (q) => calls.forQueue(q) : undefined, filter);
+    const list = await listQueuesJson(r.db, calls ? (q, pbx) => calls.forQueue(q, pbx) : undefined, filter);
     return reply.code(200).type(JSON_TYPE).send(`{"queues":${list}}`);
   });
 

@@ -71,6 +71,7 @@ const agentCall = {
       properties: {
         state: { enum: ['ringing', 'on_call'] },
         queue: { type: 'string' },
+        pbx: { type: 'string', description: 'the PBX of the queue, whose AMI connection said it' },
         caller: { type: ['string', 'null'], description: "the caller's number; null when Asterisk has none" },
         caller_name: { type: ['string', 'null'], description: "the caller's name (caller id); null when Asterisk has none" },
         since: { type: ['string', 'null'], format: 'date-time', description: 'when it began ringing, or was answered; null when unknown (after an AMI reconnect without CoreShowChannels)' },
@@ -178,7 +179,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'The record as it grows (server-sent events; Last-Event-ID resumes)',
           description:
             'Each row of the events table as a message with its `id:`. Queue calls, which are live state and not rows, come as `event: call` ' +
-            '(`{"agent","interface","call"}`, `call` as in /api/agents) and `event: queue` (`{"queue","waiting","longest_wait_s"}`) messages without an id.',
+            '(`{"agent","interface","pbx","call"}`, `call` as in /api/agents) and `event: queue` (`{"queue","pbx","waiting","longest_wait_s"}`) messages without an id.',
           security: secured,
           parameters: [
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },

@@ -83,7 +83,7 @@ const AGENTS = `
  */
 export async function listQueuesJson(
   db: Knex,
-  waiting: (queue: string) => { waiting: number; longest_wait_s: number } = () => ({ waiting: 0, longest_wait_s: 0 }),
+  waiting: (queue: string, pbx: string) => { waiting: number; longest_wait_s: number } = () => ({ waiting: 0, longest_wait_s: 0 }),
   filter: { pbx?: string } = {},
 ): Promise<string> {
   const { rows } = await db.raw<{ rows: Array<{ queue: string; pbx: string; logged_in: number; paused: number; reasons: Array<[string, number]> }> }>(
@@ -114,7 +114,7 @@ export async function listQueuesJson(
       available: r.logged_in - r.paused,
       paused: r.paused,
       paused_by_reason: Object.fromEntries(r.reasons),
-      ...waiting(r.queue),
+      ...waiting(r.queue, r.pbx),
     })),
   );
 }

@@ -87,7 +87,7 @@ describe('queue calls', () => {
     call.ring('PJSIP/2001');
     await until(async () => (await callOf('1001'))?.state === 'ringing', '1001 ringing');
     const ringing = await callOf('1001');
-    assert.deepEqual({ ...ringing, since: typeof ringing.since }, { state: 'ringing', queue: 'support', caller: '5511999990000', caller_name: 'Cliente', since: 'string' });
+    assert.deepEqual({ ...ringing, since: typeof ringing.since }, { state: 'ringing', queue: 'support', pbx: 'default', caller: '5511999990000', caller_name: 'Cliente', since: 'string' });
     assert.ok(Math.abs(Date.parse(ringing.since) - Date.now()) < 60_000);
     const status = await command({ command: 'status', agent: '1001' });
     assert.deepEqual([status.state, status.call?.state, status.call?.queue], ['available', 'ringing', 'support'], 'status says the same (one command code)');
@@ -113,7 +113,7 @@ describe('queue calls', () => {
     assert.deepEqual(waitingSteps('support'), [1, 0]);
     const msg = feed.messages.slice(fromMsg).find((m) => m.event === 'call');
     assert.deepEqual(msg?.id, undefined, 'no id: calls are not rows of the events table');
-    assert.deepEqual(Object.keys(msg?.data ?? {}), ['agent', 'interface', 'call']);
+    assert.deepEqual(Object.keys(msg?.data ?? {}), ['agent', 'interface', 'pbx', 'call']);
     assert.equal(Number((await db.knex('events').whereNotIn('kind', ['login']).count({ n: '*' }))[0]?.n), 0, 'nothing written to the record of transitions');
 
     const [row] = await rows();
@@ -394,7 +394,7 @@ describe('AMI reconnect in the middle of a call', () => {
       b.ring('PJSIP/2001').answer('PJSIP/2001');
       await down.back();
       await until(async () => (await callOf('1001'))?.state === 'on_call', 'on a call, from InCall');
-      assert.deepEqual(await callOf('1001'), { state: 'on_call', queue: 'support', caller: null, caller_name: null, since: null });
+      assert.deepEqual(await callOf('1001'), { state: 'on_call', queue: 'support', pbx: 'default', caller: null, caller_name: null, since: null });
       await db.knex('queue_calls').delete();
       b.hangup('caller');
       await until(async () => (await callOf('1001')) === null, 'its end clears it');

@@ -19,7 +19,7 @@ let hidden: string;
 let shown: string;
 
 // Maria is on a call; what the calls board would say of it (the board itself is tested in test/calls).
-const CALL: AgentCall = { state: 'on_call', queue: 'support', caller: '5511999990000', caller_name: 'Cliente', since: null };
+const CALL: AgentCall = { state: 'on_call', queue: 'support', pbx: 'default', caller: '5511999990000', caller_name: 'Cliente', since: null };
 const calls: CallView = {
   forAgent: (agent) => (agent === '1001' ? CALL : null),
   byAgent: () => ({ '1001': CALL }),

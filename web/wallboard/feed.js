@@ -154,11 +154,11 @@ function patchQueue(q) {
   tickCalls();
 }
 
-function setQueue({ queue, waiting, longest_wait_s }) {
+function setQueue({ queue, pbx, waiting, longest_wait_s }) {
   const known = ui.queues.find((x) => x.queue === queue);
   const now = { waiting, longest_wait_s, at: Date.now() };
   if (known) Object.assign(known, now);
-  else ui.queues.push({ queue, ...now });
+  else ui.queues.push({ queue, pbx, ...now });
 }
 
 // ---- the key: exchanged by the server for an HttpOnly cookie, so the page never holds it
