@@ -4,6 +4,7 @@ import { PbxRefused, PbxUnavailable, type Pbx } from './ami/pbx.js';
 import type { CallBoards } from './calls/boards.js';
 import type { CommandObserver } from './commands/run.js';
 import { BreakMetrics } from './breaks/metrics.js';
+import { DEFAULT_PBX } from './provision/pbxes.js';
 import { defaultZone } from './reports/params.js';
 import { WebhookMetrics } from './webhooks/metrics.js';
 import type { ResyncReport, SyncSource } from './sync/resync.js';
@@ -40,7 +41,7 @@ export class Metrics {
   private readonly amiSeconds: Histogram<'action' | 'outcome' | 'pbx'>;
   private readonly agents: Gauge<'state'>;
   private readonly queueAgents: Gauge<'queue' | 'state'>;
-  private readonly corrections: Counter<'source' | 'kind'>;
+  private readonly corrections: Counter<'source' | 'kind' | 'pbx'>;
   private readonly intents: Gauge<'state'>;
   private readonly databaseUp: Gauge;
   private readonly pendingPauses: Gauge<'kind'>;
@@ -92,12 +93,12 @@ export class Metrics {
     this.queueAgents = new Gauge({ name: 'agentgate_queue_agents', help: 'Agents logged in to each queue, by their state in that queue', labelNames: ['queue', 'state'], registers });
     this.corrections = new Counter({
       name: 'agentgate_sync_corrections_total',
-      help: "Corrections made by this instance's resync and reconcile runs since it started, by source and kind (readded, pause_taken, dropped, reverted)",
-      labelNames: ['source', 'kind'],
+      help: "Corrections made by this instance's resync and reconcile runs since it started, by source, kind (readded, pause_taken, dropped, reverted) and PBX",
+      labelNames: ['source', 'kind', 'pbx'],
       registers,
     });
-    // every series from the start, at 0, so that rate() and alerts see the first correction
-    for (const source of ['resync', 'reconcile'] satisfies SyncSource[]) for (const kind of Object.values(CORRECTIONS)) this.corrections.inc({ source, kind }, 0);
+    // every series at 0 from the start (or, for a PBX provisioned later, its first run), so that rate() and alerts see the first correction
+    for (const pbx of deps.pbxes ? Object.keys(deps.pbxes()) : [DEFAULT_PBX]) this.countFrom(pbx);
     this.intents = new Gauge({ name: 'agentgate_intents', help: 'Actions asked of Asterisk whose outcome is not recorded yet: pending, or in doubt once past their deadline', labelNames: ['state'], registers });
     this.pendingPauses = new Gauge({ name: 'agentgate_pending_pauses', help: 'Pauses waiting: queued under a floor (floor) or asking a supervisor (approval)', labelNames: ['kind'], registers });
     this.pendingOldest = new Gauge({ name: 'agentgate_pending_pause_oldest_seconds', help: 'How long the oldest waiting pause of each kind has waited (0 when none)', labelNames: ['kind'], registers });
@@ -113,11 +114,21 @@ export class Metrics {
   };
 
   /** Hand to the Keeper (as `onResync`): what one resync or reconcile run of this instance corrected. */
-  readonly onResync = (source: SyncSource, report: ResyncReport): void => {
+  readonly onResync = (source: SyncSource, report: ResyncReport, pbx: string = DEFAULT_PBX): void => {
+    this.countFrom(pbx);
     for (const [field, kind] of Object.entries(CORRECTIONS) as Array<[keyof typeof CORRECTIONS, string]>) {
-      if (report[field] > 0) this.corrections.inc({ source, kind }, report[field]);
+      if (report[field] > 0) this.corrections.inc({ source, kind, pbx }, report[field]);
     }
   };
+
+  private readonly counted = new Set<string>();
+
+  /** A PBX's correction series, each at 0, once. */
+  private countFrom(pbx: string): void {
+    if (this.counted.has(pbx)) return;
+    this.counted.add(pbx);
+    for (const source of ['resync', 'reconcile'] satisfies SyncSource[]) for (const kind of Object.values(CORRECTIONS)) this.corrections.inc({ source, kind, pbx }, 0);
+  }
 
   /** `pbx` with every AMI action timed; events, connection state and close pass through untouched. */
   instrumentPbx<T extends Pbx>(pbx: T, name = 'default'): T {

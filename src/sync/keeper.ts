@@ -11,7 +11,7 @@ interface KeeperOptions {
   reconcileMs?: number;
   retryMs?: number;
   /** Told what each resync or reconcile run of this instance corrected (metrics). */
-  onResync?: (source: SyncSource, report: ResyncReport) => void;
+  onResync?: (source: SyncSource, report: ResyncReport, pbx: string) => void;
 }
 
 /**
@@ -175,7 +175,7 @@ class PbxJobs {
       } else {
         const report = await resync(deps, job, this.name);
         if (report) {
-          opts.onResync?.(job, report);
+          opts.onResync?.(job, report, this.name);
           this.keeper.last = report;
           this.keeper.lastAt = new Date().toISOString();
           this.keeper.lastError = undefined;

@@ -201,6 +201,9 @@ describe('several PBXs', () => {
     assert.deepEqual(memberActions(simA), [], 'a’s resync is not b’s');
     const rows = await db.knex('events').where({ source: 'resync' }).orderBy('id');
     assert.deepEqual(rows.map((e) => `${e.agent} ${e.kind} ${e.queue}`), ['1002 login sales', '1003 login sales']);
+    const corrections = await (await fetch(`${base}/metrics`)).text();
+    const readded = (pbx: string) => sample(corrections, 'agentgate_sync_corrections_total', { source: 'resync', kind: 'readded', pbx });
+    assert.deepEqual([readded('a'), readded('b')], [0, 2], 'the corrections name the PBX whose resync made them');
     assert.deepEqual((await readyz()).body.pbxes, { a: 'up', b: 'up' });
   });
 
