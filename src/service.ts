@@ -75,7 +75,7 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
   try {
     pbxes = await PbxSet.open(db.knex, {
       make: (a) =>
-        metrics.instrumentPbx(new AmiPbx({ host: a.host, port: a.port, username: a.username, secret: a.secret, timeoutMs: config.AMI_TIMEOUT_MS, logger: log.child({ pbx: a.name }) }), a.name),
+        metrics.instrumentPbx(new AmiPbx({ host: a.host, port: a.port, username: a.username, secret: a.secret, timeoutMs: config.AMI_TIMEOUT_MS, logger: log.child({ pbx: a.name }), settings: a.settings }), a.name),
       fallback: { host: config.AMI_HOST, port: config.AMI_PORT, username: config.AMI_USERNAME, secret: config.AMI_SECRET },
       secretOf: config.secretOf,
       log,

@@ -49,8 +49,9 @@ export function logConnectFailure(
   reason: string,
   kind: 'unreachable' | 'refused' | 'timeout',
   o: { host: string; port: number; username: string },
+  names: AmiSettings = AMI_ENV,
 ): string {
   if (reason === last) log.debug({ host: o.host, port: o.port, reason }, 'ami connect failed again');
-  else log.warn({ host: o.host, port: o.port, reason, fix: amiLoginAdvice(kind, o) }, `ami connect failed: ${reason}; retrying until it works`);
+  else log.warn({ host: o.host, port: o.port, reason, fix: amiLoginAdvice(kind, o, names) }, `ami connect failed: ${reason}; retrying until it works`);
   return reason;
 }

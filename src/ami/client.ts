@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { logConnectFailure } from './advice.js';
+import { type AmiSettings, logConnectFailure } from './advice.js';
 import { toCallEvent, toChannels, toQueueCalls } from './calls.js';
 import { MEMBER_EVENTS, toMember } from './members.js';
 import type { AmiMessage } from './framer.js';
@@ -29,6 +29,8 @@ export interface AmiOptions {
   heartbeatMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** The settings a failed login names in its fix (default: the AMI_* variables). */
+  settings?: AmiSettings | undefined;
 }
 
 interface Pending {
@@ -220,7 +222,7 @@ export class AmiPbx extends EventEmitter implements Pbx {
       clearTimeout(deadline);
       const reason = late ? `no login answer within ${timeoutMs} ms` : (err as Error).message;
       const kind = /^AMI login refused/.test(reason) ? 'refused' : late ? 'timeout' : 'unreachable';
-      this.lastFailure = logConnectFailure(this.log, this.lastFailure, reason, kind, { host, port, username });
+      this.lastFailure = logConnectFailure(this.log, this.lastFailure, reason, kind, { host, port, username }, this.options.settings);
       // a wrong secret stays wrong until someone edits it: knock at the slowest pace at once
       if (kind === 'refused') this.attempt = Math.max(this.attempt, 8);
       this.onDisconnect(client, reason);

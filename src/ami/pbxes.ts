@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { type AmiSettings, pbxSettings } from './advice.js';
 import { type BlockList, isIPv4 } from 'node:net';
 import { parseAllowList } from '../config.js';
 import { fromJson } from '../db/json.js';
@@ -14,6 +15,8 @@ export interface PbxAddress {
   port: number;
   username: string;
   secret: string;
+  /** The settings a failed login names: its `pbxes` entry's, or (for `default`) the AMI_* variables. */
+  settings?: AmiSettings;
 }
 
 /** A connection the set starts itself, once it listens to it. */
@@ -180,7 +183,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
       const secret = options.secretOf(r.secret_env);
       if (secret === undefined) options.log.warn({ pbx: r.name, secret_env: r.secret_env }, `PBX ${r.name}: the environment variable ${r.secret_env} that holds its AMI secret is not set`);
       wanted.set(r.name, {
-        address: { name: r.name, host: r.host, port: Number(r.port), username: r.username, secret: secret ?? '' },
+        address: { name: r.name, host: r.host, port: Number(r.port), username: r.username, secret: secret ?? '', settings: pbxSettings(r.name, r.secret_env) },
         key: `${r.host}:${r.port}:${r.username}:${r.secret_env}`,
       });
     }

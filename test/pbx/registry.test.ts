@@ -82,6 +82,8 @@ extensions:
     assert.throws(() => set.ready('b'), (err: Error) => err.name === 'PbxUnavailable' && !(err as { uncertain?: boolean }).uncertain);
     assert.ok(set.anyUp());
     assert.ok(!lines.some((l) => l.includes('never-shown-b') || l.includes('registry-secret')), 'no secret in the log');
+    const failed = lines.map((l) => JSON.parse(l) as { msg: string; fix?: string }).find((l) => l.msg.startsWith('ami connect failed:'));
+    assert.equal(failed?.fix, 'check the ami.host and ami.port of PBX b (now 127.0.0.1:1) and manager.conf [general]: enabled = yes, port, bindaddr', 'the fix names the PBX’s own settings');
   } finally {
     await set.close();
   }
