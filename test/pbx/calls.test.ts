@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { chromiumPresent, launchChromium } from '../support/browser.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog, until } from '../support/harness.js';
+import { until } from '../support/harness.js';
 import { sample } from '../support/prometheus.js';
 import { TcpProxy } from '../support/proxy.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
 import { command } from '../support/service.js';
 import { type SseClient, openStream } from '../support/sse.js';
-import { twoPbxesYaml } from '../support/two-pbxes.js';
+import { serveOnPbxes, twoPbxesYaml } from '../support/two-pbxes.js';
 
 // CONTRACT §9, the calls board of each PBX: each PBX's queue calls come from its own AMI connection
 // and carry its name; one PBX unreachable clears only its own queues' calls, and they are read again
@@ -38,24 +37,8 @@ before(async () => {
   amiB = await TcpProxy.start(simB.port);
   await applyProvision(db.knex, readProvisionFile(scratch.file('two.yaml', twoPbxesYaml(simA.port, amiB.port))), { prune: false, path: 'two.yaml' });
   if (!db.url) return;
-  svc = await startService(
-    loadConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      AGI_PORT: '0',
-      AMI_TIMEOUT_MS: '500',
-      RECONCILE_INTERVAL_S: '0',
-      SHUTDOWN_GRACE_MS: '2000',
-      PBX_A_SECRET: 'calls-a',
-      PBX_B_SECRET: 'calls-b',
-      PBX_C_SECRET: 'calls-c',
-    }),
-    quietLog,
-  );
-  base = `http://127.0.0.1:${svc.httpPort}`;
+  ({ svc, base } = await serveOnPbxes(db.url, { PBX_A_SECRET: 'calls-a', PBX_B_SECRET: 'calls-b', PBX_C_SECRET: 'calls-c' }, ['a', 'b']));
   const s = svc;
-  await until(() => s.pbxes.isUp('a') && s.pbxes.isUp('b'), 'both PBXs connected');
-  await s.keeper.idle();
   assert.equal(await command(base, { command: 'login', agent: '1001', exten: '2001', queue: 'support' }), 'Login OK');
   assert.equal(await command(base, { command: 'login', agent: '1002', exten: '2002', queue: 'sales' }), 'Login OK');
   feed = openStream(s.httpPort);

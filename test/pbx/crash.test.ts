@@ -40,6 +40,13 @@ after(async () => {
 
 const env = (url: string) => ({ DATABASE_URL: url, AMI_TIMEOUT_MS: '500', PBX_A_SECRET: 'crash-a', PBX_B_SECRET: 'crash-b' });
 
+/** The in-doubt intent settled by `svc`: nothing left on the second PBX, nothing in doubt (else its log). */
+async function settledOnB(svc: Served): Promise<void> {
+  await until(async () => !simB.members().length && (await db.knex('intents').first()) === undefined, 'settled', 10_000).catch((err) => {
+    throw new Error(`${(err as Error).message}\n${svc.logs.join('\n')}`);
+  });
+}
+
 /** Both PBXs up, as /readyz names them. */
 async function bothUp(svc: Served): Promise<void> {
   await until(async () => {
@@ -68,9 +75,7 @@ test('killed while the second PBX holds the QueueAdd, which it applies after: th
 
   const second = await serve(env(db.url));
   try {
-    await until(async () => !simB.members().length && (await db.knex('intents').first()) === undefined, 'settled', 10_000).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${second.logs.join('\n')}`);
-    });
+    await settledOnB(second);
     const rows = await db.knex('events').where({ agent: '1002' });
     assert.deepEqual(rows.map((r) => [r.kind, r.source, JSON.parse(r.detail).did]), [['reverted', 'resync', ['QueueRemove sales']]]);
     const asked = (sim: SimAsterisk) => sim.actions.filter((a) => a.Action === 'QueueStatus' && a.Member === 'PJSIP/2002').length;
@@ -106,9 +111,7 @@ test('killed while the second PBX holds the QueueAdd of a member across PBXs: th
 
   const second = await serve(env(db.url));
   try {
-    await until(async () => !simB.members().length && (await db.knex('intents').first()) === undefined, 'settled', 10_000).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${second.logs.join('\n')}`);
-    });
+    await settledOnB(second);
     const rows = await db.knex('events').where({ agent: '1001', kind: 'reverted' });
     assert.deepEqual(rows.map((r) => JSON.parse(r.detail).did), [['QueueRemove sales']]);
     assert.ok(simB.actions.some((a) => a.Action === 'QueueRemove' && a.Interface === 'PJSIP/2001@from-a'), 'removed under the name b knows it by');

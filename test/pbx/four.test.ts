@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
 import { type AmiMessage, SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog, until } from '../support/harness.js';
+import { until } from '../support/harness.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
+import { serveOnPbxes } from '../support/two-pbxes.js';
 import { command } from '../support/service.js';
 
 // Four simulated PBXs over TCP (CONTRACT §9): each queue's members on its own PBX, a member across
@@ -40,14 +40,7 @@ before(async () => {
   await applyProvision(db.knex, readProvisionFile(scratch.file('four.yaml', yaml)), { prune: false, path: 'four.yaml' });
   if (!db.url) return;
   const secrets = Object.fromEntries(NAMES.map((name) => [`PBX_${name.toUpperCase()}_SECRET`, `four-${name}`]));
-  svc = await startService(
-    loadConfig({ DATABASE_URL: db.url, HTTP_PORT: '0', AGI_PORT: '0', AMI_TIMEOUT_MS: '500', RECONCILE_INTERVAL_S: '0', SHUTDOWN_GRACE_MS: '2000', ...secrets }),
-    quietLog,
-  );
-  base = `http://127.0.0.1:${svc.httpPort}`;
-  const s = svc;
-  await until(() => NAMES.every((name) => s.pbxes.isUp(name)), 'all four connected');
-  await s.keeper.idle();
+  ({ svc, base } = await serveOnPbxes(db.url, secrets, NAMES));
 });
 after(async () => {
   await svc?.close();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { quietLog, until } from '../support/harness.js';
+import { until } from '../support/harness.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
+import { serveOnPbxes } from '../support/two-pbxes.js';
 import { command } from '../support/service.js';
 
 // The PBX registry follows provisioning while the service runs: a PBX added is connected, one whose
@@ -36,13 +36,7 @@ before(async () => {
     `pbxes:\n${pbx('a', simA.port)}queues:\n  - { name: support, pbx: a }\nextensions:\n  - { exten: "2001", pbx: a }\n  - { exten: "2002", pbx: a }\nagents:\n  - { agent: "1001", name: "Maria" }\n  - { agent: "1002", name: "Joao" }\n`,
   );
   if (!db.url) return;
-  svc = await startService(
-    loadConfig({ DATABASE_URL: db.url, HTTP_PORT: '0', AGI_PORT: '0', AMI_TIMEOUT_MS: '500', RECONCILE_INTERVAL_S: '0', SHUTDOWN_GRACE_MS: '2000', PBX_A_SECRET: 'refresh-a', PBX_B_SECRET: 'refresh-b' }),
-    quietLog,
-  );
-  base = `http://127.0.0.1:${svc.httpPort}`;
-  const s = svc;
-  await until(() => s.pbxes.isUp('a'), 'a connected');
+  ({ svc, base } = await serveOnPbxes(db.url, { PBX_A_SECRET: 'refresh-a', PBX_B_SECRET: 'refresh-b' }, ['a']));
 });
 after(async () => {
   await svc?.close();

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { messageOf } from '../../src/commands/outcomes.js';
 import { runCommand } from '../../src/commands/run.js';
 import { lampDevice } from '../../src/lamps/state.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
 import { sample } from '../support/prometheus.js';
 import { type AmiMessage, SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { HTTP_BY, quietLog, until } from '../support/harness.js';
+import { HTTP_BY, until } from '../support/harness.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
+import { serveOnPbxes } from '../support/two-pbxes.js';
 
 // CONTRACT §9 against two simulated Asterisk servers over TCP: each queue's members are added,
 // removed and paused on the queue's own PBX; one PBX down answers 503 for its queues only; each
@@ -51,23 +51,7 @@ pause_reasons:
 `;
   await applyProvision(db.knex, readProvisionFile(scratch.file('two.yaml', yaml)), { prune: false, path: 'two.yaml' });
   if (!db.url) return;
-  svc = await startService(
-    loadConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      AGI_PORT: '0',
-      AMI_TIMEOUT_MS: '500',
-      RECONCILE_INTERVAL_S: '0',
-      SHUTDOWN_GRACE_MS: '2000',
-      PBX_A_SECRET: 'secret-a',
-      PBX_B_SECRET: 'secret-b',
-    }),
-    quietLog,
-  );
-  base = `http://127.0.0.1:${svc.httpPort}`;
-  const s = svc;
-  await until(() => s.pbxes.isUp('a') && s.pbxes.isUp('b'), 'both PBXs connected');
-  await s.keeper.idle();
+  ({ svc, base } = await serveOnPbxes(db.url, { PBX_A_SECRET: 'secret-a', PBX_B_SECRET: 'secret-b' }, ['a', 'b']));
 });
 after(async () => {
   await svc?.close();

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
-import { type Service, startService } from '../../src/service.js';
+import type { Service } from '../../src/service.js';
 import { SimAsterisk } from '../support/asterisk.js';
 import { type TestDb, freshDatabase } from '../support/db.js';
-import { twoPbxesYaml } from '../support/two-pbxes.js';
-import { quietLog, until } from '../support/harness.js';
+import { serveOnPbxes, twoPbxesYaml } from '../support/two-pbxes.js';
+import { until } from '../support/harness.js';
 import { TcpProxy } from '../support/proxy.js';
 import { type Scratch, scratchFolder } from '../support/scratch.js';
 import { command } from '../support/service.js';
@@ -32,14 +31,7 @@ before(async () => {
   await applyProvision(db.knex, readProvisionFile(scratch.file('two.yaml', yaml)), { prune: false, path: 'two.yaml' });
   if (!db.url) return;
   // answers held here stay within the AMI timeout: the held command is still waiting, not failed
-  svc = await startService(
-    loadConfig({ DATABASE_URL: db.url, HTTP_PORT: '0', AGI_PORT: '0', AMI_TIMEOUT_MS: '20000', RECONCILE_INTERVAL_S: '0', SHUTDOWN_GRACE_MS: '2000', PBX_A_SECRET: 'slow-a', PBX_B_SECRET: 'slow-b' }),
-    quietLog,
-  );
-  base = `http://127.0.0.1:${svc.httpPort}`;
-  const s = svc;
-  await until(() => s.pbxes.isUp('a') && s.pbxes.isUp('b'), 'both PBXs connected');
-  await s.keeper.idle();
+  ({ svc, base } = await serveOnPbxes(db.url, { AMI_TIMEOUT_MS: '20000', PBX_A_SECRET: 'slow-a', PBX_B_SECRET: 'slow-b' }, ['a', 'b']));
 });
 after(async () => {
   amiB.releaseAll();
