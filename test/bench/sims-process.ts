@@ -6,6 +6,7 @@
  *   {"op":"stats"}                         → {"connections":[…],"members":[…]}
  *   {"op":"latency","ms":3000}             → every answer of the last PBX 3 s late (0: on time)
  *   {"op":"holdResync"}                    → the next QueueStatus sent to the last PBX is held; answers when it was
+ *   {"op":"watchResync"}                   → the next one is let through, and answers {"op":"seen"} when it came
  *   {"op":"drop","pbx":3}                  → that PBX cuts every connection (they reconnect)
  *   {"op":"pause","pbx":0,"ifaces":[…],"paused":true} → paused or unpaused there, as a supervisor's console would
  * argv: the number of PBXs.
@@ -34,6 +35,11 @@ createInterface({ input: process.stdin }).on('line', (text) => {
   if (cmd.op === 'holdResync') {
     void proxy.hold('toServer', 'Action: QueueStatus').then(() => answer({ op: 'held' }));
     return answer({ op: 'holdResync' });
+  }
+  if (cmd.op === 'watchResync') {
+    // the next QueueStatus to the last PBX is let through at once, and said
+    void proxy.hold('toServer', 'Action: QueueStatus', 0).then(() => answer({ op: 'seen' }));
+    return answer({ op: 'watchResync' });
   }
   if (cmd.op === 'drop') {
     sims[cmd.pbx ?? 0]!.dropConnections();
