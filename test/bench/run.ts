@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: a fresh database, the simulated Asterisk and the service each in a process of
  * their own, then: HTTP commands against the floor, a shift-start storm of phone logins, memory
- * with idle FastAGI sessions, and the embedded database against the server. Says what it is doing
+ * with idle FastAGI sessions, the embedded database against the server, and one service (then two)
+ * over four simulated PBXs (test/bench/pbxes.ts). Says what it is doing
  * as it goes, prints a table and writes the figures to bench/results/<time>.json (ignored by git;
  * BENCH_OUT=FILE writes elsewhere): a run never changes a tracked file. `--smoke` runs it all with
  * tiny counts; `--only=feed,report` runs only those parts (see PARTS).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, setPriority, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,12 +30,14 @@ import { startAgiCall } from '../support/agi-caller.js';
 import { accessLoad, accessRow } from './access.js';
 import { type LoadResult, closedLoop, fixedRate, get, interleaved, percentile } from './load.js';
 import { writeCosts } from './writes.js';
+import { pbxesBench, pbxesRows } from './pbxes.js';
+import { type Proc, rssMb, start, stop, waitReady } from './procs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The parts of the bench, in the order they run; `--only=a,b` runs some of them. */
-export const PARTS = ['http', 'feed', 'access', 'storm', 'lists', 'memory', 'reconcile', 'writes', 'embedded', 'report'] as const;
+export const PARTS = ['http', 'feed', 'access', 'storm', 'lists', 'memory', 'reconcile', 'writes', 'embedded', 'report', 'pbxes'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -45,56 +47,6 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Only these parts (all when absent). `lists` runs the storm first: it lists the agents the storm logged in. */
   only?: ReadonlySet<Part> | undefined;
-}
-
-interface Proc {
-  child: ChildProcess;
-  line: Record<string, unknown>;
-}
-
-/** Starts a process and resolves with the first JSON line on stdout that `match` accepts. */
-function start(args: string[], env: Record<string, string>, match: (l: Record<string, unknown>) => boolean): Promise<Proc> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const errors: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => errors.push(l));
-  return new Promise((resolve, reject) => {
-    // a backstop only: on a loaded machine a tsx-compiled service takes a while to start
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${errors.join('\n')}`)), 180_000);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${errors.join('\n')}`)));
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (text) => {
-      try {
-        const line = JSON.parse(text) as Record<string, unknown>;
-        if (match(line)) {
-          clearTimeout(timer);
-          // From here on its output is drained unread: parsing the service's logs would load this process.
-          lines.close();
-          const keep = process.env.BENCH_LOG ? createWriteStream(process.env.BENCH_LOG, { flags: 'a' }) : undefined;
-          child.stdout!.on('data', (d: Buffer) => keep?.write(d));
-          child.stdout!.resume(); // closing readline paused it; a full pipe would block the service's writes
-          resolve({ child, line });
-        }
-      } catch {
-        // not JSON: ignore
-      }
-    });
-  });
-}
-
-async function stop(p: Proc | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const t = performance.now();
-  const force = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(force);
-  if (process.env.BENCH_PROFILE) process.stderr.write(`stopped ${p.child.pid} in ${Math.round(performance.now() - t)} ms, code ${p.child.exitCode} signal ${p.child.signalCode}\n`);
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 async function provision(knex: import('knex').Knex, n: number): Promise<void> {
@@ -122,16 +74,6 @@ function summary(r: LoadResult) {
     p99ms: +percentile(r.latencies, 99).toFixed(2),
     errors: Object.values(r.errors).reduce((a, b) => a + b, 0),
   };
-}
-
-async function waitReady(port: number): Promise<void> {
-  const agent = new http.Agent();
-  for (let i = 0; i < 3600; i++) {
-    const res = await get(agent, port, '/readyz').catch(() => ({ status: 0 }));
-    if (res.status === 200) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('service never became ready');
 }
 
 export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
@@ -320,6 +262,9 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       const br = (results.report as { breaks: { ms: number; shifts: number } }).breaks;
       say(`breaks report over the same record: ${br.ms} ms, ${br.shifts} shifts`);
     }
+
+    // 7. Four PBXs: logins, the list, a late PBX, memory, a reconcile of all; then two instances (its own database and simulators)
+    if (want('pbxes')) results.pbxes = await pbxesBench(ADMIN_URL, serviceArgs, opts.smoke, say);
   } finally {
     await stop(svc);
     await stop(sim);
@@ -514,6 +459,7 @@ function table(r: Record<string, any>): string {
     ...((r.writes ?? []) as any[]).map((w) => `| one command at a time, ${w.variant} | p50 ${w.without.commandMs} ms (claim ${w.without.claimMs}, settle ${w.without.settleMs}) against ${w.shipped.commandMs} ms as shipped (claim ${w.shipped.claimMs}, settle ${w.shipped.settleMs}): ${w.costUs} µs a command | |`),
     r.embedded && `| embedded (PGlite), 8 clients | ${r.embedded.pglite.perSecond}/s, p99 ${r.embedded.pglite.p99ms} ms${r.embedded.postgres ? ` (Postgres: ${r.embedded.postgres.perSecond}/s)` : ''} | |`,
     r.report && reportRow(r.report),
+    ...(r.pbxes ? pbxesRows(r.pbxes) : []),
   ].filter(Boolean);
   return rows.join('\n');
 }

@@ -32,4 +32,13 @@ test('npm run bench works end to end (smoke: tiny counts)', async (t) => {
   assert.match(table(r), /\| HTTP mix, 8 clients \|/);
   assert.equal(r.report.breaks.shifts, 50 * 2, 'the breaks report: one shift per agent and day');
   assert.match(table(r), /\| breaks report, the same record \|/);
+  // several PBXs: one service over four, then two instances
+  assert.deepEqual([r.pbxes.logins.commands, r.pbxes.logins.failures], [40, 0], 'the logins over four PBXs');
+  assert.equal(r.pbxes.latePbx.onTime.failures + r.pbxes.latePbx.late.failures, 0, 'the mix beside a late PBX succeeded');
+  assert.equal(r.pbxes.memory.members, r.pbxes.agents, 'every agent a member on its PBX');
+  assert.equal(r.pbxes.reconcile.corrections, 0, 'the reconcile of all four found nothing to correct');
+  assert.deepEqual(r.pbxes.instances.connections, [2, 2, 2, 2], 'each PBX holds one connection per instance');
+  assert.equal(r.pbxes.instances.both.written, r.pbxes.instances.alone.written, 'the burst written once with two instances');
+  assert.ok(Number.isFinite(r.pbxes.instances.takeover.resyncBeganMs), 'the other instance took the resync over');
+  assert.match(table(r), /\| `kill -9` of the instance holding p4's resync lease \|/);
 });
