@@ -114,8 +114,18 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     return run;
   }
 
-  /** Reads again only which queue and extension is on which PBX (a resync starts with it). */
-  async readPlaces(db: Knex): Promise<void> {
+  /** The read of the places under way: the PBXs' resyncs starting together share it. */
+  private placing: Promise<void> | undefined;
+
+  /** Reads again only which queue and extension is on which PBX (a resync starts with it); a read under way is joined. */
+  readPlaces(db: Knex): Promise<void> {
+    this.placing ??= this.readPlacesNow(db).finally(() => {
+      this.placing = undefined;
+    });
+    return this.placing;
+  }
+
+  private async readPlacesNow(db: Knex): Promise<void> {
     const [queues, extens, from] = await Promise.all([
       db('queues').select('name', 'pbx'),
       db('extensions').select('exten', 'pbx'),

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { DEFAULT_PBX } from '../provision/pbxes.js';
 import type { Source } from './input.js';
 
 /** One function per statement; every one takes the transaction it must run in. */
@@ -81,8 +82,10 @@ export async function findSession(q: Q, agent: string): Promise<SessionRow | und
   return rows[0] ? sessionRow(rows[0]) : undefined;
 }
 
-export async function allSessions(q: Q): Promise<SessionRow[]> {
-  const { rows } = await q.raw(`${SESSION_SELECT} order by s.agent`);
+/** Every session; with `pbx`, those with a queue on that PBX (a queue no longer provisioned is `default`'s, as its actions are). */
+export async function allSessions(q: Q, pbx?: string): Promise<SessionRow[]> {
+  const on = `where exists (select 1 from session_queues sq left join queues qq on qq.name = sq.queue where sq.agent = s.agent and coalesce(qq.pbx, '${DEFAULT_PBX}') = ?)`;
+  const { rows } = await q.raw(`${SESSION_SELECT} ${pbx === undefined ? '' : on} order by s.agent`, pbx === undefined ? [] : [pbx]);
   return (rows as Array<Record<string, unknown>>).map(sessionRow);
 }
 

@@ -90,7 +90,7 @@ export class Lamps {
     const start = this.seq;
     const sentSince = (exten: string) => (this.sentAt.get(exten) ?? 0) > start;
     const report: LampSweep = { checked: 0, set: 0, refused: undefined };
-    const want = await lampsInRecord(db);
+    const want = await lampsInRecord(db, undefined, pbx);
     const extens = [...want.keys()].filter((exten) => pbx === undefined || this.pbxName(exten) === pbx);
     const differ: string[] = [];
     await this.each(extens, report, async (exten) => {

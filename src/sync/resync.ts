@@ -57,7 +57,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync', name: st
     const pbx = deps.pbxes.ready(name);
     // the queues provisioned since the last look are placed too: none is taken for another PBX's
     await deps.pbxes.readPlaces(deps.db);
-    const sessions = await allSessions(deps.db);
+    const sessions = await allSessions(deps.db, name);
     const snapshot = await pbx.queueStatus();
     const byIface = new Map<string, QueueMember[]>();
     for (const m of snapshot) byIface.set(m.interface, [...(byIface.get(m.interface) ?? []), m]);
@@ -67,7 +67,7 @@ export async function resync(deps: Deps, source: SyncSource = 'resync', name: st
       await resyncAgent(deps, name, s.agent, report, source);
     }
 
-    const known = new Set((await allSessions(deps.db)).flatMap((s) => s.queues.map((q) => `${q.queue}\u0000${interfaceOn(deps, name, s)}`)));
+    const known = new Set((await allSessions(deps.db, name)).flatMap((s) => s.queues.map((q) => `${q.queue}\u0000${interfaceOn(deps, name, s)}`)));
     // what an intent may touch, by the name this PBX knows the member by
     const intents: Array<{ interface: string | null; exten: string | null }> = await deps.db('intents as i')
       .leftJoin('agent_sessions as s', 's.interface', 'i.interface')
