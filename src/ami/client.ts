@@ -6,17 +6,7 @@ import { toCallEvent, toChannels, toQueueCalls } from './calls.js';
 import { MEMBER_EVENTS, toMember } from './members.js';
 import type { AmiMessage } from './framer.js';
 import { AmiSocket } from './socket.js';
-import {
-  type AddMember,
-  type ChannelInfo,
-  type MemberEvent,
-  type Pbx,
-  PbxBadValue,
-  PbxRefused,
-  PbxUnavailable,
-  type QueueCalls,
-  type QueueMember,
-} from './pbx.js';
+import { type AddMember, type ChannelInfo, type MemberEvent, type Pbx, PbxBadValue, PbxRefused, PbxUnavailable, type QueueCalls, type QueueMember } from './pbx.js';
 
 export interface AmiOptions {
   host: string;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type AmiSettings, pbxSettings } from './advice.js';
+import { RemoteInterfaces } from './remote.js';
 import { type BlockList, isIPv4 } from 'node:net';
 import { parseAllowList } from '../config.js';
 import { fromJson } from '../db/json.js';
@@ -79,8 +80,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   private queues = new Map<string, string>();
   private extens = new Map<string, string>();
   private agiFrom: Array<{ name: string; from: BlockList }> = [];
-  /** Each PBX's `remote_interface`, and the pattern that reads an extension back out of it. */
-  private remote = new Map<string, { template: string; pattern: RegExp }>();
+  private remote = new RemoteInterfaces();
   private closed = false;
   private started = false;
   /** One refresh at a time: two at once would each connect to a new PBX. */
@@ -135,7 +135,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     this.extens = new Map(extens.map((r: { exten: string; pbx: string }) => [r.exten, r.pbx]));
     const rows = from as Array<{ name: string; agi_from: unknown; remote_interface: string | null }>;
     this.agiFrom = rows.map((r) => ({ name: r.name, from: parseAllowList(fromJson<string[]>(r.agi_from).join(',')) }));
-    this.remote = new Map(rows.flatMap((r) => (r.remote_interface ? [[r.name, { template: r.remote_interface, pattern: templatePattern(r.remote_interface) }] as const] : [])));
+    this.remote = new RemoteInterfaces(rows);
   }
 
   /**
@@ -146,13 +146,13 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   memberOn(queuePbx: string, exten: string, home: string): string | null {
     const own = this.extens.get(exten);
     if (own === undefined || own === queuePbx) return home;
-    return this.remote.get(own)?.template.replaceAll('{exten}', exten) ?? null;
+    return this.remote.of(own, exten) ?? null;
   }
 
   /** The interface the extension's members have on the other PBXs' queues, if its PBX has a `remote_interface`. */
   remoteOf(exten: string): string | undefined {
     const own = this.extens.get(exten);
-    return own === undefined ? undefined : this.remote.get(own)?.template.replaceAll('{exten}', exten);
+    return own === undefined ? undefined : this.remote.of(own, exten);
   }
 
   /**
@@ -160,12 +160,7 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
    * `remote_interface` with one of that PBX's extensions in it; undefined for any other interface.
    */
   extenOfRemote(pbx: string, iface: string): string | undefined {
-    for (const [name, r] of this.remote) {
-      if (name === pbx) continue;
-      const exten = r.pattern.exec(iface)?.[1];
-      if (exten !== undefined && this.extens.get(exten) === name) return exten;
-    }
-    return undefined;
+    return this.remote.extenIn(iface, pbx, (name, exten) => this.extens.get(exten) === name);
   }
 
   /**
@@ -301,11 +296,4 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
     for (const e of all) e.detach();
     await Promise.all(all.map((e) => e.pbx.close()));
   }
-}
-
-/** `PJSIP/{exten}@to-a` → /^PJSIP\/(…)@to-a$/: the extension read back out of a member's interface. */
-function templatePattern(template: string): RegExp {
-  const [head, ...rest] = template.split('{exten}').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  // every further {exten} is the same extension again
-  return new RegExp(`^${head}([0-9]+)${rest.join('\\1')}$`);
 }

@@ -1,5 +1,3 @@
-import type { Knex } from 'knex';
-import type { Logger } from 'pino';
 import type { CallEvent, ChannelInfo, Pbx, QueueCalls } from '../ami/pbx.js';
 import { DEFAULT_PBX } from '../provision/pbxes.js';
 import { recordLegEnd } from './record.js';
@@ -7,30 +5,10 @@ import { Takers } from './takers.js';
 import { Chains } from './chains.js';
 import { Legs, Waiting } from './legs.js';
 import { type Lost, rebuiltLegs, rebuiltWaiting, verifyLeg } from './rebuild.js';
-import type { AgentCall, CallView, Leg, QueueWaiting } from './types.js';
+import type { AgentCall, CallBoardDeps, CallView, Leg, QueueWaiting } from './types.js';
 
-export type { AgentCall, CallState, CallView, QueueWaiting } from './types.js';
+export type { AgentCall, CallBoardDeps, CallState, CallView, QueueWaiting } from './types.js';
 export { memberChannel } from './types.js';
-
-export interface CallBoardDeps {
-  db: Knex;
-  /** The AMI connection of one PBX: the board shows that PBX's calls. */
-  pbx: Pbx;
-  /** That PBX's name, which its calls carry (default: `default`). */
-  name?: string;
-  /** The extension whose member across PBXs an interface is, on this PBX (CONTRACT §9). */
-  remoteExten?: (iface: string) => string | undefined;
-  log: Logger;
-  /** The live feed: `call` and `queue` messages, each member's and each queue's in order. */
-  announce?: (event: 'call' | 'queue', data: unknown) => void;
-  now?: () => number;
-  /** A ringing leg whose caller left the queue without it being answered is dropped after this. */
-  leftGraceMs?: number;
-  retryMs?: number;
-  /** Writes of a finished call: how many tries (default: until stopped), and the pause before the second (doubled each time, at most 30 s). */
-  recordTries?: number;
-  recordRetryMs?: number;
-}
 
 /**
  * The queue calls of one PBX this process sees, from Asterisk's events on its AMI connection: who is

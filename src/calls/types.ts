@@ -1,4 +1,6 @@
-import type { ChannelInfo } from '../ami/pbx.js';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { ChannelInfo, Pbx } from '../ami/pbx.js';
 
 export type CallState = 'ringing' | 'on_call';
 
@@ -66,4 +68,24 @@ export function memberChannel(channels: ChannelInfo[], iface: string, linkedid: 
   const prefix = `${(local ? local[1]! : iface).toLowerCase()}-`;
   const mine = channels.filter((c) => c.channel.toLowerCase().startsWith(prefix) && (!local || c.channel.endsWith(';1')));
   return mine.find((c) => linkedid !== null && c.linkedid === linkedid) ?? mine.find((c) => c.bridged) ?? mine[0];
+}
+
+export interface CallBoardDeps {
+  db: Knex;
+  /** The AMI connection of one PBX: the board shows that PBX's calls. */
+  pbx: Pbx;
+  /** That PBX's name, which its calls carry (default: `default`). */
+  name?: string;
+  /** The extension whose member across PBXs an interface is, on this PBX (CONTRACT §9). */
+  remoteExten?: (iface: string) => string | undefined;
+  log: Logger;
+  /** The live feed: `call` and `queue` messages, each member's and each queue's in order. */
+  announce?: (event: 'call' | 'queue', data: unknown) => void;
+  now?: () => number;
+  /** A ringing leg whose caller left the queue without it being answered is dropped after this. */
+  leftGraceMs?: number;
+  retryMs?: number;
+  /** Writes of a finished call: how many tries (default: until stopped), and the pause before the second (doubled each time, at most 30 s). */
+  recordTries?: number;
+  recordRetryMs?: number;
 }

@@ -394,11 +394,13 @@ export async function pbxesBench(adminUrl: string, serviceArgs: string[], smoke:
 
     say(`… pbxes: kill -9 of the instance holding ${name(PBXS - 1)}'s resync lease`);
     const held = sims.next('held');
-    await sims.ask({ op: 'holdResync' });
+    await sims.ask({ op: 'holdResync', n: services.length });
     await sims.ask({ op: 'drop', pbx: PBXS - 1 });
     await held;
     const lease = async () => ((await db.knex('resync_lease').where({ pbx: name(PBXS - 1) }).first()) as { holder: string | null } | undefined)?.holder ?? null;
-    const holder = await lease();
+    // the resync takes its lease before it asks anything; it may come just after the calls' QueueStatus
+    let holder = await lease();
+    for (const until = performance.now() + 10_000; !holder && performance.now() < until; holder = await lease()) await new Promise((r) => setTimeout(r, 20));
     const victim = services.find((s) => holder?.includes(`:${s.child.pid}:`));
     if (!holder || !victim) throw new Error(`the held resync's lease: ${holder}`);
     const survivor = services.find((s) => s !== victim)!;
@@ -411,6 +413,8 @@ export async function pbxesBench(adminUrl: string, serviceArgs: string[], smoke:
     void sims.next('seen').then(() => (seenMs = performance.now() - killed));
     victim.child.kill('SIGKILL');
     await died;
+    // the survivor's connection goes on (what the victim sent before it died reaches the PBX too)
+    await sims.ask({ op: 'release' });
     services.splice(services.indexOf(victim), 1);
     let takenMs = Number.NaN;
     let doneMs = Number.NaN;

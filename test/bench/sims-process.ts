@@ -5,7 +5,9 @@
  * command a line on stdin and answers each with one JSON line on stdout:
  *   {"op":"stats"}                         → {"connections":[…],"members":[…]}
  *   {"op":"latency","ms":3000}             → every answer of the last PBX 3 s late (0: on time)
- *   {"op":"holdResync"}                    → the next QueueStatus sent to the last PBX is held; answers when it was
+ *   {"op":"holdResync","n":2}              → the first QueueStatus on each of n connections to the last PBX is held,
+ *                                            with what follows on it; answers {"op":"held"} once all n were
+ *   {"op":"release"}                       → everything held goes on
  *   {"op":"watchResync"}                   → the next one is let through, and answers {"op":"seen"} when it came
  *   {"op":"drop","pbx":3}                  → that PBX cuts every connection (they reconnect)
  *   {"op":"pause","pbx":0,"ifaces":[…],"paused":true} → paused or unpaused there, as a supervisor's console would
@@ -26,15 +28,21 @@ const answer = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stri
 answer({ ports: [...sims.slice(0, -1).map((s) => s.port), proxy.port] });
 
 createInterface({ input: process.stdin }).on('line', (text) => {
-  const cmd = JSON.parse(text) as { op: string; ms?: number; pbx?: number; ifaces?: string[]; paused?: boolean };
+  const cmd = JSON.parse(text) as { op: string; ms?: number; n?: number; pbx?: number; ifaces?: string[]; paused?: boolean };
   if (cmd.op === 'stats') return answer({ op: 'stats', connections: sims.map((s) => s.connectionCount()), members: sims.map((s) => s.members().length) });
   if (cmd.op === 'latency') {
     proxy.latencyMs = cmd.ms ?? 0;
     return answer({ op: 'latency' });
   }
   if (cmd.op === 'holdResync') {
-    void proxy.hold('toServer', 'Action: QueueStatus').then(() => answer({ op: 'held' }));
+    // a calls board asks QueueStatus on each (re)connect too: holding each connection at its first
+    // holds the resync of whichever instance took the lease, behind it or at it
+    void Promise.all(Array.from({ length: cmd.n ?? 1 }, () => proxy.hold('toServer', 'Action: QueueStatus'))).then(() => answer({ op: 'held' }));
     return answer({ op: 'holdResync' });
+  }
+  if (cmd.op === 'release') {
+    proxy.releaseAll();
+    return answer({ op: 'release' });
   }
   if (cmd.op === 'watchResync') {
     // the next QueueStatus to the last PBX is let through at once, and said
