@@ -25,8 +25,14 @@ export interface AgentFilter {
 export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: Record<string, unknown> = {}): Promise<string> {
   const { state = null, queue = null, pbx = null } = filter;
   const { rows } = await db.raw<{ rows: Array<{ list: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue, pbx, pbx, pbx]);
-  return rows[0]?.list ?? '[]';
+  return `[${rows.map((r) => r.list).join(',')}]`;
 }
+
+/**
+ * The list comes in rows of this many agents: one text of megabytes would be copied over and over
+ * as its bytes arrive from Postgres.
+ */
+const CHUNK = 500;
 
 // The agent's own state (paused in every queue; the reason and actor of the first paused queue) is
 // the view `agent_pause` (migration 014), as for the overdue pauses and the metrics. Each agent's fixed
@@ -41,8 +47,8 @@ const AGENTS = `
         LEFT JOIN sq ON sq.agent = s.agent
         LEFT JOIN extensions e ON e.exten = s.exten
     )
-    SELECT '[' || coalesce(string_agg(x.item, ','), '') || ']' AS list FROM (
-      SELECT a.list_head ||
+    SELECT string_agg(x.item, ',' ORDER BY x.n) AS list FROM (
+      SELECT row_number() OVER (ORDER BY a.login) AS n, a.list_head ||
              CASE WHEN a.exten IS NULL THEN
                -- since: its last logoff (as status answers; migration 010 keeps it)
                ',"state":"logged_off","exten":null,"pbx":null,"queues":[],"paused_queues":[],"reason":null,"actor":null,"since":' ||
@@ -73,8 +79,7 @@ const AGENTS = `
          AND (?::text IS NULL OR CASE WHEN a.exten IS NULL
                                       THEN EXISTS (SELECT 1 FROM agent_queues f JOIN queues fq ON fq.name = f.queue WHERE f.agent = a.login AND fq.pbx = ?::text)
                                       ELSE a.pbx = ?::text END)
-       ORDER BY a.login
-    ) x`;
+    ) x GROUP BY x.n / ${CHUNK} ORDER BY x.n / ${CHUNK}`;
 
 /**
  * Every call-center queue (and any other that has someone logged in) with its counts. `paused`
