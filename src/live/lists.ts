@@ -17,22 +17,17 @@ export interface AgentFilter {
  * State: no session → logged_off; paused in every queue of the session → paused; else available.
  * `queue` keeps agents logged into that queue and logged-off agents who have it as a default queue.
  *
- * One statement builds the whole text in Postgres: one value to read here, and no row objects or
- * strings per agent for this process to make and collect (10,000 agents are 1.5 MB). `call` is live
+ * One statement builds each agent's JSON text in Postgres, in order; here they are only joined. (One
+ * aggregated text of megabytes cost more: Postgres sorting and copying it, this process reading one
+ * message of 2 MB; 10,000 agents: 49 → 30 ms for the statement.) `call` is live
  * state, not the record: the agents on a call now (a few, from src/calls/board.ts) go in as one JSON
  * parameter.
  */
 export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: Record<string, unknown> = {}): Promise<string> {
   const { state = null, queue = null, pbx = null } = filter;
-  const { rows } = await db.raw<{ rows: Array<{ list: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue, pbx, pbx, pbx]);
-  return `[${rows.map((r) => r.list).join(',')}]`;
+  const { rows } = await db.raw<{ rows: Array<{ item: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue, pbx, pbx, pbx]);
+  return `[${rows.map((r) => r.item).join(',')}]`;
 }
-
-/**
- * The list comes in rows of this many agents: one text of megabytes would be copied over and over
- * as its bytes arrive from Postgres.
- */
-const CHUNK = 500;
 
 // The agent's own state (paused in every queue; the reason and actor of the first paused queue) is
 // the view `agent_pause` (migration 014), as for the overdue pauses and the metrics. Each agent's fixed
@@ -47,8 +42,8 @@ const AGENTS = `
         LEFT JOIN sq ON sq.agent = s.agent
         LEFT JOIN extensions e ON e.exten = s.exten
     )
-    SELECT string_agg(x.item, ',' ORDER BY x.n) AS list FROM (
-      SELECT row_number() OVER (ORDER BY a.login) AS n, a.list_head ||
+    SELECT x.item FROM (
+      SELECT a.login, a.list_head ||
              CASE WHEN a.exten IS NULL THEN
                -- since: its last logoff (as status answers; migration 010 keeps it)
                ',"state":"logged_off","exten":null,"pbx":null,"queues":[],"paused_queues":[],"reason":null,"actor":null,"since":' ||
@@ -79,7 +74,7 @@ const AGENTS = `
          AND (?::text IS NULL OR CASE WHEN a.exten IS NULL
                                       THEN EXISTS (SELECT 1 FROM agent_queues f JOIN queues fq ON fq.name = f.queue WHERE f.agent = a.login AND fq.pbx = ?::text)
                                       ELSE a.pbx = ?::text END)
-    ) x GROUP BY x.n / ${CHUNK} ORDER BY x.n / ${CHUNK}`;
+    ) x ORDER BY x.login`;
 
 /**
  * Every call-center queue (and any other that has someone logged in) with its counts. `paused`
