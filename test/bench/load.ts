@@ -134,3 +134,37 @@ export async function interleaved<M extends string>(
   }
   return out;
 }
+
+/**
+ * `times` GETs of `/api/agents`, one after another over one kept-alive connection, each timed from
+ * the request to the answer's last byte. The body is counted, not kept: this process building and
+ * collecting megabytes of text would be timed as the service's.
+ */
+export async function timeAgentList(port: number, times: number): Promise<{ p50ms: number; p99ms: number; bytes: number }> {
+  const agent = new http.Agent({ keepAlive: true });
+  const took: number[] = [];
+  let bytes = 0;
+  try {
+    for (let i = 0; i < times; i++) {
+      const t = performance.now();
+      const res = await new Promise<{ status: number; bytes: number; end: string }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/api/agents', agent }, (r) => {
+          let n = 0;
+          let last: Buffer = Buffer.alloc(0);
+          r.on('data', (d: Buffer) => {
+            n += d.length;
+            last = d;
+          });
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, bytes: n, end: last.subarray(-2).toString() }));
+        });
+        req.on('error', reject);
+      });
+      took.push(performance.now() - t);
+      if (res.status !== 200 || res.end !== ']}') throw new Error(`/api/agents answered ${res.status}, ${res.bytes} bytes ending ${JSON.stringify(res.end)}`);
+      bytes = res.bytes;
+    }
+  } finally {
+    agent.destroy();
+  }
+  return { p50ms: +percentile(took, 50).toFixed(2), p99ms: +percentile(took, 99).toFixed(2), bytes };
+}

@@ -21,7 +21,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { Lamps } from '../../src/lamps/lamps.js';
 import { applyProvision, readProvisionFile } from '../../src/provision/apply.js';
 import { resync } from '../../src/sync/resync.js';
-import { CYCLE, type LoadResult, cpuMs, get, percentile, together } from './load.js';
+import { CYCLE, type LoadResult, cpuMs, get, percentile, timeAgentList, together } from './load.js';
 import { type Proc, rssMb, start, stop } from './procs.js';
 
 const PBXS = 4;
@@ -248,17 +248,9 @@ export async function pbxesBench(adminUrl: string, serviceArgs: string[], smoke:
     say(`pbxes: ${logins.commands} logins in ${logins.seconds} s (${logins.perSecond}/s), p50 ${logins.p50ms} ms, p99 ${logins.p99ms} ms, ${logins.failures} failures`);
 
     await quiet([first.child.pid!]);
-    const lists = new http.Agent({ keepAlive: true });
-    const listTimes: number[] = [];
-    for (let i = 0; i < n.lists; i++) {
-      const t = performance.now();
-      const res = await get(lists, port, '/api/agents');
-      listTimes.push(performance.now() - t);
-      if (res.status !== 200) throw new Error(`/api/agents answered ${res.status}`);
-    }
-    lists.destroy();
-    out.agentsList = { agents: n.agents, loggedIn: logged.size, p50ms: +percentile(listTimes, 50).toFixed(2), p99ms: +percentile(listTimes, 99).toFixed(2) };
-    say(`pbxes: /api/agents with ${n.agents} agents over ${PBXS} PBXs: p50 ${percentile(listTimes, 50).toFixed(1)} ms, p99 ${percentile(listTimes, 99).toFixed(1)} ms`);
+    const { p50ms, p99ms } = await timeAgentList(port, n.lists);
+    out.agentsList = { agents: n.agents, loggedIn: logged.size, p50ms, p99ms };
+    say(`pbxes: /api/agents with ${n.agents} agents over ${PBXS} PBXs: p50 ${p50ms} ms, p99 ${p99ms} ms`);
 
     // 2. the mix on the first three PBXs, with the fourth on time and 3 s late, interleaved
     await quiet([first.child.pid!]);

@@ -28,7 +28,7 @@ import { parseReportRequest } from '../../src/reports/params.js';
 import { explainPauseReport, pauseReport } from '../../src/reports/pauses.js';
 import { startAgiCall } from '../support/agi-caller.js';
 import { accessLoad, accessRow } from './access.js';
-import { type LoadResult, closedLoop, fixedRate, get, interleaved, percentile } from './load.js';
+import { type LoadResult, closedLoop, fixedRate, interleaved, percentile, timeAgentList } from './load.js';
 import { writeCosts } from './writes.js';
 import { pbxesBench, pbxesRows } from './pbxes.js';
 import { type Proc, rssMb, start, stop, waitReady } from './procs.js';
@@ -326,19 +326,9 @@ async function feedLoad(port: number, servicePid: number, n: { perLevel: number;
 
 /** `/api/agents`, `times` times in a row on one kept-alive connection. */
 async function listCost(port: number, times: number, listed: number, say: (l: string) => void): Promise<Record<string, number>> {
-  const lists = new http.Agent({ keepAlive: true });
-  const listTimes: number[] = [];
-  let listBytes = 0;
-  for (let i = 0; i < times; i++) {
-    const t = performance.now();
-    const res = await get(lists, port, '/api/agents');
-    listTimes.push(performance.now() - t);
-    listBytes = res.body.length;
-    if (res.status !== 200) throw new Error(`/api/agents answered ${res.status}`);
-  }
-  lists.destroy();
-  say(`/api/agents with ${listed} agents: p50 ${percentile(listTimes, 50).toFixed(1)} ms p99 ${percentile(listTimes, 99).toFixed(1)} ms, ${Math.round(listBytes / 1000)} kB`);
-  return { agents: listed, p50ms: +percentile(listTimes, 50).toFixed(2), p99ms: +percentile(listTimes, 99).toFixed(2), kilobytes: Math.round(listBytes / 1000) };
+  const { p50ms, p99ms, bytes } = await timeAgentList(port, times);
+  say(`/api/agents with ${listed} agents: p50 ${p50ms} ms p99 ${p99ms} ms, ${Math.round(bytes / 1000)} kB`);
+  return { agents: listed, p50ms, p99ms, kilobytes: Math.round(bytes / 1000) };
 }
 
 /** Logs `members` agents in (straight into the record and Asterisk), then times one reconcile that finds nothing to do. */
