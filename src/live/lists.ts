@@ -25,8 +25,8 @@ export interface AgentFilter {
  */
 export async function listAgentsJson(db: Knex, filter: AgentFilter = {}, calls: Record<string, unknown> = {}): Promise<string> {
   const { state = null, queue = null, pbx = null } = filter;
-  const { rows } = await db.raw<{ rows: Array<{ item: string }> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue, pbx, pbx, pbx]);
-  return `[${rows.map((r) => r.item).join(',')}]`;
+  const { rows } = await db.raw<{ rows: Array<[string]> }>(AGENTS, [JSON.stringify(calls), state, state, queue, queue, queue, pbx, pbx, pbx]).options({ rowMode: 'array' });
+  return `[${rows.map((r) => r[0]).join(',')}]`;
 }
 
 // The agent's own state (paused in every queue; the reason and actor of the first paused queue) is
