@@ -78,7 +78,8 @@ export async function runDemo(opts: { pbxes?: number } = {}): Promise<void> {
   const sim = sims[0]!;
   const envOf = (n: string) => `DEMO_${n.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_SECRET`;
   const secrets = Object.fromEntries(names.map((n) => [envOf(n), secret]));
-  file.pbxes = names.map((name, i) => ({ name, ami: { host: '127.0.0.1', port: sims[i]!.port, username: 'agentgate', secret_env: envOf(name) }, agi_from: [] }));
+  // an agent in queues on two PBXs is a member of the other through its phone's PBX's trunk (CONTRACT §9)
+  file.pbxes = names.map((name, i) => ({ name, ami: { host: '127.0.0.1', port: sims[i]!.port, username: 'agentgate', secret_env: envOf(name) }, agi_from: [], remote_interface: `PJSIP/{exten}@from-${name}` }));
   const config = loadConfig({
     ...process.env,
     ...secrets,

@@ -145,6 +145,8 @@ describe('agentgate demo', () => {
       }, 'the team on both PBXs');
       assert.deepEqual(await (await fetch(at('/api/agent.php?command=login&agent=1002&exten=2002&queue=sales'))).json(), { success: 'Login OK' });
       assert.equal(((await (await fetch(at('/api/agent.php?command=status&agent=1002'))).json()) as { pbx: string }).pbx, 'pbx-b');
+      // 2003 is pbx-a's: in pbx-b's queue it is a member through pbx-a's remote_interface
+      assert.deepEqual(await (await fetch(at('/api/agent.php?command=login&agent=1003&exten=2003&queue=sales'))).json(), { success: 'Login OK' });
     } finally {
       child.kill('SIGINT');
       await exited;
