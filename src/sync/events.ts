@@ -10,8 +10,9 @@ import { follow } from './follow.js';
  * A membership change Asterisk reports. When the record already says it (our own action's echo,
  * settled, or another instance got there first) nothing happens. An event on a member whose action
  * is in doubt is never a change from elsewhere: that action is settled as in doubt. Anything else
- * is checked against Asterisk under the agent's claim (events can be late) and recorded with source
- * `pbx`, for that queue alone. `pbx` is the PBX that reported it: the one asked again.
+ * is checked against Asterisk under the agent's claim (events can be late), unless the record says
+ * it by the time the claim is had, and recorded with source `pbx`, for that queue alone. `pbx` is
+ * the PBX that reported it: the one asked again.
  */
 export async function applyMemberEvent(deps: Deps, pbx: string, ev: MemberEvent): Promise<void> {
   const { member } = ev;
@@ -30,6 +31,8 @@ export async function applyMemberEvent(deps: Deps, pbx: string, ev: MemberEvent)
   await claimed(deps, { agent: rec.agent, action: 'observe', source: 'pbx', actions: 1 }, async (c) => {
     const s = c.session;
     if (!s || (remote ? s.exten !== remote : s.interface !== member.interface)) return undefined;
+    // the claim waited for another's (another instance seeing the same event, a command's echo): the record may say it by now
+    if (says(ev, s.queues.find((q) => q.queue === member.queue))) return undefined;
     const live = (await deps.pbxes.ready(pbx).queueStatus(member.queue, member.interface)).find(
       (m) => m.queue === member.queue && m.interface === member.interface,
     );
