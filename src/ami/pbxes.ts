@@ -126,15 +126,10 @@ export class PbxSet extends EventEmitter<PbxSetEvents> {
   }
 
   private async readPlacesNow(db: Knex): Promise<void> {
-    const [queues, extens, from] = await Promise.all([
-      db('queues').select('name', 'pbx'),
-      db('extensions').select('exten', 'pbx'),
-      db('pbxes').select('name', 'remote_interface', db.raw('to_json(agi_from) as agi_from')).orderBy('name'),
-    ]);
+    const [queues, extens, rows] = await Promise.all([db('queues').select('name', 'pbx'), db('extensions').select('exten', 'pbx'), readPbxRows(db)]);
     this.queues = new Map(queues.map((r: { name: string; pbx: string }) => [r.name, r.pbx]));
     this.extens = new Map(extens.map((r: { exten: string; pbx: string }) => [r.exten, r.pbx]));
-    const rows = from as Array<{ name: string; agi_from: unknown; remote_interface: string | null }>;
-    this.agiFrom = rows.map((r) => ({ name: r.name, from: parseAllowList(fromJson<string[]>(r.agi_from).join(',')) }));
+    this.agiFrom = rows.map((r) => ({ name: r.name, from: parseAllowList(r.agi_from.join(',')) }));
     this.remote = new RemoteInterfaces(rows);
   }
 

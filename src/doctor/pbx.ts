@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import type { AmiSession } from '../ami/session.js';
 import { type Config, isAllowed } from '../config.js';
 import { type Finding, fail, ok, warn } from './report.js';
@@ -110,38 +111,11 @@ export async function checkFastAgi(ami: AmiSession | undefined, config: Pick<Con
   return [ok(what, `listening on ${where}`)];
 }
 
-/** A CIDR's (or a bare address's) first and last address, as text BlockList reads. */
+/** A CIDR's (or a bare address's) first and last address. */
 function ends(cidr: string): [string, string] {
-  const [address = '', bits] = cidr.split('/');
-  const v6 = net.isIPv6(address);
-  const width = v6 ? 128 : 32;
-  const host = (1n << BigInt(width - (bits === undefined ? width : Number(bits)))) - 1n;
-  const first = toNumber(address) & ~host;
-  return [toText(first, v6), toText(first | host, v6)];
-}
-
-function toNumber(address: string): bigint {
-  if (net.isIPv4(address)) return address.split('.').reduce((n, octet) => (n << 8n) | BigInt(octet), 0n);
-  let text = address;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
-  if (v4) {
-    const n = toNumber(v4);
-    text = `${text.slice(0, -v4.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-function toText(n: bigint, v6: boolean): string {
-  const parts = v6 ? 8 : 4;
-  const size = v6 ? 16n : 8n;
-  const mask = (1n << size) - 1n;
-  return Array.from({ length: parts }, (_, i) => (n >> (size * BigInt(parts - 1 - i))) & mask)
-    .map((p) => (v6 ? p.toString(16) : p.toString()))
-    .join(v6 ? ':' : '.');
+  const kind = net.isIPv6(cidr.split('/')[0] ?? '') ? ipaddr.IPv6 : ipaddr.IPv4;
+  const range = cidr.includes('/') ? cidr : `${cidr}/${kind === ipaddr.IPv6 ? 128 : 32}`;
+  return [kind.networkAddressFromCIDR(range).toString(), kind.broadcastAddressFromCIDR(range).toString()];
 }
 
 /**
@@ -159,17 +133,4 @@ export function checkAgiFrom(allow: Config['AGI_ALLOW'], pbx: string, agiFrom: r
   const out = agiFrom.filter((cidr) => !ends(cidr).every((address) => isAllowed(allow, address)));
   if (out.length) return fail(what, `AGI_ALLOW does not let in ${out.join(', ')} (the agi_from of PBX ${pbx})`, `add ${out.join(',')} to AGI_ALLOW`);
   return ok(what, `${agiFrom.join(', ')}, let in by AGI_ALLOW`);
-}
-
-/** A PBX's `remote_interface`, when it has one: `{exten}` says where each extension goes. */
-export function checkRemoteInterface(pbx: string, template: string | null): Finding[] {
-  if (template === null) return [];
-  if (template.includes('{exten}')) return [ok('remote_interface', `${template}: how the other PBXs' queues reach the phones of PBX ${pbx}`)];
-  return [
-    warn(
-      'remote_interface',
-      `${template} has no {exten}: every extension of PBX ${pbx} would be the same member on the other PBXs' queues`,
-      `write {exten} where the extension goes (e.g. PJSIP/{exten}@to-pbx-${pbx}) in its remote_interface, and provision again`,
-    ),
-  ];
 }

@@ -4,7 +4,7 @@ import { type PbxTarget, envTarget, openTarget, provisionedTarget } from '../ami
 import type { Config } from '../config.js';
 import { readInventory } from '../provision/import.js';
 import { checkDatabase, checkPrompts } from './local.js';
-import { addressOf, checkAgiFrom, checkDialplan, checkFastAgi, checkRemoteInterface, checkWriteClasses, loopback } from './pbx.js';
+import { addressOf, checkAgiFrom, checkDialplan, checkFastAgi, checkWriteClasses, loopback } from './pbx.js';
 import { type Provisioned, checkProvisioned, readProvisioned } from './provisioned.js';
 import { type Finding, fail, ok, skip } from './report.js';
 
@@ -61,7 +61,7 @@ async function checkPbx(
     await ami?.close();
   }
   if (!row) return out;
-  out.push(checkAgiFrom(config.AGI_ALLOW, row.name, row.agi_from, o.several), ...checkRemoteInterface(row.name, row.remote_interface));
+  out.push(checkAgiFrom(config.AGI_ALLOW, row.name, row.agi_from, o.several));
   if (o.remoteSounds) out.push(...checkPrompts(undefined, false, `${target.host} (${target.names.host})`));
   return out.map((f) => ({ ...f, pbx: row.name }));
 }

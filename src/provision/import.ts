@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { AmiMessage } from '../ami/framer.js';
 import { AmiSession } from '../ami/session.js';
+import { RemoteInterfaces } from '../ami/remote.js';
 import { envTarget, openTarget, provisionedTarget } from '../ami/targets.js';
 import type { Config } from '../config.js';
 import { NAME_PATTERN, type ProvisionFile } from './schema.js';
@@ -75,6 +76,7 @@ export function inventoryYaml(all: readonly PbxInventory[], opts: { memberInterf
     '# Every "# guess:" is a value Asterisk does not hold: check each one.',
     ...(opts.pbxes?.length ? pbxesLines(opts.pbxes) : []),
   ];
+  const remote = new RemoteInterfaces((opts.pbxes ?? []).map((p) => ({ name: p.name, remote_interface: p.remote_interface ?? null })));
   const queueOf = new Map<string, string | undefined>();
   const extenOf = new Map<string, string | undefined>();
   const repeated: string[] = [];
@@ -109,6 +111,12 @@ export function inventoryYaml(all: readonly PbxInventory[], opts: { memberInterf
     }
     for (const m of inv.members) {
       if (extOf.has(m.interface)) continue;
+      // a member across PBXs (another PBX's remote_interface): that PBX's extension, not one of this PBX's
+      const across = pbx === undefined ? undefined : remote.extenIn(m.interface, pbx, () => true);
+      if (across !== undefined) {
+        extOf.set(m.interface, across);
+        continue;
+      }
       const digits = /[0-9]{2,20}/.exec(m.interface.split('/')[1] ?? '')?.[0];
       if (!digits || !IFACE.test(m.interface)) {
         leftOut(`# member ${q(m.interface)} in ${m.queue}: no extension number in its interface, left out`);

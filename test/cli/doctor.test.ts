@@ -254,21 +254,20 @@ describe('agentgate doctor with several PBXs', { concurrency: false }, () => {
     }
   });
 
-  test('an agi_from that AGI_ALLOW leaves out fails, a remote_interface without {exten} is a warning', async () => {
-    // provisioning refuses such a template; a row written otherwise is still said
-    await db.knex('pbxes').where({ name: 'a' }).update({ remote_interface: 'PJSIP/trunk-a' });
+  test('an agi_from that AGI_ALLOW leaves out, wholly or in part, fails', async () => {
+    const res = await doctor({ AGI_ALLOW: '127.0.0.1/32' });
+    assert.equal(res.code, 1);
+    assert.deepEqual(problems(section(res.stdout, 'b').join('\n')), ['FAIL agi_from: AGI_ALLOW does not let in 127.0.0.2/32 (the agi_from of PBX b)', '     fix: add 127.0.0.2/32 to AGI_ALLOW']);
+    assert.deepEqual(problems(section(res.stdout, 'a').join('\n')), []);
+    const allowed = await doctor({ AGI_ALLOW: '127.0.0.0/24' });
+    assert.match(section(allowed.stdout, 'b').join('\n'), /^ok   agi_from: 127\.0\.0\.2\/32, let in by AGI_ALLOW$/m);
+    // a range whose upper half AGI_ALLOW leaves out
+    await db.knex('pbxes').where({ name: 'b' }).update({ agi_from: db.knex.raw(`'{127.0.0.0/24}'::text[]`) });
     try {
-      const res = await doctor({ AGI_ALLOW: '127.0.0.1/32' });
-      assert.equal(res.code, 1);
-      assert.deepEqual(problems(section(res.stdout, 'b').join('\n')), ['FAIL agi_from: AGI_ALLOW does not let in 127.0.0.2/32 (the agi_from of PBX b)', '     fix: add 127.0.0.2/32 to AGI_ALLOW']);
-      assert.deepEqual(problems(section(res.stdout, 'a').join('\n')), [
-        "warn remote_interface: PJSIP/trunk-a has no {exten}: every extension of PBX a would be the same member on the other PBXs' queues",
-        '     fix: write {exten} where the extension goes (e.g. PJSIP/{exten}@to-pbx-a) in its remote_interface, and provision again',
-      ]);
-      const allowed = await doctor({ AGI_ALLOW: '127.0.0.0/24' });
-      assert.match(section(allowed.stdout, 'b').join('\n'), /^ok   agi_from: 127\.0\.0\.2\/32, let in by AGI_ALLOW$/m);
+      const half = await doctor({ AGI_ALLOW: '127.0.0.0/25' });
+      assert.deepEqual(problems(section(half.stdout, 'b').join('\n')).slice(0, 1), ['FAIL agi_from: AGI_ALLOW does not let in 127.0.0.0/24 (the agi_from of PBX b)']);
     } finally {
-      await db.knex('pbxes').where({ name: 'a' }).update({ remote_interface: null });
+      await db.knex('pbxes').where({ name: 'b' }).update({ agi_from: db.knex.raw(`'{127.0.0.2/32}'::text[]`) });
     }
   });
 

@@ -87,6 +87,8 @@ describe('agentgate provision --from-asterisk --pbxes: several PBXs', () => {
     a.externalAdd('support', 'PJSIP/2001', '1001', 'PJSIP/2001');
     b.externalAdd('sales', 'PJSIP/2002', '1002', 'PJSIP/2002');
     b.externalAdd('sales', 'Local/2003@from-queue/n', '1001', 'PJSIP/2003');
+    // b's 2002 in a's queue, through b's remote_interface: a member across PBXs, not an extension of a
+    a.externalAdd('support', 'PJSIP/2002@to-b', '1002', 'PJSIP/2002');
     db = await freshDatabase();
     scratch = scratchFolder('import-pbxes');
     // only the pbxes: of this file are read; b's FastAGI addresses and remote interface are kept
@@ -130,6 +132,10 @@ describe('agentgate provision --from-asterisk --pbxes: several PBXs', () => {
     // an agent that is a member on both PBXs is one agent, in the queues of both
     assert.ok(lines.some((l) => /^  - agent: "1001"  # guess: the member name on PJSIP\/2001 \(PBX a\)$/.test(l)));
     assert.ok(lines.some((l) => /^    queues: \["support", "sales"\]  # guess: /.test(l)));
+    // the member across PBXs is b's 2002 (one extension, on b) and puts 1002 in a's queue too
+    assert.equal(lines.filter((l) => l.startsWith('  - exten: "2002"')).length, 1);
+    const of1002 = lines.findIndex((l) => l.startsWith('  - agent: "1002"'));
+    assert.match(lines.slice(of1002, of1002 + 4).join('\n'), /queues: \["support", "sales"\]/);
 
     const file = join(scratch.dir, 'two.yaml');
     const wrote = await agentgate(['provision', '--from-asterisk', '--pbxes', pbxes, '--write', file], env);
